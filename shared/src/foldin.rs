@@ -1,0 +1,259 @@
+//! Fold-in scoring for a brand-new user, from the movies they picked alone.
+//!
+//! The architecture is the YouTube-DNN candidate generator / Mult-DAE shape:
+//! 1. the picked movies' input embeddings are summed and divided by sqrt(#picks) (the L2
+//!    normalisation of the multi-hot pick vector that the training used),
+//! 2. a small MLP tower turns that into a user vector,
+//! 3. every movie is scored by the dot product of the user vector with its output embedding
+//!    plus an output bias (the logits of the softmax over the catalogue).
+//!
+//! Content-based and hybrid models fit the same shape with an empty tower, so the page has one
+//! scoring path whatever model it loads.
+
+use crate::quant::QuantMatrix;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    Relu,
+    Tanh,
+}
+
+impl Activation {
+    fn apply(self, x: f32) -> f32 {
+        match self {
+            Activation::Relu => x.max(0.0),
+            Activation::Tanh => x.tanh(),
+        }
+    }
+}
+
+/// A fully connected layer; `weight` is row-major `[inputs x outputs]` (burn's `Linear` layout).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dense {
+    pub inputs: usize,
+    pub outputs: usize,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+impl Dense {
+    pub fn forward(&self, x: &[f32]) -> Vec<f32> {
+        let mut out = self.bias.clone();
+        for (xi, row) in x.iter().zip(self.weight.chunks_exact(self.outputs)) {
+            if *xi != 0.0 {
+                for (o, w) in out.iter_mut().zip(row) {
+                    *o += xi * w;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The fold-in weights as stored in the model file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FoldInModel {
+    /// `items x input_dim`.
+    pub input_embeddings: QuantMatrix,
+    /// Layers from `input_dim` to the user vector; the activation is applied between layers,
+    /// not after the last one. Empty means the pooled input is the user vector.
+    pub tower: Vec<Dense>,
+    pub activation: Activation,
+    /// `items x user_dim`.
+    pub output_embeddings: QuantMatrix,
+    /// One per item.
+    pub output_bias: Vec<f32>,
+}
+
+impl FoldInModel {
+    /// Checks that every shape agrees; the message names the first mismatch.
+    pub fn validate(&self, items: usize) -> Result<(), String> {
+        let (input, output) = (&self.input_embeddings, &self.output_embeddings);
+        if !input.is_consistent() || !output.is_consistent() {
+            return Err("an embedding matrix does not match its stated shape".into());
+        }
+        if input.rows != items || output.rows != items || self.output_bias.len() != items {
+            return Err(format!(
+                "the catalogue has {items} movies but the weights cover {} input, {} output rows and {} biases",
+                input.rows,
+                output.rows,
+                self.output_bias.len()
+            ));
+        }
+        let mut width = input.cols;
+        for (i, layer) in self.tower.iter().enumerate() {
+            if layer.inputs != width
+                || layer.weight.len() != layer.inputs * layer.outputs
+                || layer.bias.len() != layer.outputs
+            {
+                return Err(format!(
+                    "tower layer {i} does not fit its input of width {width}"
+                ));
+            }
+            width = layer.outputs;
+        }
+        if width != output.cols {
+            return Err(format!(
+                "the tower produces vectors of width {width} but output embeddings have width {}",
+                output.cols
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// [`FoldInModel`] with its matrices expanded to f32, ready to score.
+#[derive(Clone, Debug)]
+pub struct Scorer {
+    items: usize,
+    input_dim: usize,
+    input: Vec<f32>,
+    tower: Vec<Dense>,
+    activation: Activation,
+    user_dim: usize,
+    output: Vec<f32>,
+    bias: Vec<f32>,
+    /// L2 norms of output embeddings, for "because you liked" similarities.
+    output_norms: Vec<f32>,
+}
+
+impl Scorer {
+    /// Expands a validated model.
+    pub fn new(model: &FoldInModel) -> Self {
+        let output = model.output_embeddings.dequantize();
+        let user_dim = model.output_embeddings.cols;
+        let output_norms = output
+            .chunks_exact(user_dim.max(1))
+            .map(|row| dot(row, row).sqrt())
+            .collect();
+        Self {
+            items: model.output_bias.len(),
+            input_dim: model.input_embeddings.cols,
+            input: model.input_embeddings.dequantize(),
+            tower: model.tower.clone(),
+            activation: model.activation,
+            user_dim,
+            output,
+            bias: model.output_bias.clone(),
+            output_norms,
+        }
+    }
+
+    pub fn items(&self) -> usize {
+        self.items
+    }
+
+    /// The user vector for a set of picked item indices (all `< items`).
+    pub fn user_vector(&self, picks: &[usize]) -> Vec<f32> {
+        let mut pooled = vec![0f32; self.input_dim];
+        for &item in picks {
+            let row = &self.input[item * self.input_dim..(item + 1) * self.input_dim];
+            for (p, v) in pooled.iter_mut().zip(row) {
+                *p += v;
+            }
+        }
+        if !picks.is_empty() {
+            let norm = (picks.len() as f32).sqrt();
+            pooled.iter_mut().for_each(|p| *p /= norm);
+        }
+        let last = self.tower.len().saturating_sub(1);
+        self.tower.iter().enumerate().fold(pooled, |x, (i, layer)| {
+            let mut y = layer.forward(&x);
+            if i < last {
+                y.iter_mut().for_each(|v| *v = self.activation.apply(*v));
+            }
+            y
+        })
+    }
+
+    /// One score per item for a user vector: higher is better.
+    pub fn scores(&self, user: &[f32]) -> Vec<f32> {
+        self.output
+            .chunks_exact(self.user_dim.max(1))
+            .zip(&self.bias)
+            .map(|(row, b)| dot(row, user) + b)
+            .collect()
+    }
+
+    /// Scores for a new user who picked `picks`.
+    pub fn score_picks(&self, picks: &[usize]) -> Vec<f32> {
+        self.scores(&self.user_vector(picks))
+    }
+
+    /// Cosine similarity of two items' output embeddings.
+    pub fn similarity(&self, a: usize, b: usize) -> f32 {
+        let row = |i: usize| &self.output[i * self.user_dim..(i + 1) * self.user_dim];
+        let denom = self.output_norms[a] * self.output_norms[b];
+        if denom > 0.0 {
+            dot(row(a), row(b)) / denom
+        } else {
+            0.0
+        }
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Three items in 2-d, a 2->2 tower: small enough to score by hand.
+    pub(crate) fn tiny_model() -> FoldInModel {
+        FoldInModel {
+            input_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], 3, 2),
+            tower: vec![Dense {
+                inputs: 2,
+                outputs: 2,
+                weight: vec![1.0, 0.0, 0.0, 2.0],
+                bias: vec![0.0, 0.5],
+            }],
+            activation: Activation::Relu,
+            output_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 0.5, 0.5], 3, 2),
+            output_bias: vec![0.0, 0.1, -1.0],
+        }
+    }
+
+    #[test]
+    fn scores_match_hand_computation() {
+        let model = tiny_model();
+        model.validate(3).unwrap();
+        let scorer = Scorer::new(&model);
+        // Picks {0, 1}: pooled = ([1,0] + [0,1]) / sqrt(2) = [0.7071, 0.7071].
+        // Tower: [0.7071 * 1, 0.7071 * 2 + 0.5] = [0.7071, 1.9142] (no activation after the last layer).
+        let user = scorer.user_vector(&[0, 1]);
+        assert!(
+            (user[0] - 0.70711).abs() < 1e-4 && (user[1] - 1.91421).abs() < 1e-4,
+            "{user:?}"
+        );
+        // Scores: item0 = 0.7071, item1 = 1.9142 + 0.1, item2 = 0.5 * (0.7071 + 1.9142) - 1.
+        let scores = scorer.scores(&user);
+        let expected = [0.70711, 2.01421, 0.31066];
+        for (s, e) in scores.iter().zip(expected) {
+            assert!((s - e).abs() < 1e-4, "{scores:?}");
+        }
+    }
+
+    #[test]
+    fn validation_names_the_mismatch() {
+        let mut model = tiny_model();
+        assert!(
+            model
+                .validate(4)
+                .unwrap_err()
+                .contains("catalogue has 4 movies")
+        );
+        model.tower[0].outputs = 3;
+        assert!(model.validate(3).unwrap_err().contains("tower layer 0"));
+    }
+
+    #[test]
+    fn similarity_is_cosine_of_output_embeddings() {
+        let scorer = Scorer::new(&tiny_model());
+        assert!((scorer.similarity(0, 2) - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3);
+        assert!(scorer.similarity(0, 1).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,23 @@
+//! Code that runs on both sides of the product: the trainer (native) and the page (wasm).
+//!
+//! - [`format`]: the versioned, checksummed weights file the trainer exports and the page loads.
+//! - [`quant`]: int8 matrices with per-row scales, which keep that file small.
+//! - [`foldin`]: the fold-in math: a brand-new user's picks become a user vector, which scores
+//!   every movie. The trainer's evaluation and the browser both call it, so one piece of code
+//!   scores movies everywhere.
+//! - [`recommend`]: the request/response layer on top (filters, exclusions, "because you liked").
+//! - [`search`]: forgiving title search and browse rows for the catalogue.
+
+pub mod catalog;
+pub mod checksum;
+pub mod foldin;
+pub mod format;
+pub mod quant;
+pub mod recommend;
+pub mod search;
+
+pub use catalog::{Catalog, Movie};
+pub use foldin::{Activation, Dense, FoldInModel, Scorer};
+pub use format::{FORMAT_VERSION, FormatError, ModelFile, ModelInfo};
+pub use quant::QuantMatrix;
+pub use recommend::{RecommendError, Recommendation, Recommender, Request};
