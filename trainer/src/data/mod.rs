@@ -1,0 +1,851 @@
+//! MovieLens data layer: dataset names, where the files come from, parsing into dense indices,
+//! and evaluation splits.
+//!
+//! A [`Dataset`] holds one complete MovieLens release with *dense* indices: users are numbered
+//! `0..user_ids.len()` in ascending MovieLens-id order, movies `0..movies.len()` in the order of the
+//! release's movie list (ascending id in every release). All catalogue movies are kept, also those
+//! nobody rated.
+//!
+//! Supported layouts (see [`parse`]):
+//! * ml-100k: `u.data`, `u.item` (latin-1), `u.genre`, `u.user`, predefined splits `u1..u5`, `ua`, `ub`;
+//! * ml-1m / ml-10m: `::`-separated `ratings.dat`, `movies.dat` (ml-1m latin-1, ml-10m UTF-8),
+//!   `users.dat` (ml-1m), `tags.dat` (ml-10m);
+//! * ml-latest-small / ml-20m / ml-25m / ml-32m: UTF-8 CSV with header (`ratings.csv`, `movies.csv`,
+//!   `tags.csv`).
+//!
+//! Files come either from a local folder ([`DataSource::Dir`]) or from the official GroupLens zips,
+//! downloaded once into a cache folder ([`DataSource::Download`], see [`download`]).
+//!
+//! Every parse error names the file, the 1-based line and the reason ([`DataError`]).
+
+pub mod download;
+pub mod parse;
+pub mod split;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+pub use split::{
+    HeldOutUser, Split, StrongSplit, exclude_users, fold_in_split, leave_latest_out, random_split,
+    read_user_id_file, sample_negatives, strong_generalization,
+};
+
+/// One MovieLens release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum DatasetName {
+    #[value(name = "ml-100k")]
+    Ml100k,
+    #[value(name = "ml-1m")]
+    Ml1m,
+    #[value(name = "ml-10m")]
+    Ml10m,
+    #[value(name = "ml-latest-small")]
+    MlLatestSmall,
+    #[value(name = "ml-20m")]
+    Ml20m,
+    #[value(name = "ml-25m")]
+    Ml25m,
+    #[value(name = "ml-32m")]
+    Ml32m,
+}
+
+/// File layout family of a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// ml-100k: `u.data`, `u.item`, `u.genre`, `u.user`.
+    Ml100k,
+    /// ml-1m, ml-10m: `::`-separated `.dat` files.
+    Dat,
+    /// ml-latest-small, ml-20m, ml-25m, ml-32m: CSV with header.
+    Csv,
+}
+
+impl DatasetName {
+    pub const ALL: [DatasetName; 7] = [
+        DatasetName::Ml100k,
+        DatasetName::Ml1m,
+        DatasetName::Ml10m,
+        DatasetName::MlLatestSmall,
+        DatasetName::Ml20m,
+        DatasetName::Ml25m,
+        DatasetName::Ml32m,
+    ];
+
+    /// The name used on the command line, in folder names and in zip names, e.g. `"ml-100k"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatasetName::Ml100k => "ml-100k",
+            DatasetName::Ml1m => "ml-1m",
+            DatasetName::Ml10m => "ml-10m",
+            DatasetName::MlLatestSmall => "ml-latest-small",
+            DatasetName::Ml20m => "ml-20m",
+            DatasetName::Ml25m => "ml-25m",
+            DatasetName::Ml32m => "ml-32m",
+        }
+    }
+
+    /// Folder names the release may have on disk, preferred first (ml-10m's zip extracts to
+    /// `ml-10M100K`).
+    pub fn folder_names(self) -> &'static [&'static str] {
+        match self {
+            DatasetName::Ml10m => &["ml-10m", "ml-10M100K"],
+            DatasetName::Ml100k => &["ml-100k"],
+            DatasetName::Ml1m => &["ml-1m"],
+            DatasetName::MlLatestSmall => &["ml-latest-small"],
+            DatasetName::Ml20m => &["ml-20m"],
+            DatasetName::Ml25m => &["ml-25m"],
+            DatasetName::Ml32m => &["ml-32m"],
+        }
+    }
+
+    pub fn layout(self) -> Layout {
+        match self {
+            DatasetName::Ml100k => Layout::Ml100k,
+            DatasetName::Ml1m | DatasetName::Ml10m => Layout::Dat,
+            _ => Layout::Csv,
+        }
+    }
+
+    /// The files [`Dataset::load`] needs (optional files such as tags are not listed).
+    pub fn required_files(self) -> &'static [&'static str] {
+        match self {
+            DatasetName::Ml100k => &["u.data", "u.item", "u.genre", "u.user"],
+            DatasetName::Ml1m => &["ratings.dat", "movies.dat", "users.dat"],
+            DatasetName::Ml10m => &["ratings.dat", "movies.dat"],
+            _ => &["ratings.csv", "movies.csv"],
+        }
+    }
+
+    /// Official GroupLens download address of the release's zip.
+    pub fn url(self) -> String {
+        format!(
+            "https://files.grouplens.org/datasets/movielens/{}.zip",
+            self.as_str()
+        )
+    }
+}
+
+impl fmt::Display for DatasetName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DatasetName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        DatasetName::ALL
+            .into_iter()
+            .find(|n| n.as_str() == lower || (*n == DatasetName::Ml10m && lower == "ml-10m100k"))
+            .ok_or_else(|| {
+                let names: Vec<&str> = DatasetName::ALL.iter().map(|n| n.as_str()).collect();
+                format!(
+                    "unknown dataset {s:?}; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// Where the MovieLens files come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataSource {
+    /// A folder that contains e.g. `ml-100k/`, or is itself the `ml-100k` folder.
+    Dir(PathBuf),
+    /// Download the official zip into `cache_dir` (once) and read it from there.
+    Download { cache_dir: PathBuf },
+}
+
+/// One rating with dense user and item indices.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rating {
+    pub user: u32,
+    pub item: u32,
+    pub rating: f32,
+    pub timestamp: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movie {
+    /// MovieLens movie id.
+    pub id: u32,
+    /// Title as in the file without the trailing `" (1995)"`, e.g. `"Matrix, The"`.
+    pub title: String,
+    pub year: Option<u16>,
+    /// Bit `i` set = genre `Dataset::genre_names[i]`.
+    pub genres: u32,
+    /// Distinct lower-case tags in first-seen order (csv releases and ml-10m).
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInfo {
+    /// Age in years (ml-100k) or the ml-1m age group code (1, 18, 25, 35, 45, 50, 56).
+    pub age: u8,
+    /// `'M'` or `'F'`.
+    pub gender: char,
+    pub occupation: String,
+}
+
+/// Lookup from a MovieLens id to a dense index: a flat table when the ids are compact (always the
+/// case for MovieLens), a `HashMap` otherwise. Built once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IdIndex {
+    table: Vec<u32>,
+    map: HashMap<u32, u32>,
+}
+
+impl IdIndex {
+    const NONE: u32 = u32::MAX;
+
+    /// `ids[i]` gets index `i`. Returns `Err((position, id))` for the second occurrence of a
+    /// duplicate id.
+    pub(crate) fn build(ids: &[u32]) -> Result<IdIndex, (usize, u32)> {
+        let max = ids.iter().copied().max().unwrap_or(0) as usize;
+        let mut index = IdIndex::default();
+        if max <= 16 * ids.len() + 65_536 {
+            index.table = vec![Self::NONE; max + 1];
+            for (i, &id) in ids.iter().enumerate() {
+                let slot = &mut index.table[id as usize];
+                if *slot != Self::NONE {
+                    return Err((i, id));
+                }
+                *slot = i as u32;
+            }
+        } else {
+            index.map.reserve(ids.len());
+            for (i, &id) in ids.iter().enumerate() {
+                if index.map.insert(id, i as u32).is_some() {
+                    return Err((i, id));
+                }
+            }
+        }
+        Ok(index)
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, id: u32) -> Option<u32> {
+        if self.map.is_empty() {
+            match self.table.get(id as usize) {
+                Some(&i) if i != Self::NONE => Some(i),
+                _ => None,
+            }
+        } else {
+            self.map.get(&id).copied()
+        }
+    }
+}
+
+/// One complete MovieLens release with dense indices.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub name: DatasetName,
+    /// Folder the files were read from.
+    pub dir: PathBuf,
+    /// Dense user index -> MovieLens user id (ascending).
+    pub user_ids: Vec<u32>,
+    /// Dense item index -> movie; all catalogue movies, also unrated ones.
+    pub movies: Vec<Movie>,
+    /// All ratings of the release, in file order.
+    pub ratings: Vec<Rating>,
+    /// ml-100k: the 19 names of `u.genre` including "unknown"; csv/dat: sorted distinct names seen,
+    /// "(no genres listed)" excluded.
+    pub genre_names: Vec<String>,
+    /// ml-100k (`u.user`) and ml-1m (`users.dat`) only, indexed by dense user.
+    pub users: Option<Vec<UserInfo>>,
+    user_lookup: IdIndex,
+    item_lookup: IdIndex,
+}
+
+/// Summary numbers of a [`Dataset`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetStats {
+    pub users: usize,
+    /// Catalogue size (also unrated movies).
+    pub movies: usize,
+    /// Movies with at least one rating.
+    pub rated_movies: usize,
+    pub ratings: usize,
+    /// (rating value, count), ascending by value.
+    pub histogram: Vec<(f32, u64)>,
+    /// ratings / (users * rated movies).
+    pub density: f64,
+}
+
+impl fmt::Display for DatasetStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} users, {} movies ({} rated), {} ratings, density {:.4}%; ratings:",
+            self.users,
+            self.movies,
+            self.rated_movies,
+            self.ratings,
+            self.density * 100.0
+        )?;
+        for (value, count) in &self.histogram {
+            write!(f, " {value}:{count}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Dataset {
+    /// Builds a dataset from parts whose `ratings` already use dense indices into `user_ids` and
+    /// `movies`. Panics on duplicate ids (the parsers report those as errors before).
+    pub fn new(
+        name: DatasetName,
+        dir: PathBuf,
+        user_ids: Vec<u32>,
+        movies: Vec<Movie>,
+        ratings: Vec<Rating>,
+        genre_names: Vec<String>,
+        users: Option<Vec<UserInfo>>,
+    ) -> Dataset {
+        let user_lookup = IdIndex::build(&user_ids).expect("duplicate user id");
+        let movie_ids: Vec<u32> = movies.iter().map(|m| m.id).collect();
+        let item_lookup = IdIndex::build(&movie_ids).expect("duplicate movie id");
+        Dataset {
+            name,
+            dir,
+            user_ids,
+            movies,
+            ratings,
+            genre_names,
+            users,
+            user_lookup,
+            item_lookup,
+        }
+    }
+
+    /// Reads release `name` from `source`. With [`DataSource::Download`] the zip is downloaded
+    /// and extracted on first use.
+    pub fn load(source: &DataSource, name: DatasetName) -> Result<Dataset, DataError> {
+        match source {
+            DataSource::Dir(dir) => {
+                let folder = find_folder(dir, name)?;
+                parse::load_folder(&folder, name)
+            }
+            DataSource::Download { cache_dir } => {
+                let folder = download::ensure_cached(name, cache_dir)?;
+                parse::load_folder(&folder, name).map_err(|e| match e {
+                    e @ DataError::MissingFile { .. } => e,
+                    e => DataError::DamagedCache {
+                        dir: folder.clone(),
+                        source: Box::new(e),
+                    },
+                })
+            }
+        }
+    }
+
+    pub fn n_users(&self) -> usize {
+        self.user_ids.len()
+    }
+
+    pub fn n_items(&self) -> usize {
+        self.movies.len()
+    }
+
+    /// Dense index of a MovieLens user id.
+    pub fn user_index(&self, movielens_user_id: u32) -> Option<u32> {
+        self.user_lookup.get(movielens_user_id)
+    }
+
+    /// Dense index of a MovieLens movie id.
+    pub fn item_index(&self, movie_id: u32) -> Option<u32> {
+        self.item_lookup.get(movie_id)
+    }
+
+    /// Genre names of a movie's bitmask.
+    pub fn genres_of(&self, item: u32) -> Vec<&str> {
+        let mask = self.movies[item as usize].genres;
+        self.genre_names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, g)| g.as_str())
+            .collect()
+    }
+
+    /// ml-100k predefined split `"u1"`..`"u5"`, `"ua"`, `"ub"`: `(train, test)` = `NAME.base`,
+    /// `NAME.test` from the dataset's folder, mapped to this dataset's dense indices.
+    pub fn predefined_split(&self, name: &str) -> Result<Split, DataError> {
+        const NAMES: [&str; 7] = ["u1", "u2", "u3", "u4", "u5", "ua", "ub"];
+        if self.name != DatasetName::Ml100k {
+            return Err(DataError::NoPredefinedSplit {
+                dataset: self.name,
+                split: name.to_string(),
+            });
+        }
+        if !NAMES.contains(&name) {
+            return Err(DataError::UnknownSplit {
+                split: name.to_string(),
+            });
+        }
+        let read = |ext: &str| -> Result<Vec<Rating>, DataError> {
+            let file = format!("{name}.{ext}");
+            let path = self.dir.join(&file);
+            if !path.is_file() {
+                return Err(missing_file(self.name, &file, vec![self.dir.clone()]));
+            }
+            parse::parse_ratings(
+                &path,
+                parse::RatingsFormat::Tab,
+                &self.item_lookup,
+                Some(&self.user_lookup),
+            )
+        };
+        Ok(Split {
+            train: read("base")?,
+            test: read("test")?,
+        })
+    }
+
+    pub fn stats(&self) -> DatasetStats {
+        let mut rated = vec![false; self.movies.len()];
+        let mut counts: HashMap<u32, u64> = HashMap::new();
+        for r in &self.ratings {
+            rated[r.item as usize] = true;
+            *counts.entry(r.rating.to_bits()).or_default() += 1;
+        }
+        let mut histogram: Vec<(f32, u64)> = counts
+            .into_iter()
+            .map(|(bits, c)| (f32::from_bits(bits), c))
+            .collect();
+        histogram.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let rated_movies = rated.iter().filter(|&&r| r).count();
+        let cells = self.user_ids.len() as f64 * rated_movies as f64;
+        DatasetStats {
+            users: self.user_ids.len(),
+            movies: self.movies.len(),
+            rated_movies,
+            ratings: self.ratings.len(),
+            histogram,
+            density: if cells > 0.0 {
+                self.ratings.len() as f64 / cells
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// Errors of the data layer. Line numbers are 1-based.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{file} not found (searched {searched}). {hint}", searched = join_paths(.searched))]
+    MissingFile {
+        file: String,
+        searched: Vec<PathBuf>,
+        hint: String,
+    },
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} line {line}: expected {expected} {separator}-separated fields, found {found}", .path.display())]
+    FieldCount {
+        path: PathBuf,
+        line: usize,
+        expected: usize,
+        separator: &'static str,
+        found: usize,
+    },
+    #[error("{} line {line}: {field} is not a valid number: {value:?}", .path.display())]
+    BadNumber {
+        path: PathBuf,
+        line: usize,
+        field: &'static str,
+        value: String,
+    },
+    #[error("{} line {line}: rating {value} is outside 0.5..=5", .path.display())]
+    RatingOutOfRange {
+        path: PathBuf,
+        line: usize,
+        value: f32,
+    },
+    #[error("{} line {line}: movie id {movie_id} is not in the movie list", .path.display())]
+    UnknownMovie {
+        path: PathBuf,
+        line: usize,
+        movie_id: u32,
+    },
+    #[error("{} line {line}: user id {user_id} is not a known user", .path.display())]
+    UnknownUser {
+        path: PathBuf,
+        line: usize,
+        user_id: u32,
+    },
+    #[error("{} line {line}: duplicate movie id {movie_id}", .path.display())]
+    DuplicateMovie {
+        path: PathBuf,
+        line: usize,
+        movie_id: u32,
+    },
+    #[error("{} line {line}: invalid UTF-8 at byte {column} of the line (this file must be UTF-8)", .path.display())]
+    InvalidUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+    #[error("{} line {line}: {reason}", .path.display())]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("{} line {line}: file is truncated: {reason}", .path.display())]
+    Truncated {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error(
+        "could not download {name} from {url}: {reason}. If you are offline, download it elsewhere and pass --data-dir DIR (or set MOVIELENS_DIR) to a folder containing {name}/"
+    )]
+    Download {
+        name: DatasetName,
+        url: String,
+        reason: String,
+    },
+    #[error("{}: sha256 is {actual}, expected {expected}: the file is damaged or not the official release; delete it and try again", .path.display())]
+    Checksum {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+    #[error("{}: {reason}", .path.display())]
+    Zip { path: PathBuf, reason: String },
+    #[error("{source}\n(the cached copy in {} seems damaged: delete that folder and run again)", .dir.display())]
+    DamagedCache {
+        dir: PathBuf,
+        #[source]
+        source: Box<DataError>,
+    },
+    #[error("{dataset} has no predefined split {split:?} (only ml-100k has u1..u5, ua, ub)")]
+    NoPredefinedSplit { dataset: DatasetName, split: String },
+    #[error("unknown predefined split {split:?}; expected one of u1, u2, u3, u4, u5, ua, ub")]
+    UnknownSplit { split: String },
+}
+
+fn join_paths(paths: &[PathBuf]) -> String {
+    let v: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    v.join(", ")
+}
+
+/// The standard "file not found" error with the hint on how to provide the data.
+pub(crate) fn missing_file(name: DatasetName, file: &str, searched: Vec<PathBuf>) -> DataError {
+    DataError::MissingFile {
+        file: format!("{name}/{file}"),
+        searched,
+        hint: format!(
+            "Put the {name} files there, pass --data-dir DIR (or set MOVIELENS_DIR) to a folder \
+             containing {name}/, or allow downloading it"
+        ),
+    }
+}
+
+/// Resolves the folder of release `name` under `dir`: `dir/ml-100k` (or another folder name of the
+/// release), or `dir` itself when it holds the release's files.
+pub fn find_folder(dir: &Path, name: DatasetName) -> Result<PathBuf, DataError> {
+    let mut searched = Vec::new();
+    for folder in name.folder_names() {
+        let candidate = dir.join(folder);
+        if candidate.is_dir() {
+            return Ok(candidate);
+        }
+        searched.push(candidate);
+    }
+    // `dir` itself is the release folder if it has one of the release's files.
+    let key_files = name.required_files();
+    if key_files.iter().any(|f| dir.join(f).is_file()) {
+        return Ok(dir.to_path_buf());
+    }
+    searched.push(dir.to_path_buf());
+    Err(missing_file(name, key_files[0], searched))
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A fresh empty folder under the system temp dir; removed on drop.
+    pub struct TempDir(pub PathBuf);
+
+    impl TempDir {
+        pub fn new(tag: &str) -> TempDir {
+            static COUNTER: AtomicUsize = AtomicUsize::new(0);
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!(
+                "trainer-test-{}-{tag}-{n}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0)
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+
+        pub fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+
+        pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+            let p = self.0.join(rel);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent).unwrap();
+            }
+            std::fs::write(&p, bytes).unwrap();
+            p
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// The real MovieLens folder: `MOVIELENS_DIR` or `<workspace>/../shared/movielens`. Panics
+    /// (fails the test) with a clear message when it does not exist.
+    pub fn movielens_dir() -> PathBuf {
+        let dir = match std::env::var_os("MOVIELENS_DIR") {
+            Some(d) => PathBuf::from(d),
+            None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/movielens"),
+        };
+        assert!(
+            dir.is_dir(),
+            "real-data test: MovieLens folder {} does not exist; set MOVIELENS_DIR to the folder \
+             that contains ml-100k/ and ml-latest-small/",
+            dir.display()
+        );
+        dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_util::*;
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_round_trip() {
+        for n in DatasetName::ALL {
+            assert_eq!(n.as_str().parse::<DatasetName>().unwrap(), n);
+            assert_eq!(n.to_string(), n.as_str());
+            let v = <DatasetName as clap::ValueEnum>::to_possible_value(&n).unwrap();
+            assert_eq!(v.get_name(), n.as_str());
+        }
+        assert_eq!(
+            "ml-10M100K".parse::<DatasetName>().unwrap(),
+            DatasetName::Ml10m
+        );
+        assert!("ml-5k".parse::<DatasetName>().is_err());
+    }
+
+    #[test]
+    fn id_index_dense_and_sparse() {
+        let dense = IdIndex::build(&[5, 1, 9]).unwrap();
+        assert_eq!(dense.get(1), Some(1));
+        assert_eq!(dense.get(9), Some(2));
+        assert_eq!(dense.get(2), None);
+        assert_eq!(dense.get(1_000_000), None);
+        let sparse = IdIndex::build(&[4_000_000_000, 3]).unwrap();
+        assert_eq!(sparse.get(4_000_000_000), Some(0));
+        assert_eq!(sparse.get(3), Some(1));
+        assert_eq!(sparse.get(4), None);
+        assert_eq!(IdIndex::build(&[1, 2, 1]).unwrap_err(), (2, 1));
+    }
+
+    #[test]
+    fn missing_folder_names_what_was_searched() {
+        let tmp = TempDir::new("nofolder");
+        let err = Dataset::load(&DataSource::Dir(tmp.0.clone()), DatasetName::Ml100k).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, DataError::MissingFile { .. }), "{msg}");
+        assert!(msg.contains("ml-100k/u.data not found"), "{msg}");
+        assert!(
+            msg.contains(&tmp.0.join("ml-100k").display().to_string()),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("--data-dir") && msg.contains("MOVIELENS_DIR"),
+            "{msg}"
+        );
+    }
+
+    // ---------------------------------------------------------------- real data
+
+    #[test]
+    fn real_ml100k() {
+        let dir = movielens_dir();
+        let ds = Dataset::load(&DataSource::Dir(dir.clone()), DatasetName::Ml100k).unwrap();
+        let s = ds.stats();
+        assert_eq!(s.users, 943);
+        assert_eq!(s.movies, 1682);
+        assert_eq!(s.rated_movies, 1682);
+        assert_eq!(s.ratings, 100_000);
+        assert_eq!(
+            s.histogram,
+            vec![
+                (1.0, 6110),
+                (2.0, 11370),
+                (3.0, 27145),
+                (4.0, 34174),
+                (5.0, 21201)
+            ]
+        );
+        assert_eq!(ds.genre_names.len(), 19);
+        assert_eq!(ds.genre_names[0], "unknown");
+        let users = ds.users.as_ref().unwrap();
+        assert_eq!(users.len(), 943);
+        assert_eq!(
+            users[0],
+            UserInfo {
+                age: 24,
+                gender: 'M',
+                occupation: "technician".into()
+            }
+        );
+        let toy = &ds.movies[ds.item_index(1).unwrap() as usize];
+        assert_eq!((toy.title.as_str(), toy.year), ("Toy Story", Some(1995)));
+        assert_eq!(
+            ds.genres_of(ds.item_index(1).unwrap()),
+            vec!["Animation", "Children's", "Comedy"]
+        );
+        // First line of u.data: 196 242 3 881250949.
+        let r = ds.ratings[0];
+        assert_eq!(ds.user_ids[r.user as usize], 196);
+        assert_eq!(ds.movies[r.item as usize].id, 242);
+        assert_eq!((r.rating, r.timestamp), (3.0, 881250949));
+        // Latin-1 decoded (u.item is not UTF-8).
+        assert!(ds.movies.iter().any(|m| m.title.contains('é')));
+        // Every movie has a year (from the title or the release date) except "unknown".
+        assert_eq!(ds.movies.iter().filter(|m| m.year.is_none()).count(), 1);
+
+        // Predefined splits.
+        let u1 = ds.predefined_split("u1").unwrap();
+        assert_eq!((u1.train.len(), u1.test.len()), (80_000, 20_000));
+        let ua = ds.predefined_split("ua").unwrap();
+        assert_eq!(ua.train.len() + ua.test.len(), 100_000);
+        let mut per_user = vec![0usize; ds.n_users()];
+        for r in &ua.test {
+            per_user[r.user as usize] += 1;
+        }
+        assert!(per_user.iter().all(|&c| c == 10));
+        assert!(ds.predefined_split("u9").is_err());
+
+        // Strong generalization invariants.
+        let sg = strong_generalization(&ds.ratings, 50, 4.0, 7);
+        // Held-out users are rarely dropped (only if < 5 positives survive the item filter).
+        assert!(sg.validation.len() >= 45 && sg.test.len() >= 45);
+        let train_users: HashSet<u32> = sg.train_users.iter().copied().collect();
+        let train_items: HashSet<u32> = sg.train.iter().map(|r| r.item).collect();
+        assert!(
+            sg.train
+                .iter()
+                .all(|r| train_users.contains(&r.user) && r.rating >= 4.0)
+        );
+        let mut seen = HashSet::new();
+        for h in sg.validation.iter().chain(&sg.test) {
+            assert!(!train_users.contains(&h.user));
+            assert!(seen.insert(h.user), "user held out twice");
+            assert!(!h.fold_in.is_empty() && !h.target.is_empty());
+            assert!(
+                h.fold_in
+                    .iter()
+                    .chain(&h.target)
+                    .all(|i| train_items.contains(i))
+            );
+            assert!(h.fold_in.iter().all(|i| !h.target.contains(i)));
+            let n = h.fold_in.len() + h.target.len();
+            assert_eq!(h.target.len(), n / 5, "80/20 split of {n}");
+        }
+        // Users with >= 5 positives are all somewhere.
+        let mut pos = vec![0usize; ds.n_users()];
+        for r in ds.ratings.iter().filter(|r| r.rating >= 4.0) {
+            pos[r.user as usize] += 1;
+        }
+        let eligible = pos.iter().filter(|&&c| c >= 5).count();
+        assert_eq!(sg.train_users.len() + 100, eligible);
+        let train_pos: usize = sg.train_users.iter().map(|&u| pos[u as usize]).sum();
+        assert_eq!(sg.train.len(), train_pos);
+        // Same seed, same split.
+        let again = strong_generalization(&ds.ratings, 50, 4.0, 7);
+        assert_eq!(again.test, sg.test);
+    }
+
+    #[test]
+    fn real_ml_latest_small() {
+        let dir = movielens_dir();
+        let ds = Dataset::load(&DataSource::Dir(dir), DatasetName::MlLatestSmall).unwrap();
+        let s = ds.stats();
+        assert_eq!(s.users, 610);
+        assert_eq!(s.movies, 9742);
+        assert_eq!(s.rated_movies, 9724);
+        assert_eq!(s.ratings, 100_836);
+        assert_eq!(s.histogram.len(), 10);
+        assert_eq!(s.histogram[0].0, 0.5);
+        assert_eq!(s.histogram[9].0, 5.0);
+        assert!(!ds.genre_names.iter().any(|g| g == "(no genres listed)"));
+        assert!(ds.genre_names.windows(2).all(|w| w[0] < w[1]));
+        let item = ds.item_index(11).unwrap();
+        let m = &ds.movies[item as usize];
+        assert_eq!(
+            (m.title.as_str(), m.year),
+            ("American President, The", Some(1995))
+        );
+        assert_eq!(ds.genres_of(item), vec!["Comedy", "Drama", "Romance"]);
+        let q = &ds.movies[ds.item_index(7789).unwrap() as usize];
+        assert_eq!(q.title, "11'09\"01 - September 11");
+        let death_note = &ds.movies[ds.item_index(171749).unwrap() as usize];
+        assert_eq!(
+            (
+                death_note.title.as_str(),
+                death_note.year,
+                death_note.genres
+            ),
+            ("Death Note: Desu nôto", Some(2006), 0)
+        );
+        // tags.csv line 2: 2,60756,funny,...
+        let tags = &ds.movies[ds.item_index(60756).unwrap() as usize].tags;
+        assert!(tags.contains(&"funny".to_string()), "{tags:?}");
+        assert!(tags.contains(&"highly quotable".to_string()), "{tags:?}");
+        assert!(ds.users.is_none());
+    }
+
+    #[test]
+    fn real_ml1m_without_ratings_gives_clear_error() {
+        let dir = movielens_dir();
+        let err = Dataset::load(&DataSource::Dir(dir.clone()), DatasetName::Ml1m).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, DataError::MissingFile { .. }), "{msg}");
+        assert!(msg.contains("ml-1m/ratings.dat not found"), "{msg}");
+        assert!(
+            msg.contains(&dir.join("ml-1m").display().to_string()),
+            "{msg}"
+        );
+        assert!(msg.contains("--data-dir"), "{msg}");
+        // The movie list and users of ml-1m parse (latin-1).
+        let folder = dir.join("ml-1m");
+        let (movies, genres) =
+            parse::parse_dat_movies(&folder.join("movies.dat"), parse::Encoding::Latin1).unwrap();
+        assert_eq!(movies.len(), 3883);
+        assert_eq!(genres.len(), 18);
+        let (ids, users) = parse::parse_ml1m_users(&folder.join("users.dat")).unwrap();
+        assert_eq!((ids.len(), users.len()), (6040, 6040));
+        assert_eq!(users[0].gender, 'F');
+        assert_eq!(users[0].occupation, "K-12 student");
+    }
+}

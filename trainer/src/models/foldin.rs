@@ -1,0 +1,90 @@
+//! The fold-in model for brand-new users (YouTube-DNN candidate generation trained as a
+//! denoising autoencoder with a multinomial likelihood, as Mult-DAE):
+//!
+//! liked movies (multi-hot, L2-normalised, input dropout) → × input embeddings → ReLU MLP tower →
+//! user vector → · output embeddings + bias → softmax over the whole catalogue.
+//!
+//! Nothing in it is per-user, so a visitor nobody trained on is scored from their picks alone;
+//! [`shared::foldin`] runs exactly this forward pass (without dropout) in the browser.
+
+use burn::module::Param;
+use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, Relu};
+use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+
+#[derive(Config, Debug)]
+pub struct FoldInConfig {
+    /// Width of the input embeddings.
+    #[config(default = 64)]
+    pub embedding: usize,
+    /// Hidden widths of the tower; the last tower layer outputs `user_dim`.
+    #[config(default = "vec![128]")]
+    pub hidden: Vec<usize>,
+    /// Width of the user vector and output embeddings.
+    #[config(default = 64)]
+    pub user_dim: usize,
+    /// Input dropout (the denoising).
+    #[config(default = 0.5)]
+    pub dropout: f64,
+}
+
+#[derive(Module, Debug)]
+pub struct FoldIn<B: Backend> {
+    /// `[items, embedding]`.
+    pub input_embeddings: Param<Tensor<B, 2>>,
+    pub tower: Vec<Linear<B>>,
+    /// Weight `[user_dim, items]` (the output embeddings, transposed) and one bias per item.
+    pub output: Linear<B>,
+    dropout: Dropout,
+    relu: Relu,
+}
+
+impl FoldInConfig {
+    pub fn init<B: Backend>(&self, items: usize, device: &B::Device) -> FoldIn<B> {
+        let std = (1.0 / self.embedding as f64).sqrt();
+        let input_embeddings =
+            Initializer::Normal { mean: 0.0, std }.init([items, self.embedding], device);
+        let mut widths = vec![self.embedding];
+        widths.extend(&self.hidden);
+        widths.push(self.user_dim);
+        let tower = widths
+            .windows(2)
+            .map(|w| LinearConfig::new(w[0], w[1]).init(device))
+            .collect();
+        FoldIn {
+            input_embeddings,
+            tower,
+            output: LinearConfig::new(self.user_dim, items)
+                .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+                .init(device),
+            dropout: DropoutConfig::new(self.dropout).init(),
+            relu: Relu::new(),
+        }
+    }
+}
+
+impl<B: Backend> FoldIn<B> {
+    /// User vectors for rows of L2-normalised multi-hot picks `[batch, items]`.
+    pub fn user_vectors(&self, picks: Tensor<B, 2>) -> Tensor<B, 2> {
+        let pooled = self
+            .dropout
+            .forward(picks)
+            .matmul(self.input_embeddings.val());
+        let last = self.tower.len() - 1;
+        self.tower.iter().enumerate().fold(pooled, |x, (i, layer)| {
+            let y = layer.forward(x);
+            if i < last { self.relu.forward(y) } else { y }
+        })
+    }
+
+    /// Logits over the catalogue, `[batch, items]`.
+    pub fn forward(&self, picks: Tensor<B, 2>) -> Tensor<B, 2> {
+        self.output.forward(self.user_vectors(picks))
+    }
+
+    /// Multinomial negative log-likelihood of the `targets` multi-hot rows, averaged over users.
+    pub fn loss(&self, picks: Tensor<B, 2>, targets: Tensor<B, 2>) -> Tensor<B, 1> {
+        let log_probs = log_softmax(self.forward(picks), 1);
+        (log_probs * targets).sum_dim(1).mean().neg()
+    }
+}

@@ -1,0 +1,439 @@
+//! End-to-end runs behind the CLI: data → split → train → evaluate (→ export), generic over the
+//! backend. Integration tests call these directly.
+
+use crate::data::split::{self, HeldOutUser};
+use crate::data::{Dataset, Rating};
+use crate::ease::Ease;
+use crate::evaluate::{self, FoldInTask};
+use crate::export;
+use crate::models::deep::DeepConfig;
+use crate::models::foldin::FoldInConfig;
+use crate::models::mf::MfConfig;
+use crate::models::neumf::NeuMfConfig;
+use crate::models::{Dims, RatingModel};
+use crate::training::{self, Checkpoints, History, Loss, PickRows, RatingData, TrainingConfig};
+use anyhow::{Result, bail};
+use burn::module::AutodiffModule;
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+use serde::Serialize;
+use shared::{ModelFile, ModelInfo, Recommender};
+use std::time::Instant;
+
+/// The explicit-rating models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+pub enum ExplicitModel {
+    /// Biased matrix factorisation.
+    Mf,
+    /// Neural matrix factorisation (GMF + MLP).
+    Neumf,
+    /// Deep model with genres, batch norm, dropout.
+    Deep,
+}
+
+/// How ratings are split for explicit models.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RatingSplit {
+    /// ml-100k's u1..u5, ua, ub.
+    Predefined(String),
+    /// Random test fraction, seeded.
+    Random(f64),
+    /// Each user's latest rating is the test (NCF protocol, with 99 sampled negatives).
+    LeaveLatestOut,
+}
+
+impl std::str::FromStr for RatingSplit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "latest" => Ok(Self::LeaveLatestOut),
+            "random" => Ok(Self::Random(0.1)),
+            _ if s.starts_with("random:") => s[7..]
+                .parse::<f64>()
+                .ok()
+                .filter(|f| *f > 0.0 && *f < 1.0)
+                .map(Self::Random)
+                .ok_or_else(|| format!("bad test fraction in {s:?}: use e.g. random:0.1")),
+            "u1" | "u2" | "u3" | "u4" | "u5" | "ua" | "ub" => Ok(Self::Predefined(s.into())),
+            _ => Err(format!(
+                "unknown split {s:?}: use u1..u5, ua, ub (ml-100k), random[:FRACTION] or latest"
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub model: String,
+    pub dataset: String,
+    pub split: String,
+    pub metrics: Vec<(String, f64)>,
+    pub train_seconds: f64,
+    pub parameters: usize,
+    pub history: History,
+}
+
+/// Settings of an explicit-model run.
+pub struct ExplicitRun {
+    pub model: ExplicitModel,
+    pub split: RatingSplit,
+    pub loss: Loss,
+    pub factors: usize,
+    pub l2: f64,
+    pub training: TrainingConfig,
+    pub checkpoints: Checkpoints,
+    pub time_decay: Option<f64>,
+}
+
+/// Multi-hot genres per item, row-major `[items, genres]`.
+fn item_genres(dataset: &Dataset) -> Vec<f32> {
+    let g = dataset.genre_names.len();
+    let mut out = vec![0f32; dataset.movies.len() * g];
+    for (i, movie) in dataset.movies.iter().enumerate() {
+        for k in 0..g {
+            if movie.genres & (1 << k) != 0 {
+                out[i * g + k] = 1.0;
+            }
+        }
+    }
+    out
+}
+
+/// Weights that halve every `half_life_days` before the newest rating (seed 004's time decay).
+fn time_decay_weights(ratings: &[Rating], half_life_days: f64) -> Vec<f32> {
+    let newest = ratings.iter().map(|r| r.timestamp).max().unwrap_or(0);
+    ratings
+        .iter()
+        .map(|r| {
+            let age_days = (newest - r.timestamp) as f64 / 86_400.0;
+            0.5f64.powf(age_days / half_life_days) as f32
+        })
+        .collect()
+}
+
+/// Trains and evaluates an explicit-rating model.
+pub fn run_explicit<B: AutodiffBackend>(
+    dataset: &Dataset,
+    run: &ExplicitRun,
+    device: &B::Device,
+) -> Result<RunReport> {
+    let (train_all, test) = match &run.split {
+        RatingSplit::Predefined(name) => {
+            let s = dataset.predefined_split(name)?;
+            (s.train, s.test)
+        }
+        RatingSplit::Random(fraction) => {
+            let s = split::random_split(&dataset.ratings, *fraction, run.training.seed);
+            (s.train, s.test)
+        }
+        RatingSplit::LeaveLatestOut => {
+            let s = split::leave_latest_out(&dataset.ratings);
+            (s.train, s.test)
+        }
+    };
+    if train_all.is_empty() || test.is_empty() {
+        bail!(
+            "the {:?} split of {} leaves no training or no test ratings",
+            run.split,
+            dataset.name
+        );
+    }
+    // 5% of the training ratings decide early stopping; the test set is never looked at.
+    let inner = split::random_split(&train_all, 0.05, run.training.seed ^ 0x5eed);
+    let (train, validation) = (inner.train, inner.test);
+    let mean = train.iter().map(|r| r.rating as f64).sum::<f64>() / train.len() as f64;
+    let genres = item_genres(dataset);
+    let weights = run.time_decay.map(|h| time_decay_weights(&train, h));
+    let lo = dataset
+        .ratings
+        .iter()
+        .map(|r| r.rating)
+        .fold(f32::INFINITY, f32::min);
+    let hi = dataset
+        .ratings
+        .iter()
+        .map(|r| r.rating)
+        .fold(f32::NEG_INFINITY, f32::max);
+    let data = RatingData {
+        train: &train,
+        validation: &validation,
+        mean: mean as f32,
+        item_genres: &genres,
+        genres: dataset.genre_names.len(),
+        weights: weights.as_deref(),
+        rating_range: (lo, hi),
+    };
+    let dims = Dims {
+        users: dataset.n_users(),
+        items: dataset.n_items(),
+        genres: dataset.genre_names.len(),
+    };
+    let fingerprint = format!(
+        "{:?} {} {:?} {:?} f{} l2 {} td {:?} {:?}",
+        run.model,
+        dataset.name,
+        run.split,
+        run.loss,
+        run.factors,
+        run.l2,
+        run.time_decay,
+        run.training
+    );
+    let started = Instant::now();
+    B::seed(device, run.training.seed);
+    let (metrics, history, parameters) = match run.model {
+        ExplicitModel::Mf => {
+            let model = MfConfig::new()
+                .with_factors(run.factors)
+                .with_l2(run.l2)
+                .init::<B>(dims, device);
+            fit_and_test(model, &data, &test, dataset, run, &fingerprint, device)?
+        }
+        ExplicitModel::Neumf => {
+            let model = NeuMfConfig::new()
+                .with_gmf_factors(run.factors)
+                .with_mlp_factors(run.factors)
+                .with_l2(run.l2)
+                .init::<B>(dims, device);
+            fit_and_test(model, &data, &test, dataset, run, &fingerprint, device)?
+        }
+        ExplicitModel::Deep => {
+            let model = DeepConfig::new()
+                .with_factors(run.factors)
+                .with_l2(run.l2)
+                .init::<B>(dims, device);
+            fit_and_test(model, &data, &test, dataset, run, &fingerprint, device)?
+        }
+    };
+    Ok(RunReport {
+        model: format!("{:?}", run.model).to_lowercase(),
+        dataset: dataset.name.to_string(),
+        split: format!("{:?}", run.split),
+        metrics,
+        train_seconds: started.elapsed().as_secs_f64(),
+        parameters,
+        history,
+    })
+}
+
+fn fit_and_test<B, M>(
+    model: M,
+    data: &RatingData,
+    test: &[Rating],
+    dataset: &Dataset,
+    run: &ExplicitRun,
+    fingerprint: &str,
+    device: &B::Device,
+) -> Result<(Vec<(String, f64)>, History, usize)>
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B> + RatingModel<B>,
+    M::InnerModule: RatingModel<B::InnerBackend>,
+{
+    let parameters = model.num_params();
+    let (best, history) = training::train_explicit(
+        model,
+        data,
+        &run.training,
+        run.loss,
+        fingerprint,
+        &run.checkpoints,
+        device,
+    )?;
+    let pred = data.predict::<B::InnerBackend, _>(&best, test, device);
+    let truth: Vec<f32> = test.iter().map(|r| r.rating).collect();
+    let mut metrics = evaluate::rating_metrics(&pred, &truth);
+    if run.split == RatingSplit::LeaveLatestOut {
+        let negatives = split::sample_negatives(
+            &dataset.ratings,
+            test,
+            dataset.n_items(),
+            99,
+            run.training.seed,
+        );
+        metrics.extend(evaluate::sampled_metrics(
+            test,
+            &negatives,
+            |user, items| {
+                let candidates: Vec<Rating> = items
+                    .iter()
+                    .map(|&item| Rating {
+                        user,
+                        item,
+                        rating: 0.0,
+                        timestamp: 0,
+                    })
+                    .collect();
+                data.predict::<B::InnerBackend, _>(&best, &candidates, device)
+            },
+        ));
+    }
+    Ok((metrics, history, parameters))
+}
+
+/// Settings of a fold-in run.
+pub struct FoldInRun {
+    pub config: FoldInConfig,
+    pub l2: f64,
+    pub training: TrainingConfig,
+    pub checkpoints: Checkpoints,
+    pub heldout_users: usize,
+    pub positive_threshold: f32,
+    pub min_item_users: usize,
+    /// Also fit EASE on the same task, for comparison.
+    pub compare_ease: bool,
+}
+
+pub struct FoldInResult {
+    pub file: ModelFile,
+    pub report: RunReport,
+    /// EASE's test metrics and its tuned λ, when asked for.
+    pub ease: Option<(f64, Vec<(String, f64)>)>,
+}
+
+/// Trains the fold-in model on the strong-generalization split, exports it and evaluates the
+/// export through `shared` on the held-out test users.
+pub fn run_foldin<B: AutodiffBackend>(
+    dataset: &Dataset,
+    ratings: &[Rating],
+    run: &FoldInRun,
+    device: &B::Device,
+) -> Result<FoldInResult> {
+    let split = split::strong_generalization(
+        ratings,
+        run.heldout_users,
+        run.positive_threshold,
+        run.training.seed,
+    );
+    let task = FoldInTask::new(&split, ratings, dataset.n_items(), run.min_item_users);
+    if task.items.is_empty() || task.validation.is_empty() || task.test.is_empty() {
+        bail!(
+            "{}: too few users with {}+ ratings ≥ {} for the held-out protocol",
+            dataset.name,
+            5,
+            run.positive_threshold
+        );
+    }
+    eprintln!(
+        "{}: {} training users, {} validation and {} test users held out, {} movies",
+        dataset.name,
+        task.train_rows.len(),
+        task.validation.len(),
+        task.test.len(),
+        task.items.len()
+    );
+    let rows = PickRows {
+        rows: &task.train_rows,
+        items: task.items.len(),
+    };
+    let validation_rows: Vec<Vec<u32>> =
+        task.validation.iter().map(|u| u.fold_in.clone()).collect();
+    let validation_picks = PickRows {
+        rows: &validation_rows,
+        items: task.items.len(),
+    };
+    let all: Vec<usize> = (0..validation_rows.len()).collect();
+    let fingerprint = format!(
+        "foldin {} {:?} l2 {} held {} thr {} min {} {:?}",
+        dataset.name,
+        run.config,
+        run.l2,
+        run.heldout_users,
+        run.positive_threshold,
+        run.min_item_users,
+        run.training
+    );
+    let started = Instant::now();
+    B::seed(device, run.training.seed);
+    let model = run.config.init::<B>(task.items.len(), device);
+    let parameters = model.num_params();
+    let (best, history) = training::train_foldin(
+        model,
+        &rows,
+        run.l2,
+        &run.training,
+        &fingerprint,
+        &run.checkpoints,
+        device,
+        |valid| {
+            let logits = valid.forward(validation_picks.normalized(&all, device));
+            let scores: Vec<f32> = logits
+                .into_data()
+                .convert::<f32>()
+                .to_vec()
+                .expect("f32 logits");
+            let n = task.items.len();
+            let by_user: std::collections::HashMap<&[u32], usize> = task
+                .validation
+                .iter()
+                .enumerate()
+                .map(|(k, u)| (u.fold_in.as_slice(), k))
+                .collect();
+            evaluate::ndcg_at_100(&task.validation, |picks| {
+                let k = by_user[picks];
+                scores[k * n..(k + 1) * n].to_vec()
+            })
+        },
+    )?;
+    let train_seconds = started.elapsed().as_secs_f64();
+    let catalog = export::catalog(dataset, &task.items, &task.rating_counts);
+    let weights = export::foldin_weights(&best);
+    let mut file = export::model_file(
+        weights,
+        catalog,
+        ModelInfo {
+            dataset: dataset.name.to_string(),
+            model: "foldin".into(),
+            description: format!(
+                "fold-in (Mult-DAE / YouTube-DNN) embedding {} tower {:?} user {} dropout {} l2 {}; trained on {} users, best epoch {}",
+                run.config.embedding,
+                run.config.hidden,
+                run.config.user_dim,
+                run.config.dropout,
+                run.l2,
+                task.train_rows.len(),
+                history.best_epoch
+            ),
+            metrics: Vec::new(),
+        },
+    );
+    // Evaluate what the page will run: the exported, quantised weights through `shared`.
+    let recommender = Recommender::new(file.clone());
+    let metrics = heldout_metrics_shared(&recommender, &task.test);
+    file.info.metrics = metrics.clone();
+    let ease = if run.compare_ease {
+        let (lambda, ease) = Ease::tuned(
+            &task.train_rows,
+            task.items.len(),
+            &task.validation,
+            &[50.0, 100.0, 200.0, 400.0, 800.0],
+        )?;
+        Some((
+            lambda,
+            evaluate::heldout_metrics(&task.test, |picks| ease.scores(picks)),
+        ))
+    } else {
+        None
+    };
+    let report = RunReport {
+        model: "foldin".into(),
+        dataset: dataset.name.to_string(),
+        split: format!("strong generalization, {} test users", task.test.len()),
+        metrics,
+        train_seconds,
+        parameters,
+        history,
+    };
+    Ok(FoldInResult { file, report, ease })
+}
+
+/// Held-out metrics of a loaded model file (users given in the model's item numbering).
+pub fn heldout_metrics_shared(
+    recommender: &Recommender,
+    users: &[HeldOutUser],
+) -> Vec<(String, f64)> {
+    evaluate::heldout_metrics(users, |picks| {
+        let picks: Vec<usize> = picks.iter().map(|&i| i as usize).collect();
+        recommender.scores(&picks)
+    })
+}
