@@ -7,6 +7,7 @@ use shared::{Recommender, Request};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use trainer::backend::{self, Device};
+use trainer::classic::runs::{ClassicModel, ClassicRun, Overrides};
 use trainer::data::split::{self, HeldOutUser};
 use trainer::data::{DataSource, Dataset, DatasetName};
 use trainer::models::foldin::FoldInConfig;
@@ -30,6 +31,21 @@ enum Command {
     Eval(EvalArgs),
     /// Recommend movies for a new user who liked some movies, with an exported model.
     Recommend(RecommendArgs),
+    /// Train and evaluate every model on ml-100k and ml-latest-small; write a report.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Folder holding ml-100k/ and ml-latest-small/. Without it they are downloaded into
+    /// --cache-dir.
+    #[arg(long, env = "MOVIELENS_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Where downloads are cached.
+    #[arg(long, env = "MOVIEREC_CACHE", default_value = "data-cache")]
+    cache_dir: PathBuf,
+    #[command(flatten)]
+    options: trainer::bench::BenchOptions,
 }
 
 #[derive(Args)]
@@ -62,6 +78,8 @@ struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
     /// mf, neumf, deep (explicit ratings) or foldin (new users; exports to the page).
+    /// Classic models: baseline, svd, knn-user, knn-item, knn-baseline (ratings); popularity,
+    /// puresvd, content, hybrid (new users; export to the page).
     #[arg(long, default_value = "foldin")]
     model: String,
     /// Explicit models: u1..u5, ua, ub (ml-100k), random[:FRACTION] or latest.
@@ -77,7 +95,7 @@ struct TrainArgs {
     lr: Option<f64>,
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Embedding size.
+    /// Embedding size (hidden units for autorec).
     #[arg(long)]
     factors: Option<usize>,
     /// L2 weight (weight decay for the fold-in model).
@@ -89,8 +107,8 @@ struct TrainArgs {
     /// Fold-in: input dropout; deep: dropout between layers.
     #[arg(long)]
     dropout: Option<f64>,
-    /// Hidden layer widths, comma-separated.
-    #[arg(long, value_delimiter = ',')]
+    /// Hidden layer widths, comma-separated; `--hidden` alone for none (a linear tower).
+    #[arg(long, value_delimiter = ',', num_args = 0..)]
     hidden: Option<Vec<usize>>,
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -171,7 +189,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Data(args) => {
             let dataset = args.load()?;
             println!("{}", dataset.name);
-            print!("{}", dataset.stats());
+            println!("{}", dataset.stats());
             Ok(())
         }
         Command::Train(args) => {
@@ -185,6 +203,16 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Eval(args) => eval(&args),
+        Command::Bench(args) => {
+            let source = match &args.data_dir {
+                Some(dir) => DataSource::Dir(dir.clone()),
+                None => DataSource::Download {
+                    cache_dir: args.cache_dir.clone(),
+                },
+            };
+            trainer::bench::run::<backend::Cpu>(&source, &args.options, &Default::default())
+                .map(|_| ())
+        }
         Command::Recommend(args) => recommend(&args),
     }
 }
@@ -221,6 +249,9 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         }
         None => dataset.ratings.clone(),
     };
+    if let Ok(model) = <ClassicModel as clap::ValueEnum>::from_str(&args.model, false) {
+        return train_classic(args, model, &dataset, &ratings);
+    }
     if args.model == "foldin" {
         let mut config = FoldInConfig::new();
         if let Some(f) = args.factors {
@@ -271,7 +302,8 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         "mf" => ExplicitModel::Mf,
         "neumf" => ExplicitModel::Neumf,
         "deep" => ExplicitModel::Deep,
-        other => bail!("unknown model {other:?}: use mf, neumf, deep or foldin"),
+        "autorec" => ExplicitModel::Autorec,
+        other => bail!("unknown model {other:?}: use mf, neumf, deep, autorec or foldin"),
     };
     if args.out.is_some() {
         bail!(
@@ -280,6 +312,14 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
     }
     if args.exclude_users.is_some() {
         bail!("--exclude-users applies to the fold-in model, which is evaluated on unseen users");
+    }
+    // I-AutoRec learns from movie columns: its own batch size, rate and L2 (tuned on ml-100k u1).
+    let autorec = model == ExplicitModel::Autorec;
+    if autorec {
+        training.batch_size = args.batch_size.unwrap_or(64);
+        training.epochs = args.epochs.unwrap_or(100);
+        training.learning_rate = 1e-3;
+        training.patience = 10;
     }
     if let Some(lr) = args.lr {
         training.learning_rate = lr;
@@ -291,14 +331,56 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         model,
         split: args.split.clone(),
         loss: args.loss,
-        factors: args.factors.unwrap_or(64),
-        l2: args.l2.unwrap_or(0.05),
+        factors: args.factors.unwrap_or(if autorec { 500 } else { 64 }),
+        l2: args.l2.unwrap_or(if autorec { 1e-3 } else { 0.05 }),
         training,
         checkpoints,
         time_decay: args.time_decay_days,
     };
     let report = pipeline::run_explicit::<B>(&dataset, &run, device)?;
     print_report(&report, None, args.json);
+    Ok(())
+}
+
+/// A classic model (`trainer::classic`): no burn, no checkpoints.
+fn train_classic(
+    args: &TrainArgs,
+    model: ClassicModel,
+    dataset: &Dataset,
+    ratings: &[trainer::data::Rating],
+) -> Result<()> {
+    if model.is_rating_model() && args.out.is_some() {
+        bail!(
+            "{} predicts ratings of known users and exports nothing; popularity, puresvd, content and hybrid export weights for the page",
+            model.name()
+        );
+    }
+    if model.is_rating_model() && args.exclude_users.is_some() {
+        bail!(
+            "--exclude-users applies to the new-user models, which are evaluated on unseen users"
+        );
+    }
+    let run = ClassicRun {
+        model,
+        overrides: Overrides {
+            factors: args.factors,
+            epochs: args.epochs,
+            learning_rate: args.lr,
+            reg: args.l2,
+        },
+        seed: args.seed,
+        split: args.split.clone(),
+        heldout_users: args.heldout_users.unwrap_or(default_heldout(dataset.name)),
+        positive_threshold: 4.0,
+        min_item_users: args.min_item_users,
+    };
+    let (report, file) = trainer::classic::runs::run(dataset, ratings, &run)?;
+    let bytes = file.map(|f| f.to_bytes());
+    print_report(&report, bytes.as_ref().map(Vec::len), args.json);
+    if let (Some(out), Some(bytes)) = (&args.out, &bytes) {
+        write_atomically(out, bytes)?;
+        eprintln!("Wrote {} ({} bytes)", out.display(), bytes.len());
+    }
     Ok(())
 }
 

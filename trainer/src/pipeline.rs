@@ -1,23 +1,26 @@
 //! End-to-end runs behind the CLI: data → split → train → evaluate (→ export), generic over the
 //! backend. Integration tests call these directly.
 
-use crate::data::split::{self, HeldOutUser};
+use crate::data::split::{self, HeldOutUser, Split};
 use crate::data::{Dataset, Rating};
 use crate::ease::Ease;
 use crate::evaluate::{self, FoldInTask};
 use crate::export;
+use crate::models::autorec::AutoRecConfig;
 use crate::models::deep::DeepConfig;
 use crate::models::foldin::FoldInConfig;
 use crate::models::mf::MfConfig;
 use crate::models::neumf::NeuMfConfig;
 use crate::models::{Dims, RatingModel};
-use crate::training::{self, Checkpoints, History, Loss, PickRows, RatingData, TrainingConfig};
+use crate::training::{
+    self, Checkpoints, History, Loss, PickRows, RatingColumns, RatingData, TrainingConfig,
+};
 use anyhow::{Result, bail};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
-use shared::{ModelFile, ModelInfo, Recommender};
+use shared::{FoldInModel, ModelFile, ModelInfo, Recommender};
 use std::time::Instant;
 
 /// The explicit-rating models.
@@ -29,6 +32,8 @@ pub enum ExplicitModel {
     Neumf,
     /// Deep model with genres, batch norm, dropout.
     Deep,
+    /// Item-based autoencoder (I-AutoRec).
+    Autorec,
 }
 
 /// How ratings are split for explicit models.
@@ -60,6 +65,67 @@ impl std::str::FromStr for RatingSplit {
             )),
         }
     }
+}
+
+impl RatingSplit {
+    /// The split's training and test ratings; an error when either is empty.
+    pub fn apply(&self, dataset: &Dataset, seed: u64) -> Result<Split> {
+        let split = match self {
+            RatingSplit::Predefined(name) => dataset.predefined_split(name)?,
+            RatingSplit::Random(fraction) => split::random_split(&dataset.ratings, *fraction, seed),
+            RatingSplit::LeaveLatestOut => split::leave_latest_out(&dataset.ratings),
+        };
+        if split.train.is_empty() || split.test.is_empty() {
+            bail!(
+                "the {self:?} split of {} leaves no training or no test ratings",
+                dataset.name
+            );
+        }
+        Ok(split)
+    }
+}
+
+/// The lowest and highest rating value: predictions are clipped to it.
+pub fn rating_scale(ratings: &[Rating]) -> (f32, f32) {
+    ratings
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), r| {
+            (lo.min(r.rating), hi.max(r.rating))
+        })
+}
+
+/// Test metrics of a rating model: RMSE, MAE, R², plus HR@10 and NDCG@10 against 99 sampled
+/// negatives under the leave-latest-out split. `predict` gives one rating per (user, item).
+pub fn rating_test_metrics(
+    dataset: &Dataset,
+    split: &RatingSplit,
+    test: &[Rating],
+    seed: u64,
+    predict: impl Fn(&[Rating]) -> Vec<f32>,
+) -> Vec<(String, f64)> {
+    let truth: Vec<f32> = test.iter().map(|r| r.rating).collect();
+    let mut metrics = evaluate::rating_metrics(&predict(test), &truth);
+    if *split == RatingSplit::LeaveLatestOut {
+        let negatives =
+            split::sample_negatives(&dataset.ratings, test, dataset.n_items(), 99, seed);
+        metrics.extend(evaluate::sampled_metrics(
+            test,
+            &negatives,
+            |user, items| {
+                let candidates: Vec<Rating> = items
+                    .iter()
+                    .map(|&item| Rating {
+                        user,
+                        item,
+                        rating: 0.0,
+                        timestamp: 0,
+                    })
+                    .collect();
+                predict(&candidates)
+            },
+        ));
+    }
+    metrics
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -117,43 +183,17 @@ pub fn run_explicit<B: AutodiffBackend>(
     run: &ExplicitRun,
     device: &B::Device,
 ) -> Result<RunReport> {
-    let (train_all, test) = match &run.split {
-        RatingSplit::Predefined(name) => {
-            let s = dataset.predefined_split(name)?;
-            (s.train, s.test)
-        }
-        RatingSplit::Random(fraction) => {
-            let s = split::random_split(&dataset.ratings, *fraction, run.training.seed);
-            (s.train, s.test)
-        }
-        RatingSplit::LeaveLatestOut => {
-            let s = split::leave_latest_out(&dataset.ratings);
-            (s.train, s.test)
-        }
-    };
-    if train_all.is_empty() || test.is_empty() {
-        bail!(
-            "the {:?} split of {} leaves no training or no test ratings",
-            run.split,
-            dataset.name
-        );
-    }
+    let Split {
+        train: train_all,
+        test,
+    } = run.split.apply(dataset, run.training.seed)?;
     // 5% of the training ratings decide early stopping; the test set is never looked at.
     let inner = split::random_split(&train_all, 0.05, run.training.seed ^ 0x5eed);
     let (train, validation) = (inner.train, inner.test);
     let mean = train.iter().map(|r| r.rating as f64).sum::<f64>() / train.len() as f64;
     let genres = item_genres(dataset);
     let weights = run.time_decay.map(|h| time_decay_weights(&train, h));
-    let lo = dataset
-        .ratings
-        .iter()
-        .map(|r| r.rating)
-        .fold(f32::INFINITY, f32::min);
-    let hi = dataset
-        .ratings
-        .iter()
-        .map(|r| r.rating)
-        .fold(f32::NEG_INFINITY, f32::max);
+    let (lo, hi) = rating_scale(&dataset.ratings);
     let data = RatingData {
         train: &train,
         validation: &validation,
@@ -177,7 +217,7 @@ pub fn run_explicit<B: AutodiffBackend>(
         run.factors,
         run.l2,
         run.time_decay,
-        run.training
+        run.training.fingerprint()
     );
     let started = Instant::now();
     B::seed(device, run.training.seed);
@@ -203,6 +243,9 @@ pub fn run_explicit<B: AutodiffBackend>(
                 .with_l2(run.l2)
                 .init::<B>(dims, device);
             fit_and_test(model, &data, &test, dataset, run, &fingerprint, device)?
+        }
+        ExplicitModel::Autorec => {
+            fit_autorec::<B>(&data, &test, dataset, run, &fingerprint, device)?
         }
     };
     Ok(RunReport {
@@ -240,9 +283,56 @@ where
         &run.checkpoints,
         device,
     )?;
-    let pred = data.predict::<B::InnerBackend, _>(&best, test, device);
+    let metrics = rating_test_metrics(dataset, &run.split, test, run.training.seed, |ratings| {
+        data.predict::<B::InnerBackend, _>(&best, ratings, device)
+    });
+    Ok((metrics, history, parameters))
+}
+
+/// I-AutoRec's own batching (movies, not ratings); the same evaluation as the other models.
+fn fit_autorec<B: AutodiffBackend>(
+    data: &RatingData,
+    test: &[Rating],
+    dataset: &Dataset,
+    run: &ExplicitRun,
+    fingerprint: &str,
+    device: &B::Device,
+) -> Result<(Vec<(String, f64)>, History, usize)> {
+    let columns = RatingColumns::new(data.train, dataset.n_items(), dataset.n_users());
+    let model = AutoRecConfig::new()
+        .with_hidden(run.factors)
+        .init::<B>(dataset.n_users(), device);
+    let parameters = model.num_params();
+    let predict = |reconstructed: &[f32], ratings: &[Rating]| -> Vec<f32> {
+        let (lo, hi) = data.rating_range;
+        ratings
+            .iter()
+            .map(|r| {
+                if columns.rated[r.item as usize] {
+                    reconstructed[r.item as usize * columns.users + r.user as usize].clamp(lo, hi)
+                } else {
+                    data.mean
+                }
+            })
+            .collect()
+    };
+    let truth: Vec<f32> = data.validation.iter().map(|r| r.rating).collect();
+    let (best, history) = training::train_autorec(
+        model,
+        &columns,
+        run.l2,
+        &run.training,
+        fingerprint,
+        &run.checkpoints,
+        device,
+        |valid| {
+            let reconstructed = columns.reconstruct(valid, device);
+            crate::metrics::rmse(&predict(&reconstructed, data.validation), &truth)
+        },
+    )?;
+    let reconstructed = columns.reconstruct(&best, device);
     let truth: Vec<f32> = test.iter().map(|r| r.rating).collect();
-    let mut metrics = evaluate::rating_metrics(&pred, &truth);
+    let mut metrics = evaluate::rating_metrics(&predict(&reconstructed, test), &truth);
     if run.split == RatingSplit::LeaveLatestOut {
         let negatives = split::sample_negatives(
             &dataset.ratings,
@@ -264,7 +354,7 @@ where
                         timestamp: 0,
                     })
                     .collect();
-                data.predict::<B::InnerBackend, _>(&best, &candidates, device)
+                predict(&reconstructed, &candidates)
             },
         ));
     }
@@ -291,27 +381,24 @@ pub struct FoldInResult {
     pub ease: Option<(f64, Vec<(String, f64)>)>,
 }
 
-/// Trains the fold-in model on the strong-generalization split, exports it and evaluates the
-/// export through `shared` on the held-out test users.
-pub fn run_foldin<B: AutodiffBackend>(
+/// The strong-generalization task (Liang et al. 2018) every new-user model is fitted and
+/// evaluated on: `heldout_users` validation and as many test users, the rest train.
+pub fn heldout_task(
     dataset: &Dataset,
     ratings: &[Rating],
-    run: &FoldInRun,
-    device: &B::Device,
-) -> Result<FoldInResult> {
-    let split = split::strong_generalization(
-        ratings,
-        run.heldout_users,
-        run.positive_threshold,
-        run.training.seed,
-    );
-    let task = FoldInTask::new(&split, ratings, dataset.n_items(), run.min_item_users);
+    heldout_users: usize,
+    positive_threshold: f32,
+    min_item_users: usize,
+    seed: u64,
+) -> Result<FoldInTask> {
+    let split = split::strong_generalization(ratings, heldout_users, positive_threshold, seed);
+    let task = FoldInTask::new(&split, ratings, dataset.n_items(), min_item_users);
     if task.items.is_empty() || task.validation.is_empty() || task.test.is_empty() {
         bail!(
             "{}: too few users with {}+ ratings ≥ {} for the held-out protocol",
             dataset.name,
             5,
-            run.positive_threshold
+            positive_threshold
         );
     }
     eprintln!(
@@ -322,6 +409,40 @@ pub fn run_foldin<B: AutodiffBackend>(
         task.test.len(),
         task.items.len()
     );
+    Ok(task)
+}
+
+/// The page's weights file for `weights` over the task's movies, evaluated as the page runs it
+/// (quantised, through `shared`) on the task's test users; the figures go into `info.metrics`.
+pub fn export_evaluated(
+    dataset: &Dataset,
+    task: &FoldInTask,
+    weights: FoldInModel,
+    info: ModelInfo,
+) -> ModelFile {
+    let catalog = export::catalog(dataset, &task.items, &task.rating_counts);
+    let mut file = export::model_file(weights, catalog, info);
+    let recommender = Recommender::new(file.clone());
+    file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
+    file
+}
+
+/// Trains the fold-in model on the strong-generalization split, exports it and evaluates the
+/// export through `shared` on the held-out test users.
+pub fn run_foldin<B: AutodiffBackend>(
+    dataset: &Dataset,
+    ratings: &[Rating],
+    run: &FoldInRun,
+    device: &B::Device,
+) -> Result<FoldInResult> {
+    let task = heldout_task(
+        dataset,
+        ratings,
+        run.heldout_users,
+        run.positive_threshold,
+        run.min_item_users,
+        run.training.seed,
+    )?;
     let rows = PickRows {
         rows: &task.train_rows,
         items: task.items.len(),
@@ -341,7 +462,7 @@ pub fn run_foldin<B: AutodiffBackend>(
         run.heldout_users,
         run.positive_threshold,
         run.min_item_users,
-        run.training
+        run.training.fingerprint()
     );
     let started = Instant::now();
     B::seed(device, run.training.seed);
@@ -376,11 +497,10 @@ pub fn run_foldin<B: AutodiffBackend>(
         },
     )?;
     let train_seconds = started.elapsed().as_secs_f64();
-    let catalog = export::catalog(dataset, &task.items, &task.rating_counts);
-    let weights = export::foldin_weights(&best);
-    let mut file = export::model_file(
-        weights,
-        catalog,
+    let file = export_evaluated(
+        dataset,
+        &task,
+        export::foldin_weights(&best),
         ModelInfo {
             dataset: dataset.name.to_string(),
             model: "foldin".into(),
@@ -397,10 +517,7 @@ pub fn run_foldin<B: AutodiffBackend>(
             metrics: Vec::new(),
         },
     );
-    // Evaluate what the page will run: the exported, quantised weights through `shared`.
-    let recommender = Recommender::new(file.clone());
-    let metrics = heldout_metrics_shared(&recommender, &task.test);
-    file.info.metrics = metrics.clone();
+    let metrics = file.info.metrics.clone();
     let ease = if run.compare_ease {
         let (lambda, ease) = Ease::tuned(
             &task.train_rows,

@@ -6,6 +6,7 @@
 //! supply one epoch of batches and a validation metric.
 
 use crate::data::Rating;
+use crate::models::autorec::AutoRec;
 use crate::models::foldin::FoldIn;
 use crate::models::{RatingBatch, RatingModel};
 use anyhow::{Context, Result, bail};
@@ -38,6 +39,17 @@ pub struct TrainingConfig {
     pub patience: usize,
     #[config(default = 42)]
     pub seed: u64,
+}
+
+impl TrainingConfig {
+    /// The settings that must match for `--resume`: all but the epoch budget, which a resumed
+    /// run may extend.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "batch {} lr {} decay {} patience {} seed {}",
+            self.batch_size, self.learning_rate, self.lr_decay, self.patience, self.seed
+        )
+    }
 }
 
 /// What happened in one epoch, kept for the report's training curves.
@@ -547,6 +559,115 @@ pub fn train_foldin<B: AutodiffBackend>(
                 model = optim.step(lr, model, grads);
                 bar.inc(1);
                 bar.set_message(format!("loss {:.2}", total / (b + 1) as f64));
+            }
+            Ok((model, total / batches as f64))
+        },
+        validate,
+    )
+}
+
+/// Ratings laid out as one row per movie and one column per user, for [`AutoRec`].
+pub struct RatingColumns {
+    pub items: usize,
+    pub users: usize,
+    values: Vec<f32>,
+    observed: Vec<f32>,
+    /// Whether each movie has any training rating (others fall back to the mean).
+    pub rated: Vec<bool>,
+}
+
+impl RatingColumns {
+    pub fn new(ratings: &[Rating], items: usize, users: usize) -> Self {
+        let mut values = vec![0f32; items * users];
+        let mut observed = vec![0f32; items * users];
+        let mut rated = vec![false; items];
+        for r in ratings {
+            let at = r.item as usize * users + r.user as usize;
+            values[at] = r.rating;
+            observed[at] = 1.0;
+            rated[r.item as usize] = true;
+        }
+        Self {
+            items,
+            users,
+            values,
+            observed,
+            rated,
+        }
+    }
+
+    fn rows<B: Backend>(
+        &self,
+        which: &[usize],
+        source: &[f32],
+        device: &B::Device,
+    ) -> Tensor<B, 2> {
+        let mut data = Vec::with_capacity(which.len() * self.users);
+        for &i in which {
+            data.extend_from_slice(&source[i * self.users..(i + 1) * self.users]);
+        }
+        Tensor::from_data(TensorData::new(data, [which.len(), self.users]), device)
+    }
+
+    /// Every movie's reconstructed column, row-major `[items, users]`.
+    pub fn reconstruct<B: Backend>(&self, model: &AutoRec<B>, device: &B::Device) -> Vec<f32> {
+        let all: Vec<usize> = (0..self.items).collect();
+        let mut out = Vec::with_capacity(self.items * self.users);
+        for chunk in all.chunks(1024) {
+            let columns = self.rows::<B>(chunk, &self.values, device);
+            out.extend(
+                model
+                    .forward(columns)
+                    .into_data()
+                    .convert::<f32>()
+                    .to_vec::<f32>()
+                    .expect("f32 output"),
+            );
+        }
+        out
+    }
+}
+
+/// Trains I-AutoRec on mini-batches of movies; early stopping on `validate` (RMSE).
+#[allow(clippy::too_many_arguments)]
+pub fn train_autorec<B: AutodiffBackend>(
+    model: AutoRec<B>,
+    columns: &RatingColumns,
+    l2: f64,
+    config: &TrainingConfig,
+    fingerprint: &str,
+    checkpoints: &Checkpoints,
+    device: &B::Device,
+    validate: impl FnMut(&AutoRec<B::InnerBackend>) -> f64,
+) -> Result<(AutoRec<B::InnerBackend>, History)> {
+    let optim = AdamConfig::new().init::<B, AutoRec<B>>();
+    let mut order: Vec<usize> = (0..columns.items).filter(|&i| columns.rated[i]).collect();
+    fit(
+        model,
+        optim,
+        config,
+        fingerprint,
+        "RMSE",
+        Goal::Minimize,
+        checkpoints,
+        device,
+        |mut model, optim, lr, seed, bar| {
+            order.sort_unstable();
+            order.shuffle(&mut StdRng::seed_from_u64(seed));
+            let batches = order.len().div_ceil(config.batch_size);
+            bar.set_length(batches as u64);
+            let mut total = 0.0;
+            for (b, chunk) in order.chunks(config.batch_size).enumerate() {
+                let values = columns.rows::<B>(chunk, &columns.values, device);
+                let observed = columns.rows::<B>(chunk, &columns.observed, device);
+                let loss = model.loss(values, observed, l2);
+                let value: f64 = loss.clone().into_scalar().elem();
+                check_finite(value, seed, b)?;
+                total += value;
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                model = optim.step(lr, model, grads);
+                bar.inc(1);
+                bar.set_message(format!("loss {:.4}", total / (b + 1) as f64));
             }
             Ok((model, total / batches as f64))
         },

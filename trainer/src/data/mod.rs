@@ -547,7 +547,7 @@ pub(crate) fn missing_file(name: DatasetName, file: &str, searched: Vec<PathBuf>
         searched,
         hint: format!(
             "Put the {name} files there, pass --data-dir DIR (or set MOVIELENS_DIR) to a folder \
-             containing {name}/, or allow downloading it"
+             containing {name}/, or run without --data-dir and MOVIELENS_DIR to download it from GroupLens"
         ),
     }
 }

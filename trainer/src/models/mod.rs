@@ -4,6 +4,7 @@
 //! pair and share [`RatingModel`]. The fold-in model ([`foldin`]) reads a user's liked movies and
 //! scores the whole catalogue; it is the one the page runs for brand-new users.
 
+pub mod autorec;
 pub mod deep;
 pub mod foldin;
 pub mod mf;

@@ -1,0 +1,56 @@
+//! Small synthetic data shared by the integration tests.
+
+use std::path::PathBuf;
+use trainer::data::{Dataset, DatasetName, Movie, Rating};
+
+/// `users` users in two taste groups: even users like the first half of the movies, odd users
+/// the second half, with ratings 4-5 inside their group and 1-2 outside.
+pub fn two_taste_dataset(users: u32, items: u32) -> Dataset {
+    let movies = (0..items)
+        .map(|i| Movie {
+            id: i + 1,
+            title: format!("Movie {i}"),
+            year: Some(1990 + (i % 20) as u16),
+            genres: 1 << (i % 2),
+            tags: Vec::new(),
+        })
+        .collect();
+    let mut ratings = Vec::new();
+    for u in 0..users {
+        for i in 0..items {
+            // Every user rates about two thirds of the movies.
+            if (u * 7 + i * 3) % 3 == 0 {
+                continue;
+            }
+            let in_group = (i < items / 2) == (u % 2 == 0);
+            let rating = if in_group {
+                4.0 + ((u + i) % 2) as f32
+            } else {
+                1.0 + ((u + i) % 2) as f32
+            };
+            ratings.push(Rating {
+                user: u,
+                item: i,
+                rating,
+                timestamp: (u * items + i) as i64,
+            });
+        }
+    }
+    Dataset::new(
+        DatasetName::Ml100k,
+        PathBuf::new(),
+        (1..=users).collect(),
+        movies,
+        ratings,
+        vec!["Action".into(), "Comedy".into()],
+        None,
+    )
+}
+
+/// A fresh, empty temporary directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("trainer-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
