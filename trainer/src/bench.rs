@@ -19,7 +19,6 @@ use crate::classic::runs::{self, ClassicModel, HeldOutSpec, Overrides, RatingSpe
 use crate::data::{DataSource, Dataset, DatasetName};
 use crate::ease::Ease;
 use crate::evaluate::{self, FoldInTask};
-use crate::models::foldin::FoldInConfig;
 use crate::pipeline::{self, ExplicitModel, ExplicitRun, FoldInRun, RatingSplit, RunReport};
 use crate::plot::{self, Labels, Series};
 use crate::training::{Checkpoints, History, Loss, TrainingConfig};
@@ -50,7 +49,6 @@ const HELD_OUT_USERS: [(DatasetName, usize); 2] =
     [(DatasetName::Ml100k, 100), (DatasetName::MlLatestSmall, 60)];
 const POSITIVE_THRESHOLD: f32 = 4.0;
 const MIN_ITEM_USERS: usize = 3;
-const EASE_LAMBDAS: [f64; 5] = [50.0, 100.0, 200.0, 400.0, 800.0];
 const FOLDS: [&str; 5] = ["u1", "u2", "u3", "u4", "u5"];
 
 /// Surprise's published ml-100k 5-fold RMSE and MAE (README, `examples/benchmark.py`, default
@@ -175,24 +173,13 @@ fn explicit_run(model: ExplicitModel, split: &RatingSplit, options: &BenchOption
     }
 }
 
-/// The command line's defaults for the fold-in network; three epochs with `--quick`.
+/// The command line's fold-in settings; three epochs with `--quick`.
 fn foldin_run(heldout_users: usize, options: &BenchOptions) -> FoldInRun {
-    let mut training = TrainingConfig::new().with_seed(options.seed);
-    training.batch_size = 64;
-    training.epochs = if options.quick { 3 } else { 400 };
-    training.learning_rate = 3e-3;
-    training.lr_decay = 0.995;
-    training.patience = 40;
-    FoldInRun {
-        config: FoldInConfig::new(),
-        l2: 1e-4,
-        training,
-        checkpoints: Checkpoints::default(),
-        heldout_users,
-        positive_threshold: POSITIVE_THRESHOLD,
-        min_item_users: MIN_ITEM_USERS,
-        compare_ease: false,
+    let mut run = FoldInRun::new(heldout_users, options.seed);
+    if options.quick {
+        run.training.epochs = 3;
     }
+    run
 }
 
 /// Every rating model on one split.
@@ -316,7 +303,12 @@ fn heldout_rows<B: AutodiffBackend>(
     let ease = progress.job(&format!("{place}: EASE"), true, || -> Result<Row> {
         let started = Instant::now();
         let items = task.items.len();
-        let (lambda, ease) = Ease::tuned(&task.train_rows, items, &task.validation, &EASE_LAMBDAS)?;
+        let (lambda, ease) = Ease::tuned(
+            &task.train_rows,
+            items,
+            &task.validation,
+            &pipeline::EASE_LAMBDAS,
+        )?;
         Ok(direct_report(
             &format!("ease (λ={lambda})"),
             dataset,

@@ -10,7 +10,6 @@ use trainer::backend::{self, Device};
 use trainer::classic::runs::{ClassicModel, ClassicRun, Overrides};
 use trainer::data::split::{self, HeldOutUser};
 use trainer::data::{DataSource, Dataset, DatasetName};
-use trainer::models::foldin::FoldInConfig;
 use trainer::pipeline::{self, ExplicitModel, ExplicitRun, FoldInRun, RatingSplit, RunReport};
 use trainer::training::{Checkpoints, Loss, TrainingConfig};
 
@@ -130,6 +129,9 @@ struct TrainArgs {
     /// Fold-in: only movies liked by at least this many training users are in the model.
     #[arg(long, default_value_t = 3)]
     min_item_users: usize,
+    /// Fold-in: train from random weights instead of the factorised EASE solution.
+    #[arg(long)]
+    random_init: bool,
     /// Fold-in: also fit and report EASE on the same users.
     #[arg(long)]
     compare_ease: bool,
@@ -253,31 +255,29 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         return train_classic(args, model, &dataset, &ratings);
     }
     if args.model == "foldin" {
-        let mut config = FoldInConfig::new();
+        let mut run = FoldInRun::new(
+            args.heldout_users.unwrap_or(default_heldout(dataset.name)),
+            args.seed,
+        );
         if let Some(f) = args.factors {
-            config = config.with_embedding(f).with_user_dim(f);
+            run.config = run.config.with_embedding(f).with_user_dim(f);
         }
         if let Some(p) = args.dropout {
-            config.dropout = p;
+            run.config.dropout = p;
         }
         if let Some(h) = &args.hidden {
-            config.hidden = h.clone();
+            run.config.hidden = h.clone();
         }
-        training.batch_size = args.batch_size.unwrap_or(64);
-        training.epochs = args.epochs.unwrap_or(400);
-        training.learning_rate = args.lr.unwrap_or(3e-3);
-        training.lr_decay = 0.995;
-        training.patience = args.patience.unwrap_or(40);
-        let run = FoldInRun {
-            config,
-            l2: args.l2.unwrap_or(1e-4),
-            training,
-            checkpoints,
-            heldout_users: args.heldout_users.unwrap_or(default_heldout(dataset.name)),
-            positive_threshold: 4.0,
-            min_item_users: args.min_item_users,
-            compare_ease: args.compare_ease,
-        };
+        let t = &mut run.training;
+        t.batch_size = args.batch_size.unwrap_or(t.batch_size);
+        t.epochs = args.epochs.unwrap_or(t.epochs);
+        t.learning_rate = args.lr.unwrap_or(t.learning_rate);
+        t.patience = args.patience.unwrap_or(t.patience);
+        run.l2 = args.l2.unwrap_or(run.l2);
+        run.checkpoints = checkpoints;
+        run.min_item_users = args.min_item_users;
+        run.compare_ease = args.compare_ease;
+        run.init_from_ease = !args.random_init;
         let result = pipeline::run_foldin::<B>(&dataset, &ratings, &run, device)?;
         let bytes = result.file.to_bytes();
         print_report(&result.report, Some(bytes.len()), args.json);

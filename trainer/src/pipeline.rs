@@ -7,8 +7,8 @@ use crate::ease::Ease;
 use crate::evaluate::{self, FoldInTask};
 use crate::export;
 use crate::models::autorec::AutoRecConfig;
-use crate::models::deep::DeepConfig;
-use crate::models::foldin::FoldInConfig;
+use crate::models::deep::{DeepConfig, ItemFeatures};
+use crate::models::foldin::{FoldIn, FoldInConfig};
 use crate::models::mf::MfConfig;
 use crate::models::neumf::NeuMfConfig;
 use crate::models::{Dims, RatingModel};
@@ -238,10 +238,11 @@ pub fn run_explicit<B: AutodiffBackend>(
             fit_and_test(model, &data, &test, dataset, run, &fingerprint, device)?
         }
         ExplicitModel::Deep => {
+            let features = ItemFeatures::new(&dataset.movies, &train);
             let model = DeepConfig::new()
                 .with_factors(run.factors)
                 .with_l2(run.l2)
-                .init::<B>(dims, device);
+                .init::<B>(dims, &features, device);
             fit_and_test(model, &data, &test, dataset, run, &fingerprint, device)?
         }
         ExplicitModel::Autorec => {
@@ -370,9 +371,44 @@ pub struct FoldInRun {
     pub heldout_users: usize,
     pub positive_threshold: f32,
     pub min_item_users: usize,
-    /// Also fit EASE on the same task, for comparison.
+    /// Also report EASE on the same task, for comparison.
     pub compare_ease: bool,
+    /// Start from the rank-`user_dim` factorisation of EASE (tuned on validation) instead of
+    /// random weights; the tower is then linear.
+    pub init_from_ease: bool,
 }
+
+impl FoldInRun {
+    /// The defaults of `trainer train --model foldin`: start from factorised EASE (rank chosen on
+    /// validation, at most 256) and fine-tune gently with the multinomial loss.
+    pub fn new(heldout_users: usize, seed: u64) -> Self {
+        let training = TrainingConfig::new()
+            .with_seed(seed)
+            .with_batch_size(64)
+            .with_epochs(400)
+            .with_learning_rate(1e-4)
+            .with_lr_decay(0.995)
+            .with_patience(40);
+        Self {
+            config: FoldInConfig::new().with_embedding(256).with_user_dim(256),
+            l2: 1e-4,
+            training,
+            checkpoints: Checkpoints::default(),
+            heldout_users,
+            positive_threshold: 4.0,
+            min_item_users: 3,
+            compare_ease: false,
+            init_from_ease: true,
+        }
+    }
+}
+
+/// EASE's λ grid, tried on validation users.
+pub const EASE_LAMBDAS: [f64; 5] = [50.0, 100.0, 200.0, 400.0, 800.0];
+/// Ranks tried for the factorised EASE start, up to `FoldInConfig::user_dim`.
+const RANKS: [usize; 7] = [32, 64, 96, 128, 160, 192, 256];
+/// Bytes the int8 embeddings may take, leaving room for titles within the page's 1 MB.
+const EMBEDDING_BYTES_BUDGET: usize = 800_000;
 
 pub struct FoldInResult {
     pub file: ModelFile,
@@ -455,8 +491,9 @@ pub fn run_foldin<B: AutodiffBackend>(
     };
     let all: Vec<usize> = (0..validation_rows.len()).collect();
     let fingerprint = format!(
-        "foldin {} {:?} l2 {} held {} thr {} min {} {:?}",
+        "foldin {} ease {} {:?} l2 {} held {} thr {} min {} {:?}",
         dataset.name,
+        run.init_from_ease,
         run.config,
         run.l2,
         run.heldout_users,
@@ -466,7 +503,40 @@ pub fn run_foldin<B: AutodiffBackend>(
     );
     let started = Instant::now();
     B::seed(device, run.training.seed);
-    let model = run.config.init::<B>(task.items.len(), device);
+    let ease = if run.init_from_ease || run.compare_ease {
+        Some(Ease::tuned(
+            &task.train_rows,
+            task.items.len(),
+            &task.validation,
+            &EASE_LAMBDAS,
+        )?)
+    } else {
+        None
+    };
+    let model = match &ease {
+        Some((_, ease)) if run.init_from_ease => {
+            // The page loads the whole file: int8 input and output rows must fit the budget.
+            let affordable = EMBEDDING_BYTES_BUDGET / (2 * task.items.len());
+            let ranks: Vec<usize> = RANKS
+                .iter()
+                .copied()
+                .filter(|&r| r <= run.config.user_dim.min(affordable))
+                .collect();
+            let (rank, input, output) = ease.best_factors(&ranks, &task.validation)?;
+            let scale = softmax_scale::<B::InnerBackend>(&input, &output, rank, &rows, device);
+            eprintln!("Starting from EASE factorised to rank {rank}, softmax scale {scale}");
+            FoldIn::from_factors(
+                input,
+                output,
+                task.items.len(),
+                rank,
+                scale,
+                run.config.dropout,
+                device,
+            )
+        }
+        _ => run.config.init::<B>(task.items.len(), device),
+    };
     let parameters = model.num_params();
     let (best, history) = training::train_foldin(
         model,
@@ -505,9 +575,18 @@ pub fn run_foldin<B: AutodiffBackend>(
             dataset: dataset.name.to_string(),
             model: "foldin".into(),
             description: format!(
-                "fold-in (Mult-DAE / YouTube-DNN) embedding {} tower {:?} user {} dropout {} l2 {}; trained on {} users, best epoch {}",
+                "fold-in (Mult-DAE / YouTube-DNN) {}embedding {} tower {:?} user {} dropout {} l2 {}; trained on {} users, best epoch {}",
+                if run.init_from_ease {
+                    "from rank-factorised EASE, "
+                } else {
+                    ""
+                },
                 run.config.embedding,
-                run.config.hidden,
+                if run.init_from_ease {
+                    &[][..]
+                } else {
+                    &run.config.hidden[..]
+                },
                 run.config.user_dim,
                 run.config.dropout,
                 run.l2,
@@ -518,20 +597,12 @@ pub fn run_foldin<B: AutodiffBackend>(
         },
     );
     let metrics = file.info.metrics.clone();
-    let ease = if run.compare_ease {
-        let (lambda, ease) = Ease::tuned(
-            &task.train_rows,
-            task.items.len(),
-            &task.validation,
-            &[50.0, 100.0, 200.0, 400.0, 800.0],
-        )?;
-        Some((
+    let ease = ease.filter(|_| run.compare_ease).map(|(lambda, ease)| {
+        (
             lambda,
             evaluate::heldout_metrics(&task.test, |picks| ease.scores(picks)),
-        ))
-    } else {
-        None
-    };
+        )
+    });
     let report = RunReport {
         model: "foldin".into(),
         dataset: dataset.name.to_string(),
@@ -542,6 +613,42 @@ pub fn run_foldin<B: AutodiffBackend>(
         history,
     };
     Ok(FoldInResult { file, report, ease })
+}
+
+/// The score scale (softmax temperature) with the lowest multinomial loss on the training users:
+/// EASE's scores are small, and fine-tuning from a nearly flat softmax would first undo them.
+fn softmax_scale<B: Backend>(
+    input: &[f32],
+    output: &[f32],
+    rank: usize,
+    rows: &PickRows,
+    device: &B::Device,
+) -> f32 {
+    let items = rows.items;
+    let all: Vec<usize> = (0..rows.rows.len()).collect();
+    let (picks, targets) = (
+        rows.normalized::<B>(&all, device),
+        rows.multi_hot::<B>(&all, device),
+    );
+    let loss = |scale: f32| -> f64 {
+        let model = FoldIn::<B>::from_factors(
+            input.to_vec(),
+            output.to_vec(),
+            items,
+            rank,
+            scale,
+            0.0,
+            device,
+        );
+        model
+            .loss(picks.clone(), targets.clone())
+            .into_scalar()
+            .elem()
+    };
+    let candidates = (0..12).map(|k| 2f32.powi(k));
+    candidates
+        .min_by(|a, b| loss(*a).total_cmp(&loss(*b)))
+        .unwrap_or(1.0)
 }
 
 /// Held-out metrics of a loaded model file (users given in the model's item numbering).

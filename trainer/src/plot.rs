@@ -133,7 +133,8 @@ pub fn grouped_bars(path: &Path, labels: &Labels, series: &[Series], step: f64) 
     .with_context(|| format!("drawing {}", path.display()))
 }
 
-/// Labelled points on a logarithmic x axis (x > 0), one colour per series.
+/// Labelled points on a logarithmic x axis (x > 0), one colour per series (a legend when
+/// there are several).
 pub fn labelled_points_log_x(
     path: &Path,
     labels: &Labels,
@@ -174,16 +175,25 @@ pub fn labelled_points_log_x(
                 .label(s.label.as_str())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 5, style));
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        if series.len() > 1 {
+            legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        }
+        Ok(())
     })
     .with_context(|| format!("drawing {}", path.display()))
 }
 
 /// The series' names in a box at `position`.
-fn legend<X: Ranged, Y: Ranged>(
-    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
+fn legend<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     position: SeriesLabelPosition,
-) -> Result<()> {
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged,
+    Y: Ranged,
+{
     chart
         .configure_series_labels()
         .position(position)

@@ -187,6 +187,14 @@ where
         }
     }
 
+    if start_epoch == 0 {
+        // The untrained model competes too: a model initialised from a closed-form solution
+        // is kept when training does not improve on it.
+        let initial = model.valid();
+        best_value = validate(&initial);
+        best = Some(initial);
+        eprintln!("before training: validation {metric} {best_value:.4}");
+    }
     let mut since_best = history
         .epochs
         .iter()

@@ -82,6 +82,7 @@ fn training_learns_the_taste_groups_and_resumes() {
         positive_threshold: 4.0,
         min_item_users: 1,
         compare_ease: false,
+        init_from_ease: false,
     };
     let device = Default::default();
     let first =

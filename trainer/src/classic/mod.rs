@@ -224,9 +224,10 @@ pub(crate) mod tests {
             dims: 2,
             values: vec![1.0, 0.0, 0.0, 2.0, 1.0, 1.0],
         };
-        // Picks {0, 2}: user = ([1,0] + [1,1]) / sqrt(2) = [1.4142, 0.7071].
+        // Picks {0, 2}: user = ([1,0] + [1,1]) / sqrt(2) = [√2, √2/2]; scores √2, √2, 1.5·√2.
         let scores = e.scores(&[0, 2]);
-        let expected = [1.41421, 1.41421, 2.12132];
+        let root2 = std::f32::consts::SQRT_2;
+        let expected = [root2, root2, 1.5 * root2];
         for (s, x) in scores.iter().zip(expected) {
             assert!((s - x).abs() < 1e-4, "{scores:?}");
         }

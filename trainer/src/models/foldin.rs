@@ -64,6 +64,39 @@ impl FoldInConfig {
 }
 
 impl<B: Backend> FoldIn<B> {
+    /// A model whose scores start as `picks · input · outputᵀ` (e.g. a factorised EASE): the
+    /// tower is one linear layer set to the identity, the output bias zero.
+    /// `scale` multiplies every score: the softmax temperature, which leaves the ranking as is.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_factors(
+        input: Vec<f32>,
+        output: Vec<f32>,
+        items: usize,
+        rank: usize,
+        scale: f32,
+        dropout: f64,
+        device: &B::Device,
+    ) -> Self {
+        let matrix = |data: Vec<f32>, shape: [usize; 2]| {
+            Param::from_tensor(Tensor::from_data(TensorData::new(data, shape), device))
+        };
+        let output =
+            Tensor::<B, 2>::from_data(TensorData::new(output, [items, rank]), device).transpose();
+        FoldIn {
+            input_embeddings: matrix(input, [items, rank]),
+            tower: vec![Linear {
+                weight: Param::from_tensor(Tensor::eye(rank, device) * scale),
+                bias: Some(Param::from_tensor(Tensor::zeros([rank], device))),
+            }],
+            output: Linear {
+                weight: Param::from_tensor(output),
+                bias: Some(Param::from_tensor(Tensor::zeros([items], device))),
+            },
+            dropout: DropoutConfig::new(dropout).init(),
+            relu: Relu::new(),
+        }
+    }
+
     /// User vectors for rows of L2-normalised multi-hot picks `[batch, items]`.
     pub fn user_vectors(&self, picks: Tensor<B, 2>) -> Tensor<B, 2> {
         let pooled = self
