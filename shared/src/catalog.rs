@@ -25,11 +25,11 @@ const TRAILING_ARTICLES: &[&str] = &[
 impl Movie {
     /// "The Matrix" for "Matrix, The"; other titles unchanged.
     pub fn display_title(&self) -> String {
-        if let Some((head, article)) = self.title.rsplit_once(", ") {
-            if TRAILING_ARTICLES.contains(&article) {
-                let sep = if article.ends_with('\'') { "" } else { " " };
-                return format!("{article}{sep}{head}");
-            }
+        if let Some((head, article)) = self.title.rsplit_once(", ")
+            && TRAILING_ARTICLES.contains(&article)
+        {
+            let sep = if article.ends_with('\'') { "" } else { " " };
+            return format!("{article}{sep}{head}");
         }
         self.title.clone()
     }

@@ -225,13 +225,14 @@ pub(crate) mod tests {
         // Picks {0, 1}: pooled = ([1,0] + [0,1]) / sqrt(2) = [0.7071, 0.7071].
         // Tower: [0.7071 * 1, 0.7071 * 2 + 0.5] = [0.7071, 1.9142] (no activation after the last layer).
         let user = scorer.user_vector(&[0, 1]);
+        let half_root = std::f32::consts::FRAC_1_SQRT_2;
         assert!(
-            (user[0] - 0.70711).abs() < 1e-4 && (user[1] - 1.91421).abs() < 1e-4,
+            (user[0] - half_root).abs() < 1e-4 && (user[1] - 1.91421).abs() < 1e-4,
             "{user:?}"
         );
         // Scores: item0 = 0.7071, item1 = 1.9142 + 0.1, item2 = 0.5 * (0.7071 + 1.9142) - 1.
         let scores = scorer.scores(&user);
-        let expected = [0.70711, 2.01421, 0.31066];
+        let expected = [half_root, 2.01421, 0.31066];
         for (s, e) in scores.iter().zip(expected) {
             assert!((s - e).abs() < 1e-4, "{scores:?}");
         }

@@ -128,7 +128,7 @@ mod tests {
             id,
             title: String::from(title),
             year: Some(year),
-            genres: (id % 2) as u32 + 1,
+            genres: id % 2 + 1,
             rating_count: count,
         };
         Catalog::new(

@@ -25,7 +25,7 @@ enum Command {
     /// Print a release's users, movies, ratings, rating histogram and density.
     Data(DataArgs),
     /// Train a model, report its test metrics, and (fold-in) export the page's weights.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Evaluate an exported model file on held-out users.
     Eval(EvalArgs),
     /// Recommend movies for a new user who liked some movies, with an exported model.

@@ -13,7 +13,7 @@ use crate::models::mf::MfConfig;
 use crate::models::neumf::NeuMfConfig;
 use crate::models::{Dims, RatingModel};
 use crate::training::{
-    self, Checkpoints, History, Loss, PickRows, RatingColumns, RatingData, TrainingConfig,
+    self, Checkpoints, History, Loss, PickRows, Plan, RatingColumns, RatingData, TrainingConfig,
 };
 use anyhow::{Result, bail};
 use burn::module::AutodiffModule;
@@ -221,7 +221,11 @@ pub fn run_explicit<B: AutodiffBackend>(
     );
     let started = Instant::now();
     B::seed(device, run.training.seed);
-    let (metrics, history, parameters) = match run.model {
+    let Fitted {
+        metrics,
+        history,
+        parameters,
+    } = match run.model {
         ExplicitModel::Mf => {
             let model = MfConfig::new()
                 .with_factors(run.factors)
@@ -260,6 +264,13 @@ pub fn run_explicit<B: AutodiffBackend>(
     })
 }
 
+/// A trained model's test metrics, training history and size.
+struct Fitted {
+    metrics: Vec<(String, f64)>,
+    history: History,
+    parameters: usize,
+}
+
 fn fit_and_test<B, M>(
     model: M,
     data: &RatingData,
@@ -268,26 +279,27 @@ fn fit_and_test<B, M>(
     run: &ExplicitRun,
     fingerprint: &str,
     device: &B::Device,
-) -> Result<(Vec<(String, f64)>, History, usize)>
+) -> Result<Fitted>
 where
     B: AutodiffBackend,
     M: AutodiffModule<B> + RatingModel<B>,
     M::InnerModule: RatingModel<B::InnerBackend>,
 {
     let parameters = model.num_params();
-    let (best, history) = training::train_explicit(
-        model,
-        data,
-        &run.training,
-        run.loss,
+    let plan = Plan {
+        config: &run.training,
         fingerprint,
-        &run.checkpoints,
-        device,
-    )?;
+        checkpoints: &run.checkpoints,
+    };
+    let (best, history) = training::train_explicit(model, data, run.loss, &plan, device)?;
     let metrics = rating_test_metrics(dataset, &run.split, test, run.training.seed, |ratings| {
         data.predict::<B::InnerBackend, _>(&best, ratings, device)
     });
-    Ok((metrics, history, parameters))
+    Ok(Fitted {
+        metrics,
+        history,
+        parameters,
+    })
 }
 
 /// I-AutoRec's own batching (movies, not ratings); the same evaluation as the other models.
@@ -298,7 +310,7 @@ fn fit_autorec<B: AutodiffBackend>(
     run: &ExplicitRun,
     fingerprint: &str,
     device: &B::Device,
-) -> Result<(Vec<(String, f64)>, History, usize)> {
+) -> Result<Fitted> {
     let columns = RatingColumns::new(data.train, dataset.n_items(), dataset.n_users());
     let model = AutoRecConfig::new()
         .with_hidden(run.factors)
@@ -318,19 +330,16 @@ fn fit_autorec<B: AutodiffBackend>(
             .collect()
     };
     let truth: Vec<f32> = data.validation.iter().map(|r| r.rating).collect();
-    let (best, history) = training::train_autorec(
-        model,
-        &columns,
-        run.l2,
-        &run.training,
+    let plan = Plan {
+        config: &run.training,
         fingerprint,
-        &run.checkpoints,
-        device,
-        |valid| {
+        checkpoints: &run.checkpoints,
+    };
+    let (best, history) =
+        training::train_autorec(model, &columns, run.l2, &plan, device, |valid| {
             let reconstructed = columns.reconstruct(valid, device);
             crate::metrics::rmse(&predict(&reconstructed, data.validation), &truth)
-        },
-    )?;
+        })?;
     let reconstructed = columns.reconstruct(&best, device);
     let truth: Vec<f32> = test.iter().map(|r| r.rating).collect();
     let mut metrics = evaluate::rating_metrics(&predict(&reconstructed, test), &truth);
@@ -359,7 +368,11 @@ fn fit_autorec<B: AutodiffBackend>(
             },
         ));
     }
-    Ok((metrics, history, parameters))
+    Ok(Fitted {
+        metrics,
+        history,
+        parameters,
+    })
 }
 
 /// Settings of a fold-in run.
@@ -538,34 +551,30 @@ pub fn run_foldin<B: AutodiffBackend>(
         _ => run.config.init::<B>(task.items.len(), device),
     };
     let parameters = model.num_params();
-    let (best, history) = training::train_foldin(
-        model,
-        &rows,
-        run.l2,
-        &run.training,
-        &fingerprint,
-        &run.checkpoints,
-        device,
-        |valid| {
-            let logits = valid.forward(validation_picks.normalized(&all, device));
-            let scores: Vec<f32> = logits
-                .into_data()
-                .convert::<f32>()
-                .to_vec()
-                .expect("f32 logits");
-            let n = task.items.len();
-            let by_user: std::collections::HashMap<&[u32], usize> = task
-                .validation
-                .iter()
-                .enumerate()
-                .map(|(k, u)| (u.fold_in.as_slice(), k))
-                .collect();
-            evaluate::ndcg_at_100(&task.validation, |picks| {
-                let k = by_user[picks];
-                scores[k * n..(k + 1) * n].to_vec()
-            })
-        },
-    )?;
+    let plan = Plan {
+        config: &run.training,
+        fingerprint: &fingerprint,
+        checkpoints: &run.checkpoints,
+    };
+    let (best, history) = training::train_foldin(model, &rows, run.l2, &plan, device, |valid| {
+        let logits = valid.forward(validation_picks.normalized(&all, device));
+        let scores: Vec<f32> = logits
+            .into_data()
+            .convert::<f32>()
+            .to_vec()
+            .expect("f32 logits");
+        let n = task.items.len();
+        let by_user: std::collections::HashMap<&[u32], usize> = task
+            .validation
+            .iter()
+            .enumerate()
+            .map(|(k, u)| (u.fold_in.as_slice(), k))
+            .collect();
+        evaluate::ndcg_at_100(&task.validation, |picks| {
+            let k = by_user[picks];
+            scores[k * n..(k + 1) * n].to_vec()
+        })
+    })?;
     let train_seconds = started.elapsed().as_secs_f64();
     let file = export_evaluated(
         dataset,

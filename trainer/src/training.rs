@@ -100,6 +100,15 @@ pub struct Checkpoints {
     pub resume: bool,
 }
 
+/// What every training run shares: its settings, its identity for `--resume` (see
+/// [`TrainingConfig::fingerprint`]) and where its checkpoints go.
+#[derive(Clone, Copy)]
+pub struct Plan<'a> {
+    pub config: &'a TrainingConfig,
+    pub fingerprint: &'a str,
+    pub checkpoints: &'a Checkpoints,
+}
+
 /// The small JSON file that commits a checkpoint: written last, renamed into place.
 #[derive(Serialize, Deserialize)]
 struct CheckpointState {
@@ -121,11 +130,8 @@ type FileRecorder = BinFileRecorder<FullPrecisionSettings>;
 pub fn fit<B, M, O>(
     mut model: M,
     mut optim: O,
-    config: &TrainingConfig,
-    fingerprint: &str,
-    metric: &str,
-    goal: Goal,
-    checkpoints: &Checkpoints,
+    plan: &Plan,
+    (metric, goal): (&str, Goal),
     device: &B::Device,
     mut epoch: impl FnMut(M, &mut O, f64, u64, &ProgressBar) -> Result<(M, f64)>,
     mut validate: impl FnMut(&M::InnerModule) -> f64,
@@ -135,6 +141,11 @@ where
     M: AutodiffModule<B>,
     O: Optimizer<M, B>,
 {
+    let Plan {
+        config,
+        fingerprint,
+        checkpoints,
+    } = *plan;
     let recorder = FileRecorder::new();
     let mut history = History {
         metric: metric.to_string(),
@@ -423,10 +434,8 @@ impl RatingData<'_> {
 pub fn train_explicit<B, M>(
     model: M,
     data: &RatingData,
-    config: &TrainingConfig,
     loss: Loss,
-    fingerprint: &str,
-    checkpoints: &Checkpoints,
+    plan: &Plan,
     device: &B::Device,
 ) -> Result<(M::InnerModule, History)>
 where
@@ -434,17 +443,15 @@ where
     M: AutodiffModule<B> + RatingModel<B>,
     M::InnerModule: RatingModel<B::InnerBackend>,
 {
+    let config = plan.config;
     let optim = AdamConfig::new().init::<B, M>();
     let truth: Vec<f32> = data.validation.iter().map(|r| r.rating).collect();
     let mut order: Vec<usize> = (0..data.train.len()).collect();
     fit(
         model,
         optim,
-        config,
-        fingerprint,
-        "RMSE",
-        Goal::Minimize,
-        checkpoints,
+        plan,
+        ("RMSE", Goal::Minimize),
         device,
         |mut model, optim, lr, seed, bar| {
             order.sort_unstable();
@@ -527,12 +534,11 @@ pub fn train_foldin<B: AutodiffBackend>(
     model: FoldIn<B>,
     users: &PickRows,
     l2: f64,
-    config: &TrainingConfig,
-    fingerprint: &str,
-    checkpoints: &Checkpoints,
+    plan: &Plan,
     device: &B::Device,
     validate: impl FnMut(&FoldIn<B::InnerBackend>) -> f64,
 ) -> Result<(FoldIn<B::InnerBackend>, History)> {
+    let config = plan.config;
     let weight_decay = burn::optim::decay::WeightDecayConfig::new(l2 as f32);
     let optim = AdamConfig::new()
         .with_weight_decay(Some(weight_decay))
@@ -543,11 +549,8 @@ pub fn train_foldin<B: AutodiffBackend>(
     fit(
         model,
         optim,
-        config,
-        fingerprint,
-        "NDCG@100",
-        Goal::Maximize,
-        checkpoints,
+        plan,
+        ("NDCG@100", Goal::Maximize),
         device,
         |mut model, optim, lr, seed, bar| {
             order.sort_unstable();
@@ -637,27 +640,22 @@ impl RatingColumns {
 }
 
 /// Trains I-AutoRec on mini-batches of movies; early stopping on `validate` (RMSE).
-#[allow(clippy::too_many_arguments)]
 pub fn train_autorec<B: AutodiffBackend>(
     model: AutoRec<B>,
     columns: &RatingColumns,
     l2: f64,
-    config: &TrainingConfig,
-    fingerprint: &str,
-    checkpoints: &Checkpoints,
+    plan: &Plan,
     device: &B::Device,
     validate: impl FnMut(&AutoRec<B::InnerBackend>) -> f64,
 ) -> Result<(AutoRec<B::InnerBackend>, History)> {
+    let config = plan.config;
     let optim = AdamConfig::new().init::<B, AutoRec<B>>();
     let mut order: Vec<usize> = (0..columns.items).filter(|&i| columns.rated[i]).collect();
     fit(
         model,
         optim,
-        config,
-        fingerprint,
-        "RMSE",
-        Goal::Minimize,
-        checkpoints,
+        plan,
+        ("RMSE", Goal::Minimize),
         device,
         |mut model, optim, lr, seed, bar| {
             order.sort_unstable();

@@ -1,0 +1,30 @@
+//! The recommender page: a yew app, compiled to wasm, that loads the exported model
+//! (`static/model.bin`) and recommends movies from a visitor's picks, entirely in the browser.
+//!
+//! All scoring and search goes through [`shared::Recommender`]; this crate only keeps the
+//! visitor's picks, draws them and measures how fast the page answers.
+
+mod app;
+mod components;
+mod model_loader;
+mod panic_message;
+mod picks;
+mod storage;
+mod timings;
+
+/// Mounts the page into `<main id="app">`, replacing the "loading" placeholder.
+pub fn start() {
+    panic_message::install();
+    let root = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("app"))
+        .expect("index.html has an element with id \"app\"");
+    root.set_text_content(None);
+    yew::Renderer::<app::App>::with_root(root).render();
+}
+
+#[cfg(test)]
+mod test_support;
+
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

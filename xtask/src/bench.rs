@@ -1,0 +1,159 @@
+//! `cargo xtask bench-web`: what a visitor downloads and how fast the page answers, measured in
+//! headless Chromium by the page itself (see the web crate's `timings` module).
+
+use crate::browser::Browser;
+use crate::build_web::OUT_NAME;
+use crate::paths;
+use crate::serve::StaticServer;
+use anyhow::{Context, Result, bail};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde_json::Value;
+use shared::Recommender;
+use std::io::Write;
+use std::path::Path;
+
+/// Pick and unpick clicks timed; half add the top recommendation, half remove it again.
+const CLICKS: usize = 120;
+/// Movies liked through the share URL before the first recommendations are timed.
+const PRELOADED_PICKS: usize = 3;
+
+/// Bytes of `path` as stored and as gzip (best) would send them.
+fn sizes(path: &Path) -> Result<(usize, usize)> {
+    let bytes = std::fs::read(path).with_context(|| {
+        format!(
+            "{} is missing: run `cargo xtask build-web` (and `cargo xtask serve` for the model)",
+            path.display()
+        )
+    })?;
+    let mut gzip = GzEncoder::new(Vec::new(), Compression::best());
+    gzip.write_all(&bytes)?;
+    Ok((bytes.len(), gzip.finish()?.len()))
+}
+
+/// The nearest-rank percentile of `samples`.
+pub fn percentile(samples: &[f64], percent: f64) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((percent / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn kib(bytes: usize) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+fn samples(timings: &Value, name: &str) -> Result<Vec<f64>> {
+    serde_json::from_value(timings[name].clone())
+        .with_context(|| format!("the page published no `{name}` timings"))
+}
+
+pub async fn bench_web() -> Result<()> {
+    let pkg = paths::pkg_dir();
+    let payload = [
+        ("wasm", pkg.join(format!("{OUT_NAME}_bg.wasm"))),
+        ("js", pkg.join(format!("{OUT_NAME}.js"))),
+        ("model.bin", paths::model_file()),
+    ];
+    let mut rows = Vec::new();
+    let mut total_gzip = 0;
+    for (name, path) in &payload {
+        let (raw, gzip) = sizes(path)?;
+        total_gzip += gzip;
+        rows.push((
+            format!("{name} (gzip)"),
+            format!("{} (raw {})", kib(gzip), kib(raw)),
+        ));
+    }
+    rows.push(("total payload (gzip)".into(), kib(total_gzip)));
+
+    let model = Recommender::from_bytes(&std::fs::read(paths::model_file())?)?;
+    let preloaded: Vec<String> = model
+        .popular(None, PRELOADED_PICKS)
+        .into_iter()
+        .map(|index| model.catalog.movies[index].id.to_string())
+        .collect();
+    let url = StaticServer::bind(paths::static_dir(), 0)?.spawn();
+    let browser = Browser::start().await?;
+    browser
+        .goto(format!("{url}#liked={}", preloaded.join(",")))
+        .await?;
+    browser.recommended_ids().await?;
+    let first_shown = browser
+        .wait_until("the first-recommendations timing", async || {
+            Ok(browser.timings().await?["firstRecommendationsMs"].as_f64())
+        })
+        .await?;
+
+    for click in 0..CLICKS {
+        let button = if click % 2 == 0 {
+            "#recommendations li:first-child button.like"
+        } else {
+            "#liked li:last-child button.remove"
+        };
+        browser.wait_for(button).await?.click().await?;
+        browser
+            .wait_until("the click's timing", async || {
+                let recorded = browser.timings().await?["clicks"]
+                    .as_array()
+                    .map_or(0, Vec::len);
+                Ok((recorded > click).then_some(()))
+            })
+            .await?;
+    }
+    let timings = browser.timings().await?;
+    browser.quit().await?;
+
+    let clicks = samples(&timings, "clicks")?;
+    let scoring = samples(&timings, "scoring")?;
+    if clicks.len() < CLICKS {
+        bail!("only {} of {CLICKS} clicks were timed", clicks.len());
+    }
+    let spread = |samples: &[f64]| {
+        format!(
+            "{:.2} ms / {:.2} ms",
+            percentile(samples, 50.0),
+            percentile(samples, 95.0)
+        )
+    };
+    rows.push((
+        format!("click → updated list, p50 / p95 ({} clicks)", clicks.len()),
+        spread(&clicks),
+    ));
+    rows.push((
+        format!(
+            "scoring alone (`recommend`), p50 / p95 ({} calls)",
+            scoring.len()
+        ),
+        spread(&scoring),
+    ));
+    rows.push((
+        format!("navigation → first recommendations ({PRELOADED_PICKS} picks from the share URL)"),
+        format!("{first_shown:.0} ms"),
+    ));
+
+    println!(
+        "\nPage benchmark: {} movies, headless Chromium, {} CPU cores\n",
+        model.catalog.len(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!("| measure | value |\n| --- | --- |");
+    for (measure, value) in rows {
+        println!("| {measure} | {value} |");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let samples: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&samples, 50.0), 50.0);
+        assert_eq!(percentile(&samples, 95.0), 95.0);
+        assert_eq!(percentile(&[7.0], 95.0), 7.0);
+        assert_eq!(percentile(&[3.0, 1.0, 2.0], 0.0), 1.0);
+    }
+}

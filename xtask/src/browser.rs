@@ -1,0 +1,237 @@
+//! Headless Chromium through chromedriver, for the end-to-end tests and `cargo xtask bench-web`,
+//! and the few ways they drive the page (search and like, read the lists, read the timings).
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::net::{TcpListener, TcpStream};
+use std::ops::Deref;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// How long a page gets to show what a test waits for.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Flags for a headless Chromium in a container with no network but loopback.
+pub fn chromium_args(profile: &Path) -> Vec<String> {
+    [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1600",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect()
+}
+
+/// Capabilities in the form `wasm-bindgen-test-runner` reads from `webdriver.json`.
+pub fn webdriver_json(profile: &Path) -> Value {
+    json!({ "goog:chromeOptions": { "binary": CHROMIUM, "args": chromium_args(profile) } })
+}
+
+/// A fresh, empty folder for one browser's profile, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(purpose: &str) -> Result<Self> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "movierec-{purpose}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)?;
+        Ok(Self(path))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+/// chromedriver and the browsers it started: one process group, killed together when dropped.
+struct DriverProcess(Child);
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// A headless Chromium session with a fresh profile.
+pub struct Browser {
+    driver: WebDriver,
+    _chromedriver: DriverProcess,
+    _profile: TempDir,
+}
+
+impl Deref for Browser {
+    type Target = WebDriver;
+
+    fn deref(&self) -> &WebDriver {
+        &self.driver
+    }
+}
+
+impl Browser {
+    pub async fn start() -> Result<Self> {
+        if !Path::new(CHROMEDRIVER).exists() {
+            bail!(
+                "{CHROMEDRIVER} is missing: `cargo xtask test` installs it (apt-get install chromium chromium-driver)"
+            );
+        }
+        let port = free_port()?;
+        let chromedriver = DriverProcess(
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .context("could not start chromedriver")?,
+        );
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if started.elapsed() > PATIENCE {
+                bail!("chromedriver did not listen on port {port}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = TempDir::new("chromium")?;
+        let mut capabilities = DesiredCapabilities::chrome();
+        capabilities.set_binary(CHROMIUM)?;
+        for arg in chromium_args(profile.path()) {
+            capabilities.add_arg(&arg)?;
+        }
+        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), capabilities)
+            .await
+            .context("chromedriver could not start Chromium")?;
+        Ok(Self {
+            driver,
+            _chromedriver: chromedriver,
+            _profile: profile,
+        })
+    }
+
+    /// Ends the session; chromedriver goes when `self` is dropped.
+    pub async fn quit(self) -> Result<()> {
+        let Browser { driver, .. } = self;
+        driver.quit().await?;
+        Ok(())
+    }
+
+    /// Runs `script` (which may `return` a value) in the page.
+    pub async fn script(&self, script: &str) -> Result<Value> {
+        Ok(self
+            .driver
+            .execute(script, Vec::new())
+            .await?
+            .json()
+            .clone())
+    }
+
+    /// Retries `check` until it yields a value, failing with `what` after a while.
+    pub async fn wait_until<T>(
+        &self,
+        what: &str,
+        mut check: impl AsyncFnMut() -> Result<Option<T>>,
+    ) -> Result<T> {
+        let started = Instant::now();
+        loop {
+            if let Some(value) = check().await? {
+                return Ok(value);
+            }
+            if started.elapsed() > PATIENCE {
+                let text = self.script("return document.body.innerText").await?;
+                bail!(
+                    "timed out waiting for {what}; the page shows:\n{}",
+                    text.as_str().unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The first element matching `css`, once there is one.
+    pub async fn wait_for(&self, css: &str) -> Result<WebElement> {
+        self.wait_until(&format!("`{css}`"), async || {
+            Ok(self.driver.find_all(By::Css(css)).await?.into_iter().next())
+        })
+        .await
+    }
+
+    /// The `data-movie-id`s of the elements matching `css`, in page order.
+    pub async fn movie_ids(&self, css: &str) -> Result<Vec<u32>> {
+        let script = format!(
+            "return Array.from(document.querySelectorAll({})).map(e => Number(e.dataset.movieId))",
+            Value::from(css)
+        );
+        Ok(serde_json::from_value(self.script(&script).await?)?)
+    }
+
+    /// Movie ids in "Recommended for you", once the list shows.
+    pub async fn recommended_ids(&self) -> Result<Vec<u32>> {
+        self.wait_for("#recommendations li").await?;
+        self.movie_ids("#recommendations li").await
+    }
+
+    /// Types `query` into the search box, likes the result labelled `label`
+    /// ("Toy Story (1995)") and returns its movie id once it shows in "Movies you like".
+    pub async fn like_via_search(&self, query: &str, label: &str) -> Result<u32> {
+        let search = self.wait_for("#search").await?;
+        search.clear().await?;
+        search.send_keys(query).await?;
+        let result = self
+            .wait_until(&format!("a search result labelled {label}"), async || {
+                for item in self.driver.find_all(By::Css("#search-results li")).await? {
+                    if item.find(By::Css(".title")).await?.text().await? == label {
+                        return Ok(Some(item));
+                    }
+                }
+                Ok(None)
+            })
+            .await?;
+        let id: u32 = result
+            .attr("data-movie-id")
+            .await?
+            .context("search results carry data-movie-id")?
+            .parse()?;
+        result.find(By::Css("button.like")).await?.click().await?;
+        self.wait_for(&format!("#liked li[data-movie-id='{id}']"))
+            .await?;
+        Ok(id)
+    }
+
+    /// What the page measured about itself (see the web crate's `timings` module).
+    pub async fn timings(&self) -> Result<Value> {
+        self.script("return window.__movierec_timings || null")
+            .await
+    }
+}

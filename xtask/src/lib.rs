@@ -1,0 +1,37 @@
+//! Project tasks behind `cargo xtask …`, as a library so the end-to-end tests can reuse them:
+//! - [`build_web`]: compile the page to wasm and bind it into `static/pkg/`,
+//! - [`serve`]: a small static file server for `static/`,
+//! - [`model`]: make sure `static/model.bin` exists (training it if not),
+//! - [`browser`]: headless Chromium through chromedriver, and helpers to drive the page,
+//! - [`bench`]: payload sizes and latencies of the page,
+//! - [`check`]: every check CI runs.
+
+pub mod bench;
+pub mod browser;
+pub mod build_web;
+pub mod check;
+pub mod model;
+pub mod paths;
+pub mod serve;
+
+use anyhow::{Context, Result, bail};
+use std::process::Command;
+
+/// Runs a command to completion with inherited output; a non-zero exit is an error naming it.
+pub fn run(command: &mut Command) -> Result<()> {
+    let shown = format!("{command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("could not start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo` as invoked by the current `cargo xtask`, run from the workspace root.
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(paths::workspace_root());
+    command
+}
