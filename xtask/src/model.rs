@@ -10,7 +10,7 @@ pub fn ensure_model() -> Result<()> {
         return Ok(());
     }
     println!(
-        "{} is missing: training it (ml-latest-small, fold-in model)…",
+        "{} is missing: training it (ml-latest-small, hybrid of content and collaborative fold-in)…",
         model.display()
     );
     run(cargo()
@@ -22,7 +22,7 @@ pub fn ensure_model() -> Result<()> {
             "--",
             "train",
             "--model",
-            "foldin",
+            "hybrid",
             "--dataset",
             "ml-latest-small",
             "--out",
