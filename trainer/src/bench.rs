@@ -21,7 +21,7 @@ use crate::ease::Ease;
 use crate::evaluate::{self, FoldInTask};
 use crate::pipeline::{self, ExplicitModel, ExplicitRun, FoldInRun, RatingSplit, RunReport};
 use crate::plot::{self, Labels, Series};
-use crate::training::{Checkpoints, History, Loss, TrainingConfig};
+use crate::training::History;
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
 use clap::ValueEnum;
@@ -43,10 +43,9 @@ pub struct BenchOptions {
     pub seed: u64,
 }
 
-/// Held-out users of the new-user protocol per dataset, and what counts as liked: the command
-/// line's defaults.
-const HELD_OUT_USERS: [(DatasetName, usize); 2] =
-    [(DatasetName::Ml100k, 100), (DatasetName::MlLatestSmall, 60)];
+/// The releases compared, and what counts as liked in the new-user protocol (the command line's
+/// defaults).
+const DATASETS: [DatasetName; 2] = [DatasetName::Ml100k, DatasetName::MlLatestSmall];
 const POSITIVE_THRESHOLD: f32 = 4.0;
 const MIN_ITEM_USERS: usize = 3;
 const FOLDS: [&str; 5] = ["u1", "u2", "u3", "u4", "u5"];
@@ -150,27 +149,11 @@ fn rating_models(seed: u64) -> Vec<(String, RatingSpec)> {
 
 /// The command line's defaults for a burn rating model; two epochs with `--quick`.
 fn explicit_run(model: ExplicitModel, split: &RatingSplit, options: &BenchOptions) -> ExplicitRun {
-    let autorec = model == ExplicitModel::Autorec;
-    let mut training = TrainingConfig::new().with_seed(options.seed);
-    if autorec {
-        training.batch_size = 64;
-        training.epochs = 100;
-        training.learning_rate = 1e-3;
-        training.patience = 10;
-    }
+    let mut run = ExplicitRun::new(model, split.clone(), options.seed);
     if options.quick {
-        training.epochs = 2;
+        run.training.epochs = 2;
     }
-    ExplicitRun {
-        model,
-        split: split.clone(),
-        loss: Loss::Mse,
-        factors: if autorec { 500 } else { 64 },
-        l2: if autorec { 1e-3 } else { 0.05 },
-        training,
-        checkpoints: Checkpoints::default(),
-        time_decay: None,
-    }
+    run
 }
 
 /// The command line's fold-in settings; three epochs with `--quick`.
@@ -343,14 +326,14 @@ pub fn run<B: AutodiffBackend>(
     let started = Instant::now();
     let out = &options.out_dir;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let names: &[(DatasetName, usize)] = if options.quick {
-        &HELD_OUT_USERS[..1]
+    let names: &[DatasetName] = if options.quick {
+        &DATASETS[..1]
     } else {
-        &HELD_OUT_USERS
+        &DATASETS
     };
     let datasets = names
         .iter()
-        .map(|&(name, _)| Dataset::load(source, name).with_context(|| format!("loading {name}")))
+        .map(|&name| Dataset::load(source, name).with_context(|| format!("loading {name}")))
         .collect::<Result<Vec<_>>>()?;
     let folds = if options.quick { &FOLDS[..1] } else { &FOLDS };
     let models = rating_models(options.seed);
@@ -386,7 +369,8 @@ pub fn run<B: AutodiffBackend>(
             )?,
         });
     }
-    for (dataset, &(_, heldout_users)) in datasets.iter().zip(names) {
+    for dataset in &datasets {
+        let heldout_users = pipeline::default_heldout_users(dataset.name);
         sections.push(Section {
             title: format!("New users (strong generalization): {}", dataset.name),
             rows: heldout_rows::<B>(dataset, heldout_users, options, &progress, device)?,
@@ -718,7 +702,7 @@ fn readme(
          dimensions for the page; `content (exact TF-IDF)` scores the sparse vectors directly.\n\
          - `puresvd`: PureSVD of the liked-movies matrix, rank tuned on validation users.\n\
          - `hybrid`: content LSA next to PureSVD factors, the content weight tuned on validation users.\n\
-         - `ease`: EASE, λ tuned on validation users. `foldin`: the fold-in network the page runs.\n\n\
+         - `ease`: EASE, λ tuned on validation users. `foldin`: the fold-in network (the page's default is `hybrid`).\n\n\
          ## Plots\n\n",
     );
     for (file, caption) in plots {

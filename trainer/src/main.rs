@@ -219,12 +219,12 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn default_heldout(name: DatasetName) -> usize {
-    match name {
-        DatasetName::Ml100k => 100,
-        DatasetName::MlLatestSmall => 60,
-        _ => 10_000,
-    }
+/// The command line's training options over a model's defaults.
+fn override_training(training: &mut TrainingConfig, args: &TrainArgs) {
+    training.batch_size = args.batch_size.unwrap_or(training.batch_size);
+    training.epochs = args.epochs.unwrap_or(training.epochs);
+    training.learning_rate = args.lr.unwrap_or(training.learning_rate);
+    training.patience = args.patience.unwrap_or(training.patience);
 }
 
 fn train<B: burn::tensor::backend::AutodiffBackend>(
@@ -236,13 +236,6 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         dir: args.checkpoint_dir.clone(),
         resume: args.resume,
     };
-    let mut training = TrainingConfig::new().with_seed(args.seed);
-    if let Some(e) = args.epochs {
-        training.epochs = e;
-    }
-    if let Some(b) = args.batch_size {
-        training.batch_size = b;
-    }
     let ratings = match &args.exclude_users {
         Some(path) => {
             let excluded = split::read_user_id_file(path, &dataset)?;
@@ -256,7 +249,8 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
     }
     if args.model == "foldin" {
         let mut run = FoldInRun::new(
-            args.heldout_users.unwrap_or(default_heldout(dataset.name)),
+            args.heldout_users
+                .unwrap_or(pipeline::default_heldout_users(dataset.name)),
             args.seed,
         );
         if let Some(f) = args.factors {
@@ -268,11 +262,7 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         if let Some(h) = &args.hidden {
             run.config.hidden = h.clone();
         }
-        let t = &mut run.training;
-        t.batch_size = args.batch_size.unwrap_or(t.batch_size);
-        t.epochs = args.epochs.unwrap_or(t.epochs);
-        t.learning_rate = args.lr.unwrap_or(t.learning_rate);
-        t.patience = args.patience.unwrap_or(t.patience);
+        override_training(&mut run.training, args);
         run.l2 = args.l2.unwrap_or(run.l2);
         run.checkpoints = checkpoints;
         run.min_item_users = args.min_item_users;
@@ -313,30 +303,13 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
     if args.exclude_users.is_some() {
         bail!("--exclude-users applies to the fold-in model, which is evaluated on unseen users");
     }
-    // I-AutoRec learns from movie columns: its own batch size, rate and L2 (tuned on ml-100k u1).
-    let autorec = model == ExplicitModel::Autorec;
-    if autorec {
-        training.batch_size = args.batch_size.unwrap_or(64);
-        training.epochs = args.epochs.unwrap_or(100);
-        training.learning_rate = 1e-3;
-        training.patience = 10;
-    }
-    if let Some(lr) = args.lr {
-        training.learning_rate = lr;
-    }
-    if let Some(p) = args.patience {
-        training.patience = p;
-    }
-    let run = ExplicitRun {
-        model,
-        split: args.split.clone(),
-        loss: args.loss,
-        factors: args.factors.unwrap_or(if autorec { 500 } else { 64 }),
-        l2: args.l2.unwrap_or(if autorec { 1e-3 } else { 0.05 }),
-        training,
-        checkpoints,
-        time_decay: args.time_decay_days,
-    };
+    let mut run = ExplicitRun::new(model, args.split.clone(), args.seed);
+    override_training(&mut run.training, args);
+    run.loss = args.loss;
+    run.factors = args.factors.unwrap_or(run.factors);
+    run.l2 = args.l2.unwrap_or(run.l2);
+    run.checkpoints = checkpoints;
+    run.time_decay = args.time_decay_days;
     let report = pipeline::run_explicit::<B>(&dataset, &run, device)?;
     print_report(&report, None, args.json);
     Ok(())
@@ -370,7 +343,9 @@ fn train_classic(
         },
         seed: args.seed,
         split: args.split.clone(),
-        heldout_users: args.heldout_users.unwrap_or(default_heldout(dataset.name)),
+        heldout_users: args
+            .heldout_users
+            .unwrap_or(pipeline::default_heldout_users(dataset.name)),
         positive_threshold: 4.0,
         min_item_users: args.min_item_users,
     };
@@ -460,7 +435,9 @@ fn eval(args: &EvalArgs) -> Result<()> {
                 .collect()
         }
         None => {
-            let n = args.heldout_users.unwrap_or(default_heldout(dataset.name));
+            let n = args
+                .heldout_users
+                .unwrap_or(pipeline::default_heldout_users(dataset.name));
             split::strong_generalization(&dataset.ratings, n, 4.0, args.seed).test
         }
     };

@@ -2,7 +2,7 @@
 //! backend. Integration tests call these directly.
 
 use crate::data::split::{self, HeldOutUser, Split};
-use crate::data::{Dataset, Rating};
+use crate::data::{Dataset, DatasetName, Rating};
 use crate::ease::Ease;
 use crate::evaluate::{self, FoldInTask};
 use crate::export;
@@ -149,6 +149,42 @@ pub struct ExplicitRun {
     pub training: TrainingConfig,
     pub checkpoints: Checkpoints,
     pub time_decay: Option<f64>,
+}
+
+impl ExplicitRun {
+    /// The defaults of `trainer train --model M`. I-AutoRec learns from movie columns: its own
+    /// batch size, rate, width and L2 (tuned on ml-100k u1's validation ratings).
+    pub fn new(model: ExplicitModel, split: RatingSplit, seed: u64) -> Self {
+        let autorec = model == ExplicitModel::Autorec;
+        let mut training = TrainingConfig::new().with_seed(seed);
+        if autorec {
+            training = training
+                .with_batch_size(64)
+                .with_epochs(100)
+                .with_learning_rate(1e-3)
+                .with_patience(10);
+        }
+        Self {
+            model,
+            split,
+            loss: Loss::Mse,
+            factors: if autorec { 500 } else { 64 },
+            l2: if autorec { 1e-3 } else { 0.05 },
+            training,
+            checkpoints: Checkpoints::default(),
+            time_decay: None,
+        }
+    }
+}
+
+/// Users held out for validation, and as many for test, in the new-user protocol: about a tenth
+/// of each small release, Liang et al.'s 10,000 for the large ones.
+pub fn default_heldout_users(name: DatasetName) -> usize {
+    match name {
+        DatasetName::Ml100k => 100,
+        DatasetName::MlLatestSmall => 60,
+        _ => 10_000,
+    }
 }
 
 /// Multi-hot genres per item, row-major `[items, genres]`.
@@ -341,33 +377,9 @@ fn fit_autorec<B: AutodiffBackend>(
             crate::metrics::rmse(&predict(&reconstructed, data.validation), &truth)
         })?;
     let reconstructed = columns.reconstruct(&best, device);
-    let truth: Vec<f32> = test.iter().map(|r| r.rating).collect();
-    let mut metrics = evaluate::rating_metrics(&predict(&reconstructed, test), &truth);
-    if run.split == RatingSplit::LeaveLatestOut {
-        let negatives = split::sample_negatives(
-            &dataset.ratings,
-            test,
-            dataset.n_items(),
-            99,
-            run.training.seed,
-        );
-        metrics.extend(evaluate::sampled_metrics(
-            test,
-            &negatives,
-            |user, items| {
-                let candidates: Vec<Rating> = items
-                    .iter()
-                    .map(|&item| Rating {
-                        user,
-                        item,
-                        rating: 0.0,
-                        timestamp: 0,
-                    })
-                    .collect();
-                predict(&reconstructed, &candidates)
-            },
-        ));
-    }
+    let metrics = rating_test_metrics(dataset, &run.split, test, run.training.seed, |ratings| {
+        predict(&reconstructed, ratings)
+    });
     Ok(Fitted {
         metrics,
         history,
