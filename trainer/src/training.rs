@@ -122,6 +122,49 @@ struct CheckpointState {
 
 type FileRecorder = BinFileRecorder<FullPrecisionSettings>;
 
+/// Where an epoch stands: its learning rate, its seed (for shuffling and dropout) and its bar.
+pub struct Epoch<'a> {
+    pub lr: f64,
+    pub seed: u64,
+    pub bar: &'a ProgressBar,
+}
+
+/// One epoch of mini-batches over `order`, shuffled with the epoch's seed: the body every model's
+/// epoch shares. `objective` gives the loss of one batch of indices into the model's examples.
+/// Returns the updated model and the mean batch loss.
+fn minibatch_epoch<B, M, O>(
+    mut model: M,
+    optim: &mut O,
+    epoch: &Epoch,
+    order: &mut [usize],
+    batch_size: usize,
+    objective: impl Fn(&M, &[usize]) -> Tensor<B, 1>,
+) -> Result<(M, f64)>
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+    O: Optimizer<M, B>,
+{
+    order.sort_unstable();
+    order.shuffle(&mut StdRng::seed_from_u64(epoch.seed));
+    let batches = order.len().div_ceil(batch_size);
+    epoch.bar.set_length(batches as u64);
+    let mut total = 0.0;
+    for (b, chunk) in order.chunks(batch_size).enumerate() {
+        let loss = objective(&model, chunk);
+        let value: f64 = loss.clone().into_scalar().elem();
+        check_finite(value, epoch.seed, b)?;
+        total += value;
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(epoch.lr, model, grads);
+        epoch.bar.inc(1);
+        epoch
+            .bar
+            .set_message(format!("loss {:.4}", total / (b + 1) as f64));
+    }
+    Ok((model, total / batches.max(1) as f64))
+}
+
 /// The epoch loop shared by every model.
 ///
 /// `epoch` trains one epoch (it gets the model, optimizer, learning rate, the epoch's seed and a
@@ -133,7 +176,7 @@ pub fn fit<B, M, O>(
     plan: &Plan,
     (metric, goal): (&str, Goal),
     device: &B::Device,
-    mut epoch: impl FnMut(M, &mut O, f64, u64, &ProgressBar) -> Result<(M, f64)>,
+    mut epoch: impl FnMut(M, &mut O, &Epoch) -> Result<(M, f64)>,
     mut validate: impl FnMut(&M::InnerModule) -> f64,
 ) -> Result<(M::InnerModule, History)>
 where
@@ -227,7 +270,15 @@ where
                 .progress_chars("=> "),
         );
         bar.set_prefix((e + 1).to_string());
-        let (updated, train_loss) = epoch(model, &mut optim, lr, epoch_seed, &bar)?;
+        let (updated, train_loss) = epoch(
+            model,
+            &mut optim,
+            &Epoch {
+                lr,
+                seed: epoch_seed,
+                bar: &bar,
+            },
+        )?;
         model = updated;
         let valid_model = model.valid();
         let value = validate(&valid_model);
@@ -453,34 +504,28 @@ where
         plan,
         ("RMSE", Goal::Minimize),
         device,
-        |mut model, optim, lr, seed, bar| {
-            order.sort_unstable();
-            order.shuffle(&mut StdRng::seed_from_u64(seed));
-            bar.set_length(order.len().div_ceil(config.batch_size) as u64);
-            let mut total = 0.0;
-            for (b, chunk) in order.chunks(config.batch_size).enumerate() {
-                let refs: Vec<&Rating> = chunk.iter().map(|&i| &data.train[i]).collect();
-                let batch = data.batch::<B>(&refs, device);
-                let error = model.predict(&batch) - batch.targets.clone();
-                let mut per_example = loss.per_example(error) + model.penalty(&batch);
-                if let Some(weights) = data.weights {
-                    let w: Vec<f32> = chunk.iter().map(|&i| weights[i]).collect();
-                    per_example =
-                        per_example * Tensor::from_data(TensorData::new(w, [chunk.len()]), device);
-                }
-                let objective = per_example.mean();
-                let value: f64 = objective.clone().into_scalar().elem();
-                check_finite(value, seed, b)?;
-                total += value;
-                let grads = GradientsParams::from_grads(objective.backward(), &model);
-                model = optim.step(lr, model, grads);
-                bar.inc(1);
-                bar.set_message(format!("loss {:.4}", total / (b + 1) as f64));
-            }
-            Ok((
+        |model, optim, epoch| {
+            minibatch_epoch(
                 model,
-                total / order.len().div_ceil(config.batch_size) as f64,
-            ))
+                optim,
+                epoch,
+                &mut order,
+                config.batch_size,
+                |model, chunk| {
+                    let refs: Vec<&Rating> = chunk.iter().map(|&i| &data.train[i]).collect();
+                    let batch = data.batch::<B>(&refs, device);
+                    let error = model.predict(&batch) - batch.targets.clone();
+                    let per_example = loss.per_example(error) + model.penalty(&batch);
+                    match data.weights {
+                        Some(weights) => {
+                            let w: Vec<f32> = chunk.iter().map(|&i| weights[i]).collect();
+                            let w = Tensor::from_data(TensorData::new(w, [chunk.len()]), device);
+                            (per_example * w).mean()
+                        }
+                        None => per_example.mean(),
+                    }
+                },
+            )
         },
         |valid| {
             let pred = data.predict::<B::InnerBackend, _>(valid, data.validation, device);
@@ -552,26 +597,20 @@ pub fn train_foldin<B: AutodiffBackend>(
         plan,
         ("NDCG@100", Goal::Maximize),
         device,
-        |mut model, optim, lr, seed, bar| {
-            order.sort_unstable();
-            order.shuffle(&mut StdRng::seed_from_u64(seed));
-            let batches = order.len().div_ceil(config.batch_size);
-            bar.set_length(batches as u64);
-            let mut total = 0.0;
-            for (b, chunk) in order.chunks(config.batch_size).enumerate() {
-                let loss = model.loss(
-                    users.normalized::<B>(chunk, device),
-                    users.multi_hot::<B>(chunk, device),
-                );
-                let value: f64 = loss.clone().into_scalar().elem();
-                check_finite(value, seed, b)?;
-                total += value;
-                let grads = GradientsParams::from_grads(loss.backward(), &model);
-                model = optim.step(lr, model, grads);
-                bar.inc(1);
-                bar.set_message(format!("loss {:.2}", total / (b + 1) as f64));
-            }
-            Ok((model, total / batches as f64))
+        |model, optim, epoch| {
+            minibatch_epoch(
+                model,
+                optim,
+                epoch,
+                &mut order,
+                config.batch_size,
+                |model, chunk| {
+                    model.loss(
+                        users.normalized::<B>(chunk, device),
+                        users.multi_hot::<B>(chunk, device),
+                    )
+                },
+            )
         },
         validate,
     )
@@ -657,25 +696,19 @@ pub fn train_autorec<B: AutodiffBackend>(
         plan,
         ("RMSE", Goal::Minimize),
         device,
-        |mut model, optim, lr, seed, bar| {
-            order.sort_unstable();
-            order.shuffle(&mut StdRng::seed_from_u64(seed));
-            let batches = order.len().div_ceil(config.batch_size);
-            bar.set_length(batches as u64);
-            let mut total = 0.0;
-            for (b, chunk) in order.chunks(config.batch_size).enumerate() {
-                let values = columns.rows::<B>(chunk, &columns.values, device);
-                let observed = columns.rows::<B>(chunk, &columns.observed, device);
-                let loss = model.loss(values, observed, l2);
-                let value: f64 = loss.clone().into_scalar().elem();
-                check_finite(value, seed, b)?;
-                total += value;
-                let grads = GradientsParams::from_grads(loss.backward(), &model);
-                model = optim.step(lr, model, grads);
-                bar.inc(1);
-                bar.set_message(format!("loss {:.4}", total / (b + 1) as f64));
-            }
-            Ok((model, total / batches as f64))
+        |model, optim, epoch| {
+            minibatch_epoch(
+                model,
+                optim,
+                epoch,
+                &mut order,
+                config.batch_size,
+                |model, chunk| {
+                    let values = columns.rows::<B>(chunk, &columns.values, device);
+                    let observed = columns.rows::<B>(chunk, &columns.observed, device);
+                    model.loss(values, observed, l2)
+                },
+            )
         },
         validate,
     )
