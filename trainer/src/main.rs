@@ -427,12 +427,7 @@ fn eval(args: &EvalArgs) -> Result<()> {
                 .copied()
                 .collect();
             // Everyone listed is held out: fold in 80% of their liked movies, predict the rest.
-            let s = split::strong_generalization(&ratings, usize::MAX / 4, 4.0, args.seed);
-            s.validation
-                .into_iter()
-                .chain(s.test)
-                .chain(heldout_all(&ratings, &s.train_users, args.seed))
-                .collect()
+            split::fold_in_split(&ratings, 4.0, args.seed)
         }
         None => {
             let n = args
@@ -473,21 +468,6 @@ fn eval(args: &EvalArgs) -> Result<()> {
     };
     print_report(&report, None, args.json);
     Ok(())
-}
-
-/// Held-out users for the train part of a split made only of evaluation users.
-fn heldout_all(ratings: &[trainer::data::Rating], users: &[u32], seed: u64) -> Vec<HeldOutUser> {
-    let keep: std::collections::HashSet<u32> = users.iter().copied().collect();
-    let mine: Vec<_> = ratings
-        .iter()
-        .filter(|r| keep.contains(&r.user))
-        .copied()
-        .collect();
-    if mine.is_empty() {
-        return Vec::new();
-    }
-    let s = split::strong_generalization(&mine, mine.len(), 4.0, seed.wrapping_add(1));
-    s.validation.into_iter().chain(s.test).collect()
 }
 
 fn recommend(args: &RecommendArgs) -> Result<()> {
