@@ -913,7 +913,7 @@ pub fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, DataErro
         }
     }
     let p = |f: &str| -> PathBuf { folder.join(f) };
-    match name.layout() {
+    let (user_ids, movies, ratings, genre_names, users) = match name.layout() {
         Layout::Ml100k => {
             let genre_names = parse_ml100k_genres(&p("u.genre"))?;
             let movies = parse_ml100k_items(&p("u.item"), genre_names.len())?;
@@ -922,15 +922,7 @@ pub fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, DataErro
             let user_index = IdIndex::build(&user_ids).expect("sorted and checked");
             let ratings =
                 parse_ratings(&p("u.data"), RatingsFormat::Tab, &items, Some(&user_index))?;
-            Ok(Dataset::new(
-                name,
-                folder.to_path_buf(),
-                user_ids,
-                movies,
-                ratings,
-                genre_names,
-                Some(users),
-            ))
+            (user_ids, movies, ratings, genre_names, Some(users))
         }
         Layout::Dat => {
             let enc = if name == DatasetName::Ml1m {
@@ -958,15 +950,7 @@ pub fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, DataErro
             if p("tags.dat").is_file() {
                 parse_tags(&p("tags.dat"), TagsFormat::Dat, &items, &mut movies)?;
             }
-            Ok(Dataset::new(
-                name,
-                folder.to_path_buf(),
-                user_ids,
-                movies,
-                ratings,
-                genre_names,
-                users,
-            ))
+            (user_ids, movies, ratings, genre_names, users)
         }
         Layout::Csv => {
             let (mut movies, genre_names) = parse_csv_movies(&p("movies.csv"))?;
@@ -976,17 +960,18 @@ pub fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, DataErro
             if p("tags.csv").is_file() {
                 parse_tags(&p("tags.csv"), TagsFormat::Csv, &items, &mut movies)?;
             }
-            Ok(Dataset::new(
-                name,
-                folder.to_path_buf(),
-                user_ids,
-                movies,
-                ratings,
-                genre_names,
-                None,
-            ))
+            (user_ids, movies, ratings, genre_names, None)
         }
-    }
+    };
+    Ok(Dataset::new(
+        name,
+        folder.to_path_buf(),
+        user_ids,
+        movies,
+        ratings,
+        genre_names,
+        users,
+    ))
 }
 
 #[cfg(test)]
