@@ -1,6 +1,7 @@
 //! Small synthetic data shared by the integration tests.
 
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 use trainer::data::{Dataset, DatasetName, Movie, Rating};
 
 /// `users` users in two taste groups: even users like the first half of the movies, odd users
@@ -53,4 +54,15 @@ pub fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Held by every test that trains or initialises a burn model.
+///
+/// burn's backends draw initial weights and dropout masks from one process-wide generator, and
+/// the tests of one binary run on parallel threads: without this lock one test's draws interleave
+/// with another's, and a run is no longer reproducible from its seed.
+pub fn burn_rng() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    // A test that panicked while holding the lock has already failed; the lock itself is fine.
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -13,6 +13,7 @@ use trainer::training::{Checkpoints, PickRows, TrainingConfig};
 
 #[test]
 fn exported_weights_score_like_the_burn_model() {
+    let _rng = common::burn_rng();
     let device = Default::default();
     NdArray::<f32>::seed(&device, 7);
     let items = 40;
@@ -61,6 +62,7 @@ fn exported_weights_score_like_the_burn_model() {
 
 #[test]
 fn training_learns_the_taste_groups_and_resumes() {
+    let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(90, 30);
     let dir = common::temp_dir("foldin-resume");
     let run = |epochs: usize, resume: bool| FoldInRun {

@@ -25,6 +25,7 @@ fn rmse(report: &pipeline::RunReport) -> f64 {
 
 #[test]
 fn every_explicit_model_beats_the_mean() {
+    let _rng = common::burn_rng();
     // I-AutoRec learns from movies as examples: enough of them to generalise.
     let dataset = common::two_taste_dataset(40, 150);
     // Predicting the mean of ratings that are ~1.5 or ~4.5 gives an RMSE of about 1.6.
@@ -57,6 +58,7 @@ fn every_explicit_model_beats_the_mean() {
 
 #[test]
 fn divergence_stops_with_a_clear_message() {
+    let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
     let training = TrainingConfig::new()
         .with_epochs(5)
@@ -73,6 +75,7 @@ fn divergence_stops_with_a_clear_message() {
 
 #[test]
 fn resume_refuses_a_checkpoint_of_other_settings() {
+    let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
     let dir = common::temp_dir("mf-settings");
     let checkpoints = |resume| Checkpoints {
