@@ -9,6 +9,12 @@
 //! with Surprise's defaults: 100 factors, lr 0.005, reg 0.02. A user or movie without training
 //! ratings contributes no bias and no dot product.
 //!
+//! With `implicit` it is Surprise's `SVDpp` (SVD++, Koren 2008): the user is also described by
+//! the movies they rated, `r̂(u, i) = μ + b_u + b_i + q_i·(p_u + |N(u)|^-½ Σ_{j∈N(u)} y_j)`, and
+//! each rating also moves every `y_j` of the user's movies, `y_j += lr (e q_i |N(u)|^-½ − reg y_j)`
+//! (the old `q_i`); `q_i` then learns from `p_u` plus that implicit term. Surprise's defaults
+//! for it: 20 factors, lr 0.007, reg 0.02.
+//!
 //! [`PureSvd`] is Cremonesi, Koren & Turrin 2010: the truncated SVD `R ≈ U Σ Vᵀ` of the
 //! user × movie matrix with zeros where nothing is known (here: 1 for a liked movie), and a user
 //! with picks `x` scores `x V Vᵀ`. That is [`ItemEmbeddings`] with `V` as both embeddings, so a
@@ -29,6 +35,8 @@ pub struct FunkSvdConfig {
     pub reg: f64,
     pub init_std: f64,
     pub seed: u64,
+    /// SVD++: add the implicit feedback of which movies a user rated.
+    pub implicit: bool,
 }
 
 impl Default for FunkSvdConfig {
@@ -41,6 +49,19 @@ impl Default for FunkSvdConfig {
             reg: 0.02,
             init_std: 0.1,
             seed: 42,
+            implicit: false,
+        }
+    }
+}
+
+impl FunkSvdConfig {
+    /// Surprise's `SVDpp` defaults.
+    pub fn svdpp() -> Self {
+        Self {
+            factors: 20,
+            learning_rate: 0.007,
+            implicit: true,
+            ..Self::default()
         }
     }
 }
@@ -50,26 +71,41 @@ pub struct FunkSvd {
     mean: f64,
     user_bias: Vec<f64>,
     item_bias: Vec<f64>,
-    /// Row-major `[users, factors]`.
+    /// Row-major `[users, factors]`: `p_u`, and once fitted with `implicit`, `p_u` plus the
+    /// user's implicit term (what every estimate uses).
     user_factors: Vec<f64>,
     /// Row-major `[items, factors]`.
     item_factors: Vec<f64>,
     known_user: Vec<bool>,
     known_item: Vec<bool>,
+    parameters: usize,
 }
 
 impl FunkSvd {
     pub fn fit(matrix: &RatingMatrix, config: &FunkSvdConfig) -> Self {
+        let k = config.factors;
         let mut rng = StdRng::seed_from_u64(config.seed);
         let mut draw = |n: usize| -> Vec<f64> {
-            (0..n * config.factors)
+            (0..n * k)
                 .map(|_| config.init_std * standard_normal(&mut rng))
                 .collect()
         };
         let user_factors = draw(matrix.users());
         let item_factors = draw(matrix.items());
+        // SVD++'s y_j, row-major `[items, factors]`; none for plain SVD.
+        let mut implicit_factors = if config.implicit {
+            draw(matrix.items())
+        } else {
+            Vec::new()
+        };
+        let parameters = 1
+            + matrix.users()
+            + matrix.items()
+            + user_factors.len()
+            + item_factors.len()
+            + implicit_factors.len();
         let mut model = Self {
-            factors: config.factors,
+            factors: k,
             mean: matrix.mean,
             user_bias: vec![0.0; matrix.users()],
             item_bias: vec![0.0; matrix.items()],
@@ -77,10 +113,28 @@ impl FunkSvd {
             item_factors,
             known_user: (0..matrix.users()).map(|u| matrix.knows_user(u)).collect(),
             known_item: (0..matrix.items()).map(|i| matrix.knows_item(i)).collect(),
+            parameters,
         };
+        let (lr, reg) = (config.learning_rate, config.reg);
+        let mut implicit = vec![0.0; k];
         for _ in 0..config.epochs {
-            for (u, i, r) in matrix.iter() {
-                model.sgd_step(u, i, r, config.learning_rate, config.reg);
+            for (u, rated) in matrix.by_user.iter().enumerate() {
+                for &(i, r) in rated {
+                    let (i, r) = (i as usize, f64::from(r));
+                    if config.implicit {
+                        let step = (u, i, r, rated.as_slice());
+                        model.svdpp_step(&mut implicit_factors, step, lr, reg, &mut implicit);
+                    } else {
+                        model.sgd_step(u, i, r, lr, reg, &[]);
+                    }
+                }
+            }
+        }
+        if config.implicit {
+            for (u, rated) in matrix.by_user.iter().enumerate() {
+                user_implicit(&implicit_factors, k, rated, &mut implicit);
+                let p = &mut model.user_factors[u * k..(u + 1) * k];
+                p.iter_mut().zip(&implicit).for_each(|(pf, yf)| *pf += yf);
             }
         }
         model
@@ -95,20 +149,76 @@ impl FunkSvd {
             .sum()
     }
 
-    /// One SGD update on rating `r` of `user` for `item`.
-    fn sgd_step(&mut self, user: usize, item: usize, r: f64, lr: f64, reg: f64) {
-        let err =
-            r - (self.mean + self.user_bias[user] + self.item_bias[item] + self.dot(user, item));
+    /// One SGD update on rating `r` of `user` for `item`, with the user's implicit term
+    /// (`&[]` for plain SVD); returns the error before the update.
+    fn sgd_step(
+        &mut self,
+        user: usize,
+        item: usize,
+        r: f64,
+        lr: f64,
+        reg: f64,
+        implicit: &[f64],
+    ) -> f64 {
+        let k = self.factors;
+        let implicit_dot: f64 = implicit
+            .iter()
+            .zip(&self.item_factors[item * k..(item + 1) * k])
+            .map(|(y, q)| y * q)
+            .sum();
+        let err = r
+            - (self.mean
+                + self.user_bias[user]
+                + self.item_bias[item]
+                + self.dot(user, item)
+                + implicit_dot);
         self.user_bias[user] += lr * (err - reg * self.user_bias[user]);
         self.item_bias[item] += lr * (err - reg * self.item_bias[item]);
-        let k = self.factors;
         let p = &mut self.user_factors[user * k..(user + 1) * k];
         let q = &mut self.item_factors[item * k..(item + 1) * k];
-        for (pf, qf) in p.iter_mut().zip(q.iter_mut()) {
+        for (f, (pf, qf)) in p.iter_mut().zip(q.iter_mut()).enumerate() {
             let (old_p, old_q) = (*pf, *qf);
+            let user_side = old_p + implicit.get(f).copied().unwrap_or(0.0);
             *pf += lr * (err * old_q - reg * old_p);
-            *qf += lr * (err * old_p - reg * old_q);
+            *qf += lr * (err * user_side - reg * old_q);
         }
+        err
+    }
+}
+
+impl FunkSvd {
+    /// One SVD++ update on rating `r` of `user` (who rated `rated`) for `item`: the SGD step
+    /// with the user's implicit term, then every rated movie's `y_j` (with the old `q_i`).
+    /// `implicit` is scratch space of `factors` values.
+    fn svdpp_step(
+        &mut self,
+        implicit_factors: &mut [f64],
+        (user, item, r, rated): (usize, usize, f64, &[(u32, f32)]),
+        lr: f64,
+        reg: f64,
+        implicit: &mut [f64],
+    ) {
+        let k = self.factors;
+        user_implicit(implicit_factors, k, rated, implicit);
+        let old_q = self.item_factors[item * k..(item + 1) * k].to_vec();
+        let err = self.sgd_step(user, item, r, lr, reg, implicit);
+        let norm = (rated.len() as f64).sqrt().recip();
+        for &(j, _) in rated {
+            let y = &mut implicit_factors[j as usize * k..(j as usize + 1) * k];
+            for (yf, qf) in y.iter_mut().zip(&old_q) {
+                *yf += lr * (err * qf * norm - reg * *yf);
+            }
+        }
+    }
+}
+
+/// SVD++'s implicit term of a user who rated `rated`: `|N(u)|^-½ Σ_j y_j`, into `out`.
+fn user_implicit(implicit_factors: &[f64], k: usize, rated: &[(u32, f32)], out: &mut [f64]) {
+    out.fill(0.0);
+    let norm = (rated.len() as f64).sqrt().recip();
+    for &(j, _) in rated {
+        let y = &implicit_factors[j as usize * k..(j as usize + 1) * k];
+        out.iter_mut().zip(y).for_each(|(o, yf)| *o += yf * norm);
     }
 }
 
@@ -129,10 +239,7 @@ impl RatingPredictor for FunkSvd {
     }
 
     fn parameters(&self) -> usize {
-        1 + self.user_bias.len()
-            + self.item_bias.len()
-            + self.user_factors.len()
-            + self.item_factors.len()
+        self.parameters
     }
 }
 
@@ -216,9 +323,10 @@ mod tests {
             item_factors: vec![0.5, 2.0],
             known_user: vec![true],
             known_item: vec![true],
+            parameters: 0,
         };
         // dot = 0.5 + 1 = 1.5, err = 5 - 4.5 = 0.5.
-        model.sgd_step(0, 0, 5.0, 0.1, 0.1);
+        model.sgd_step(0, 0, 5.0, 0.1, 0.1, &[]);
         assert!(close(model.user_bias[0], 0.05) && close(model.item_bias[0], 0.05));
         // p0 = 1 + 0.1 (0.5·0.5 − 0.1·1) = 1.015, q0 = 0.5 + 0.1 (0.5·1 − 0.1·0.5) = 0.545,
         // p1 = 0.5 + 0.1 (0.5·2 − 0.1·0.5) = 0.595, q1 = 2 + 0.1 (0.5·0.5 − 0.1·2) = 2.005.
@@ -240,6 +348,49 @@ mod tests {
             model.estimate(0, 0),
             3.1 + 1.015 * 0.545 + 0.595 * 2.005
         ));
+    }
+
+    #[test]
+    fn one_svdpp_step_by_hand() {
+        // One factor; the user rated movies 0 and 1, this step is the rating 5 for movie 0.
+        let mut model = FunkSvd {
+            factors: 1,
+            mean: 3.0,
+            user_bias: vec![0.0],
+            item_bias: vec![0.0, 0.0],
+            user_factors: vec![0.5],
+            item_factors: vec![2.0, 1.0],
+            known_user: vec![true],
+            known_item: vec![true, true],
+            parameters: 0,
+        };
+        let mut y = vec![1.0, 3.0];
+        let rated = [(0, 5.0), (1, 4.0)];
+        let (lr, reg) = (0.1, 0.1);
+        model.svdpp_step(&mut y, (0, 0, 5.0, &rated), lr, reg, &mut [0.0]);
+        // Implicit term (1 + 3)/√2; estimate 3 + 2 (0.5 + 4/√2); error from it.
+        let norm = 0.5f64.sqrt();
+        let implicit = 4.0 * norm;
+        let err = 5.0 - (3.0 + 2.0 * (0.5 + implicit));
+        assert!(close(model.user_bias[0], lr * err) && close(model.item_bias[0], lr * err));
+        assert!(close(
+            model.user_factors[0],
+            0.5 + lr * (err * 2.0 - reg * 0.5)
+        ));
+        assert!(close(
+            model.item_factors[0],
+            2.0 + lr * (err * (0.5 + implicit) - reg * 2.0)
+        ));
+        // Both rated movies' y move with the old q_0 = 2; movie 1's q is untouched.
+        assert!(
+            close(y[0], 1.0 + lr * (err * 2.0 * norm - reg * 1.0)),
+            "{y:?}"
+        );
+        assert!(
+            close(y[1], 3.0 + lr * (err * 2.0 * norm - reg * 3.0)),
+            "{y:?}"
+        );
+        assert_eq!(model.item_factors[1], 1.0);
     }
 
     #[test]
@@ -277,29 +428,32 @@ mod tests {
             })
             .collect();
         let matrix = RatingMatrix::new(&ratings, 6, 5);
-        let config = FunkSvdConfig {
-            factors: 2,
-            epochs: 300,
-            learning_rate: 0.05,
-            ..Default::default()
-        };
-        let svd = FunkSvd::fit(&matrix, &config);
-        let rmse = |m: &dyn RatingPredictor| {
-            let se: f64 = ratings
-                .iter()
-                .map(|r| {
-                    (m.estimate(r.user as usize, r.item as usize) - f64::from(r.rating)).powi(2)
-                })
-                .sum();
-            (se / ratings.len() as f64).sqrt()
-        };
         let baseline = Baseline::fit(&matrix, BaselineFit::SGD);
-        assert!(
-            rmse(&svd) < 0.1 && rmse(&baseline) > 0.9,
-            "{} {}",
-            rmse(&svd),
-            rmse(&baseline)
-        );
+        for implicit in [false, true] {
+            let config = FunkSvdConfig {
+                factors: 2,
+                epochs: 300,
+                learning_rate: 0.05,
+                implicit,
+                ..Default::default()
+            };
+            let svd = FunkSvd::fit(&matrix, &config);
+            let rmse = |m: &dyn RatingPredictor| {
+                let se: f64 = ratings
+                    .iter()
+                    .map(|r| {
+                        (m.estimate(r.user as usize, r.item as usize) - f64::from(r.rating)).powi(2)
+                    })
+                    .sum();
+                (se / ratings.len() as f64).sqrt()
+            };
+            assert!(
+                rmse(&svd) < 0.1 && rmse(&baseline) > 0.9,
+                "implicit {implicit}: {} {}",
+                rmse(&svd),
+                rmse(&baseline)
+            );
+        }
     }
 
     #[test]
