@@ -7,6 +7,7 @@ use shared::{Recommender, Request};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use trainer::backend::{self, Device};
+use trainer::classic::knn::Similarity;
 use trainer::classic::runs::{ClassicModel, ClassicRun, Overrides};
 use trainer::data::split::{self, HeldOutUser};
 use trainer::data::{DataSource, Dataset, DatasetName};
@@ -77,7 +78,7 @@ struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
     /// mf, neumf, deep (explicit ratings) or foldin (new users; exports to the page).
-    /// Classic models: baseline, svd, knn-user, knn-item, knn-baseline (ratings); popularity,
+    /// Classic models: baseline, svd, svdpp, knn-user, knn-item, knn-baseline (ratings); popularity,
     /// puresvd, content, hybrid (new users; export to the page).
     #[arg(long, default_value = "foldin")]
     model: String,
@@ -109,6 +110,12 @@ struct TrainArgs {
     /// Hidden layer widths, comma-separated; `--hidden` alone for none (a linear tower).
     #[arg(long, value_delimiter = ',', num_args = 0..)]
     hidden: Option<Vec<usize>>,
+    /// KNN models: neighbours kept [default: 40].
+    #[arg(long)]
+    k: Option<usize>,
+    /// KNN models: msd, cosine, pearson or pearson-baseline[:SHRINKAGE] [default: msd].
+    #[arg(long)]
+    similarity: Option<Similarity>,
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Weigh explicit ratings by recency, halving every this many days.
@@ -231,6 +238,11 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
     args: &TrainArgs,
     device: &B::Device,
 ) -> Result<()> {
+    let classic = <ClassicModel as clap::ValueEnum>::from_str(&args.model, false).ok();
+    if (args.k.is_some() || args.similarity.is_some()) && !classic.is_some_and(ClassicModel::is_knn)
+    {
+        bail!("--k and --similarity apply to knn-user, knn-item and knn-baseline");
+    }
     let dataset = args.data.load()?;
     let checkpoints = Checkpoints {
         dir: args.checkpoint_dir.clone(),
@@ -244,7 +256,7 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         }
         None => dataset.ratings.clone(),
     };
-    if let Ok(model) = <ClassicModel as clap::ValueEnum>::from_str(&args.model, false) {
+    if let Some(model) = classic {
         return train_classic(args, model, &dataset, &ratings);
     }
     if args.model == "foldin" {
@@ -340,6 +352,8 @@ fn train_classic(
             epochs: args.epochs,
             learning_rate: args.lr,
             reg: args.l2,
+            neighbours: args.k,
+            similarity: args.similarity,
         },
         seed: args.seed,
         split: args.split.clone(),

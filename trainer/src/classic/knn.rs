@@ -38,6 +38,33 @@ impl Similarity {
     pub const PEARSON_BASELINE: Self = Self::PearsonBaseline { shrinkage: 100.0 };
 }
 
+impl std::str::FromStr for Similarity {
+    type Err = String;
+
+    /// `msd`, `cosine`, `pearson`, or `pearson-baseline[:SHRINKAGE]` (default 100).
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (name, shrinkage) = match text.split_once(':') {
+            Some((name, value)) => (name, Some(value)),
+            None => (text, None),
+        };
+        match (name.to_ascii_lowercase().as_str(), shrinkage) {
+            ("msd", None) => Ok(Self::Msd),
+            ("cosine", None) => Ok(Self::Cosine),
+            ("pearson", None) => Ok(Self::Pearson),
+            ("pearson-baseline", None) => Ok(Self::PEARSON_BASELINE),
+            ("pearson-baseline", Some(value)) => match value.parse::<f64>() {
+                Ok(shrinkage) if shrinkage >= 0.0 => Ok(Self::PearsonBaseline { shrinkage }),
+                _ => Err(format!(
+                    "shrinkage `{value}` is not a number ≥ 0 (as in pearson-baseline:100)"
+                )),
+            },
+            _ => Err(format!(
+                "unknown similarity `{text}`: use msd, cosine, pearson or pearson-baseline[:SHRINKAGE]"
+            )),
+        }
+    }
+}
+
 impl fmt::Display for Similarity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -83,6 +110,10 @@ impl KnnConfig {
 
     pub fn with_similarity(self, similarity: Similarity) -> Self {
         Self { similarity, ..self }
+    }
+
+    pub fn with_k(self, k: usize) -> Self {
+        Self { k, ..self }
     }
 
     pub fn item_based(self) -> Self {

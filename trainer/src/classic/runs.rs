@@ -9,7 +9,7 @@
 use super::baseline::{Baseline, BaselineFit, popularity};
 use super::content::TfIdf;
 use super::hybrid;
-use super::knn::{Centering, Knn, KnnConfig};
+use super::knn::{Centering, Knn, KnnConfig, Similarity};
 use super::svd::{FunkSvd, FunkSvdConfig, PureSvd};
 use super::{RatingMatrix, RatingPredictor, predict_clipped};
 use crate::data::split::Split;
@@ -29,6 +29,8 @@ pub enum ClassicModel {
     Popularity,
     /// Funk-SVD (Surprise's SVD).
     Svd,
+    /// SVD++: Funk-SVD plus the implicit feedback of which movies a user rated (Surprise's SVDpp).
+    Svdpp,
     /// PureSVD (new users, exports).
     Puresvd,
     /// Surprise's KNNWithMeans, user-based, MSD.
@@ -46,12 +48,16 @@ pub enum ClassicModel {
 /// Settings from the command line; `None` keeps a model's default.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
-    /// Funk-SVD factors, PureSVD rank, content LSA dimensions.
+    /// Funk-SVD / SVD++ factors, PureSVD rank, content LSA dimensions.
     pub factors: Option<usize>,
     pub epochs: Option<usize>,
     pub learning_rate: Option<f64>,
-    /// Funk-SVD and SGD-baseline regularisation.
+    /// Funk-SVD / SVD++ and SGD-baseline regularisation.
     pub reg: Option<f64>,
+    /// KNN: neighbours kept.
+    pub neighbours: Option<usize>,
+    /// KNN: the similarity.
+    pub similarity: Option<Similarity>,
 }
 
 /// A rating model and its settings.
@@ -107,6 +113,13 @@ impl ClassicModel {
             .to_string()
     }
 
+    pub fn is_knn(self) -> bool {
+        matches!(
+            self,
+            ClassicModel::KnnUser | ClassicModel::KnnItem | ClassicModel::KnnBaseline
+        )
+    }
+
     pub fn is_rating_model(self) -> bool {
         matches!(self.spec(&Overrides::default(), 0), Spec::Rating(_))
     }
@@ -126,8 +139,12 @@ impl ClassicModel {
                 },
                 None => BaselineFit::ALS,
             })),
-            ClassicModel::Svd => {
-                let default = FunkSvdConfig::default();
+            ClassicModel::Svd | ClassicModel::Svdpp => {
+                let default = if self == ClassicModel::Svdpp {
+                    FunkSvdConfig::svdpp()
+                } else {
+                    FunkSvdConfig::default()
+                };
                 Spec::Rating(RatingSpec::Svd(FunkSvdConfig {
                     factors: overrides.factors.unwrap_or(default.factors),
                     epochs: overrides.epochs.unwrap_or(default.epochs),
@@ -137,14 +154,23 @@ impl ClassicModel {
                     ..default
                 }))
             }
-            ClassicModel::KnnUser => {
-                Spec::Rating(RatingSpec::Knn(KnnConfig::new(Centering::Means)))
-            }
-            ClassicModel::KnnItem => Spec::Rating(RatingSpec::Knn(
-                KnnConfig::new(Centering::Means).item_based(),
-            )),
-            ClassicModel::KnnBaseline => {
-                Spec::Rating(RatingSpec::Knn(KnnConfig::new(Centering::Baselines)))
+            ClassicModel::KnnUser | ClassicModel::KnnItem | ClassicModel::KnnBaseline => {
+                let centering = if self == ClassicModel::KnnBaseline {
+                    Centering::Baselines
+                } else {
+                    Centering::Means
+                };
+                let mut config = KnnConfig::new(centering);
+                if self == ClassicModel::KnnItem {
+                    config = config.item_based();
+                }
+                if let Some(k) = overrides.neighbours {
+                    config = config.with_k(k);
+                }
+                if let Some(similarity) = overrides.similarity {
+                    config = config.with_similarity(similarity);
+                }
+                Spec::Rating(RatingSpec::Knn(config))
             }
             ClassicModel::Popularity => Spec::HeldOut(HeldOutSpec::Popularity),
             ClassicModel::Puresvd => Spec::HeldOut(HeldOutSpec::PureSvd { ranks }),
@@ -330,6 +356,7 @@ mod tests {
                 "baseline",
                 "popularity",
                 "svd",
+                "svdpp",
                 "puresvd",
                 "knn-user",
                 "knn-item",
@@ -344,11 +371,39 @@ mod tests {
             .collect();
         assert_eq!(
             rating,
-            [true, false, true, false, true, true, true, false, false]
+            [
+                true, false, true, true, false, true, true, true, false, false
+            ]
         );
         assert_eq!(
             ClassicModel::from_str("knn-user", false),
             Ok(ClassicModel::KnnUser)
         );
+    }
+
+    #[test]
+    fn knn_settings_come_from_the_command_line() {
+        let overrides = Overrides {
+            neighbours: Some(10),
+            similarity: Some("pearson-baseline:50".parse().unwrap()),
+            ..Overrides::default()
+        };
+        let Spec::Rating(RatingSpec::Knn(config)) = ClassicModel::KnnItem.spec(&overrides, 0)
+        else {
+            panic!("knn-item is a rating model");
+        };
+        assert_eq!((config.k, config.user_based), (10, false));
+        assert_eq!(
+            config.similarity,
+            Similarity::PearsonBaseline { shrinkage: 50.0 }
+        );
+        let Spec::Rating(RatingSpec::Knn(default)) =
+            ClassicModel::KnnBaseline.spec(&Overrides::default(), 0)
+        else {
+            panic!("knn-baseline is a rating model");
+        };
+        assert_eq!(default, KnnConfig::new(Centering::Baselines));
+        assert!("pearson-baseline:-1".parse::<Similarity>().is_err());
+        assert!("jaccard".parse::<Similarity>().is_err());
     }
 }
