@@ -54,34 +54,54 @@ impl Ease {
         scores
     }
 
-    /// A rank-`rank` factorisation `B ≈ P·Qᵀ` from the truncated SVD (`P = U√Σ`, `Q = V√Σ`),
-    /// both row-major `[items, rank]`: the start of the fold-in model, whose input and output
-    /// embeddings have exactly this shape.
-    pub fn factors(&self, rank: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+    /// A rank-`rank` factorisation `B ≈ P·Qᵀ`, both row-major `[items, rank]`: the start of the
+    /// fold-in model, whose input and output embeddings have exactly this shape.
+    ///
+    /// It is the best rank-`rank` approximation of the *scores* `X̃·B` that `B` gives the training
+    /// users `rows` (each row scaled by 1/√n, as the fold-in model scales picks), not of the
+    /// weights themselves: with `X̃·B = U·Σ·Wᵀ`, `P = B·W_r` and `Q = W_r`. A plain SVD of `B`
+    /// spends its rank on the large weights of rarely seen movies, which few users' scores use.
+    /// The columns are rescaled so that `P` and `Q` have equal column norms (int8 rows stay
+    /// balanced) and ordered by importance: a smaller rank keeps the leading columns.
+    pub fn factors(&self, rows: &[Vec<u32>], rank: usize) -> Result<(Vec<f32>, Vec<f32>)> {
         let n = self.items;
         let b = Mat::<f64>::from_fn(n, n, |i, j| self.weights[i * n + j] as f64);
-        let svd = b
+        let users: Vec<&Vec<u32>> = rows.iter().filter(|r| !r.is_empty()).collect();
+        let mut scores = Mat::<f64>::zeros(users.len(), n);
+        for (u, row) in users.iter().enumerate() {
+            let scale = (row.len() as f64).sqrt().recip();
+            for &i in row.iter() {
+                for j in 0..n {
+                    scores[(u, j)] += scale * b[(i as usize, j)];
+                }
+            }
+        }
+        let svd = scores
             .thin_svd()
             .map_err(|e| anyhow::anyhow!("{e:?}"))
-            .context("EASE: SVD did not converge")?;
-        let (u, v, sigma) = (svd.U(), svd.V(), svd.S().column_vector());
-        let rank = rank.min(n);
-        let mut input = Vec::with_capacity(n * rank);
-        let mut output = Vec::with_capacity(n * rank);
-        for i in 0..n {
-            for k in 0..rank {
-                let root = sigma[k].max(0.0).sqrt();
-                input.push((u[(i, k)] * root) as f32);
-                output.push((v[(i, k)] * root) as f32);
+            .context("EASE: SVD of the training users' scores did not converge")?;
+        let rank = rank.min(svd.V().ncols());
+        let w = svd.V().subcols(0, rank).to_owned();
+        let p = &b * &w;
+        let mut input = vec![0f32; n * rank];
+        let mut output = vec![0f32; n * rank];
+        for k in 0..rank {
+            let norm = (0..n).map(|i| p[(i, k)].powi(2)).sum::<f64>().sqrt();
+            // P's column has norm `norm`, Q's (an eigenvector) norm 1: meet at √norm.
+            let root = norm.max(1e-12).sqrt();
+            for i in 0..n {
+                input[i * rank + k] = (p[(i, k)] / root) as f32;
+                output[i * rank + k] = (w[(i, k)] * root) as f32;
             }
         }
         Ok((input, output))
     }
 
-    /// The rank (among `ranks`) whose factorisation ranks validation users' movies best, with
-    /// its factors. One SVD serves every rank: a smaller rank keeps the leading columns.
+    /// The rank (among `ranks`) whose factorisation (see [`Ease::factors`]) ranks validation
+    /// users' movies best, with its factors. One SVD serves every rank: a smaller rank keeps the leading columns.
     pub fn best_factors(
         &self,
+        rows: &[Vec<u32>],
         ranks: &[usize],
         validation: &[HeldOutUser],
     ) -> Result<(usize, Vec<f32>, Vec<f32>)> {
@@ -91,7 +111,7 @@ impl Ease {
             .max()
             .context("no rank to try")?
             .min(self.items);
-        let (input, output) = self.factors(max_rank)?;
+        let (input, output) = self.factors(rows, max_rank)?;
         let mut best: Option<(f64, usize)> = None;
         for &rank in ranks.iter().filter(|&&r| r <= max_rank) {
             let (p, q) = (
@@ -181,13 +201,36 @@ mod tests {
             vec![0, 3],
         ];
         let ease = Ease::fit(&rows, 4, 1.0).unwrap();
-        let (p, q) = ease.factors(4).unwrap();
+        let (p, q) = ease.factors(&rows, 4).unwrap();
         for i in 0..4 {
             for j in 0..4 {
                 let product: f32 = (0..4).map(|k| p[i * 4 + k] * q[j * 4 + k]).sum();
                 assert!(
                     (product - ease.weights[i * 4 + j]).abs() < 1e-4,
                     "({i},{j}): {product}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn low_rank_factors_keep_the_training_users_scores() {
+        // Three users over six movies: rank 3 holds their scores exactly, although the weights
+        // themselves have a higher rank (a plain SVD of B at rank 3 would not).
+        let rows = vec![vec![0, 1, 2], vec![2, 3], vec![3, 4, 5, 0]];
+        let ease = Ease::fit(&rows, 6, 0.5).unwrap();
+        let (p, q) = ease.factors(&rows, 3).unwrap();
+        for row in &rows {
+            let exact = ease.scores(row);
+            let mut user = [0f32; 3];
+            for &i in row {
+                (0..3).for_each(|k| user[k] += p[i as usize * 3 + k]);
+            }
+            for (j, e) in exact.iter().enumerate() {
+                let factored: f32 = (0..3).map(|k| user[k] * q[j * 3 + k]).sum();
+                assert!(
+                    (factored - e).abs() < 1e-4,
+                    "{row:?} movie {j}: {factored} vs {e}"
                 );
             }
         }

@@ -547,7 +547,8 @@ pub fn run_foldin<B: AutodiffBackend>(
                 .copied()
                 .filter(|&r| r <= run.config.user_dim.min(affordable))
                 .collect();
-            let (rank, input, output) = ease.best_factors(&ranks, &task.validation)?;
+            let (rank, input, output) =
+                ease.best_factors(&task.train_rows, &ranks, &task.validation)?;
             let scale = softmax_scale::<B::InnerBackend>(&input, &output, rank, &rows, device);
             eprintln!("Starting from EASE factorised to rank {rank}, softmax scale {scale}");
             FoldIn::from_factors(
