@@ -1,6 +1,9 @@
 //! EASE (Steck 2019): a closed-form item-item model, `B = I - P·diag(1/diag(P))` with
-//! `P = (XᵀX + λI)⁻¹`, zero diagonal. It is the strong baseline the fold-in model must match on
-//! held-out users; λ is tuned on validation users.
+//! `P = (XᵀX + Λ)⁻¹`, zero diagonal. With `Λ = λI` it is the strong baseline the fold-in model
+//! must match on held-out users; λ is tuned on validation users. With dropout `p` it is EDLAE
+//! (Steck 2020, "Autoencoders that don't overfit towards the identity"): `Λ = λI + p/(1−p)·
+//! diag(XᵀX)`, the closed form of a denoising autoencoder trained with input dropout `p`, which
+//! regularises popular movies more.
 
 use crate::data::split::HeldOutUser;
 use crate::evaluate::ndcg_at_100;
@@ -14,9 +17,36 @@ pub struct Ease {
     weights: Vec<f32>,
 }
 
+/// EASE's regularisation: `lambda` on every movie, and EDLAE's `dropout` (0 for plain EASE).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Regularisation {
+    pub lambda: f64,
+    pub dropout: f64,
+}
+
+impl Regularisation {
+    /// Every pair of `lambdas` and `dropouts`.
+    pub fn grid(lambdas: &[f64], dropouts: &[f64]) -> Vec<Self> {
+        dropouts
+            .iter()
+            .flat_map(|&dropout| lambdas.iter().map(move |&lambda| Self { lambda, dropout }))
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Regularisation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "λ={}", self.lambda)?;
+        if self.dropout > 0.0 {
+            write!(f, ", dropout {}", self.dropout)?;
+        }
+        Ok(())
+    }
+}
+
 impl Ease {
     /// Fits on users' item rows (item indices `< items`).
-    pub fn fit(rows: &[Vec<u32>], items: usize, lambda: f64) -> Result<Self> {
+    pub fn fit(rows: &[Vec<u32>], items: usize, regularisation: Regularisation) -> Result<Self> {
         let mut gram = Mat::<f64>::zeros(items, items);
         for row in rows {
             for &i in row {
@@ -25,8 +55,10 @@ impl Ease {
                 }
             }
         }
+        let Regularisation { lambda, dropout } = regularisation;
+        let emphasis = dropout / (1.0 - dropout);
         for i in 0..items {
-            gram[(i, i)] += lambda;
+            gram[(i, i)] += lambda + emphasis * gram[(i, i)];
         }
         let p = gram
             .llt(faer::Side::Lower)
@@ -142,24 +174,24 @@ impl Ease {
         ))
     }
 
-    /// Tries each λ and keeps the one with the best validation NDCG@100.
+    /// Tries each regularisation and keeps the one with the best validation NDCG@100.
     pub fn tuned(
         rows: &[Vec<u32>],
         items: usize,
         validation: &[HeldOutUser],
-        lambdas: &[f64],
-    ) -> Result<(f64, Self)> {
-        let mut best: Option<(f64, f64, Self)> = None;
-        for &lambda in lambdas {
-            let model = Self::fit(rows, items, lambda)?;
+        grid: &[Regularisation],
+    ) -> Result<(Regularisation, Self)> {
+        let mut best: Option<(f64, Regularisation, Self)> = None;
+        for &regularisation in grid {
+            let model = Self::fit(rows, items, regularisation)?;
             let ndcg = ndcg_at_100(validation, |picks| model.scores(picks));
-            eprintln!("EASE λ={lambda}: validation NDCG@100 {ndcg:.4}");
+            eprintln!("EASE {regularisation}: validation NDCG@100 {ndcg:.4}");
             if best.as_ref().is_none_or(|b| ndcg > b.0) {
-                best = Some((ndcg, lambda, model));
+                best = Some((ndcg, regularisation, model));
             }
         }
-        let (_, lambda, model) = best.context("no λ to try")?;
-        Ok((lambda, model))
+        let (_, regularisation, model) = best.context("no regularisation to try")?;
+        Ok((regularisation, model))
     }
 }
 
@@ -176,11 +208,18 @@ fn leading_columns(matrix: &[f32], width: usize, rank: usize) -> Vec<f32> {
 mod tests {
     use super::*;
 
+    fn ridge(lambda: f64) -> Regularisation {
+        Regularisation {
+            lambda,
+            dropout: 0.0,
+        }
+    }
+
     #[test]
     fn learns_co_occurrence_and_never_scores_an_item_for_itself() {
         // Items 0 and 1 always appear together, item 2 with 3.
         let rows = vec![vec![0, 1], vec![0, 1], vec![0, 1], vec![2, 3], vec![2, 3]];
-        let ease = Ease::fit(&rows, 4, 0.5).unwrap();
+        let ease = Ease::fit(&rows, 4, ridge(0.5)).unwrap();
         let s = ease.scores(&[0]);
         assert_eq!(s[0], 0.0);
         assert!(
@@ -189,6 +228,13 @@ mod tests {
         );
         // Closed form for the 2-item block: G = [[3.5, 3], [3, 3.5]], P = G⁻¹, B01 = -P01/P11 = 3/3.5.
         assert!((s[1] - 3.0 / 3.5).abs() < 1e-5, "{}", s[1]);
+        // EDLAE with dropout 0.5 adds p/(1−p)·G_ii = 3 to each diagonal: B01 = 3/6.5.
+        let edlae = Regularisation {
+            lambda: 0.5,
+            dropout: 0.5,
+        };
+        let s = Ease::fit(&rows, 4, edlae).unwrap().scores(&[0]);
+        assert!((s[1] - 3.0 / 6.5).abs() < 1e-5, "{}", s[1]);
     }
 
     #[test]
@@ -200,7 +246,7 @@ mod tests {
             vec![2, 3],
             vec![0, 3],
         ];
-        let ease = Ease::fit(&rows, 4, 1.0).unwrap();
+        let ease = Ease::fit(&rows, 4, ridge(1.0)).unwrap();
         let (p, q) = ease.factors(&rows, 4).unwrap();
         for i in 0..4 {
             for j in 0..4 {
@@ -218,7 +264,7 @@ mod tests {
         // Three users over six movies: rank 3 holds their scores exactly, although the weights
         // themselves have a higher rank (a plain SVD of B at rank 3 would not).
         let rows = vec![vec![0, 1, 2], vec![2, 3], vec![3, 4, 5, 0]];
-        let ease = Ease::fit(&rows, 6, 0.5).unwrap();
+        let ease = Ease::fit(&rows, 6, ridge(0.5)).unwrap();
         let (p, q) = ease.factors(&rows, 3).unwrap();
         for row in &rows {
             let exact = ease.scores(row);

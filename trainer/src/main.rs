@@ -260,11 +260,14 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         return train_classic(args, model, &dataset, &ratings);
     }
     if args.model == "foldin" {
-        let mut run = FoldInRun::new(
-            args.heldout_users
-                .unwrap_or(pipeline::default_heldout_users(dataset.name)),
-            args.seed,
-        );
+        let heldout_users = args
+            .heldout_users
+            .unwrap_or(pipeline::default_heldout_users(dataset.name));
+        let mut run = if args.random_init {
+            FoldInRun::fine_tuned(heldout_users, args.seed)
+        } else {
+            FoldInRun::new(heldout_users, args.seed)
+        };
         if let Some(f) = args.factors {
             run.config = run.config.with_embedding(f).with_user_dim(f);
         }
@@ -283,9 +286,9 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         let result = pipeline::run_foldin::<B>(&dataset, &ratings, &run, device)?;
         let bytes = result.file.to_bytes();
         print_report(&result.report, Some(bytes.len()), args.json);
-        if let Some((lambda, metrics)) = &result.ease {
+        if let Some((regularisation, metrics)) = &result.ease {
             let ease = RunReport {
-                model: format!("ease (λ={lambda})"),
+                model: format!("ease ({regularisation})"),
                 metrics: metrics.clone(),
                 train_seconds: 0.0,
                 parameters: result.file.catalog.len().pow(2),
