@@ -406,8 +406,8 @@ pub struct FoldInRun {
 impl FoldInRun {
     /// The defaults of `trainer train --model foldin`: EDLAE (EASE with dropout emphasis, tuned on
     /// validation) factorised to the rank that ranks validation users best, at most 256, and not
-    /// fine-tuned: over eight other held-out draws of each release, Mult-DAE fine-tuning changed
-    /// test NDCG@100 by +0.001 (ml-100k) and −0.006 (ml-latest-small), within noise and not up.
+    /// fine-tuned: over eight other held-out draws of each release (seeds 1–8), Mult-DAE
+    /// fine-tuning changed test NDCG@100 by +0.001 (ml-100k) and −0.004 (ml-latest-small).
     /// `--epochs N` fine-tunes, gently, as [`FoldInRun::fine_tuned`] does.
     pub fn new(heldout_users: usize, seed: u64) -> Self {
         let fine_tuned = Self::fine_tuned(heldout_users, seed);
