@@ -659,8 +659,7 @@ fn folds_section(fold_rows: &[Vec<Row>]) -> String {
          GroupLens' u1..u5 instead (also five disjoint 20% test sets), so the same algorithms see \
          other folds; u1 is the hardest of them, which is why the u1 table sits above these \
          means. Surprise's `KNNBaseline` figure (.931) is with its defaults, MSD user-based: that \
-         is `knn-baseline` here; the item-based Pearson-baseline variant is its own row. SVD++ \
-         (.92) is not implemented.\n",
+         is `knn-baseline` here; the item-based Pearson-baseline variant is its own row.\n",
     );
     out
 }

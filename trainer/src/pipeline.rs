@@ -548,7 +548,7 @@ pub fn run_foldin<B: AutodiffBackend>(
         Ease::tuned(&task.train_rows, task.items.len(), &task.validation, &grid)
     };
     let reference = run.compare_ease.then(|| ease_grid(&[0.0])).transpose()?;
-    let model = if run.init_from_ease {
+    let (model, shape) = if run.init_from_ease {
         let (regularisation, start) = ease_grid(&EDLAE_DROPOUTS)?;
         // The page loads the whole file: int8 input and output rows must fit the budget.
         let affordable = EMBEDDING_BYTES_BUDGET / (2 * task.items.len());
@@ -560,10 +560,9 @@ pub fn run_foldin<B: AutodiffBackend>(
         let (rank, input, output) =
             start.best_factors(&task.train_rows, &ranks, &task.validation)?;
         let scale = softmax_scale::<B::InnerBackend>(&input, &output, rank, &rows, device);
-        eprintln!(
-            "Starting from EASE ({regularisation}) factorised to rank {rank}, softmax scale {scale}"
-        );
-        FoldIn::from_factors(
+        let shape = format!("EASE ({regularisation}) factorised to rank {rank}");
+        eprintln!("Starting from {shape}, softmax scale {scale}");
+        let model = FoldIn::from_factors(
             input,
             output,
             task.items.len(),
@@ -571,9 +570,14 @@ pub fn run_foldin<B: AutodiffBackend>(
             scale,
             run.config.dropout,
             device,
-        )
+        );
+        (model, shape)
     } else {
-        run.config.init::<B>(task.items.len(), device)
+        let shape = format!(
+            "embedding {} tower {:?} user {}",
+            run.config.embedding, run.config.hidden, run.config.user_dim
+        );
+        (run.config.init::<B>(task.items.len(), device), shape)
     };
     let parameters = model.num_params();
     let plan = Plan {
@@ -609,19 +613,7 @@ pub fn run_foldin<B: AutodiffBackend>(
             dataset: dataset.name.to_string(),
             model: "foldin".into(),
             description: format!(
-                "fold-in (Mult-DAE / YouTube-DNN) {}embedding {} tower {:?} user {} dropout {} l2 {}; trained on {} users, best epoch {}",
-                if run.init_from_ease {
-                    "from rank-factorised EASE, "
-                } else {
-                    ""
-                },
-                run.config.embedding,
-                if run.init_from_ease {
-                    &[][..]
-                } else {
-                    &run.config.hidden[..]
-                },
-                run.config.user_dim,
+                "fold-in (Mult-DAE / YouTube-DNN), {shape}, input dropout {} l2 {}; trained on {} users, best epoch {}",
                 run.config.dropout,
                 run.l2,
                 task.train_rows.len(),
