@@ -292,14 +292,14 @@ fn heldout_rows<B: AutodiffBackend>(
         let started = Instant::now();
         let items = task.items.len();
         let grid = Regularisation::grid(&pipeline::EASE_LAMBDAS, &[0.0]);
-        let (regularisation, ease) = Ease::tuned(&task.train_rows, items, &task.validation, &grid)?;
+        let ease = Ease::tuned(&task.train_rows, items, &task.validation, &grid)?;
         Ok(direct_report(
-            &format!("ease ({regularisation})"),
+            &format!("ease ({})", ease.regularisation),
             dataset,
             &task,
             started,
             items * items,
-            |picks| ease.scores(picks),
+            |picks| ease.model.scores(picks),
         ))
     })?;
     rows.push(ease);

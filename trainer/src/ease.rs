@@ -102,10 +102,8 @@ impl Ease {
         let mut scores = Mat::<f64>::zeros(users.len(), n);
         for (u, row) in users.iter().enumerate() {
             let scale = (row.len() as f64).sqrt().recip();
-            for &i in row.iter() {
-                for j in 0..n {
-                    scores[(u, j)] += scale * b[(i as usize, j)];
-                }
+            for (j, score) in self.scores(row).into_iter().enumerate() {
+                scores[(u, j)] = scale * f64::from(score);
             }
         }
         let svd = scores
@@ -174,25 +172,40 @@ impl Ease {
         ))
     }
 
-    /// Tries each regularisation and keeps the one with the best validation NDCG@100.
+    /// Tries each regularisation and keeps the one with the best validation NDCG@100 (the
+    /// first of equals).
     pub fn tuned(
         rows: &[Vec<u32>],
         items: usize,
         validation: &[HeldOutUser],
         grid: &[Regularisation],
-    ) -> Result<(Regularisation, Self)> {
-        let mut best: Option<(f64, Regularisation, Self)> = None;
+    ) -> Result<Tuned> {
+        let mut best: Option<Tuned> = None;
         for &regularisation in grid {
             let model = Self::fit(rows, items, regularisation)?;
-            let ndcg = ndcg_at_100(validation, |picks| model.scores(picks));
-            eprintln!("EASE {regularisation}: validation NDCG@100 {ndcg:.4}");
-            if best.as_ref().is_none_or(|b| ndcg > b.0) {
-                best = Some((ndcg, regularisation, model));
+            let validation_ndcg = ndcg_at_100(validation, |picks| model.scores(picks));
+            eprintln!("EASE {regularisation}: validation NDCG@100 {validation_ndcg:.4}");
+            if best
+                .as_ref()
+                .is_none_or(|b| validation_ndcg > b.validation_ndcg)
+            {
+                best = Some(Tuned {
+                    regularisation,
+                    validation_ndcg,
+                    model,
+                });
             }
         }
-        let (_, regularisation, model) = best.context("no regularisation to try")?;
-        Ok((regularisation, model))
+        best.context("no regularisation to try")
     }
+}
+
+/// The winner of [`Ease::tuned`], with the validation NDCG@100 that chose it, so that two grids
+/// can be compared without refitting either.
+pub struct Tuned {
+    pub regularisation: Regularisation,
+    pub validation_ndcg: f64,
+    pub model: Ease,
 }
 
 /// The first `rank` columns of a row-major `[rows, width]` matrix.
