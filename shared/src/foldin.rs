@@ -10,7 +10,8 @@
 //! Content-based and hybrid models fit the same shape with an empty tower, so the page has one
 //! scoring path whatever model it loads.
 
-use crate::quant::QuantMatrix;
+use crate::format::InvalidModel;
+use crate::quant::{QuantMatrix, check_len};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,39 +68,78 @@ pub struct FoldInModel {
 }
 
 impl FoldInModel {
-    /// Checks that every shape agrees; the message names the first mismatch.
-    pub fn validate(&self, items: usize) -> Result<(), String> {
+    /// Checks every shape and value against a catalogue of `items` movies; the error names the
+    /// first problem. After this, scoring cannot index out of bounds or divide by a zero width.
+    pub fn validate(&self, items: usize) -> Result<(), InvalidModel> {
         let (input, output) = (&self.input_embeddings, &self.output_embeddings);
-        if !input.is_consistent() || !output.is_consistent() {
-            return Err("an embedding matrix does not match its stated shape".into());
-        }
-        if input.rows != items || output.rows != items || self.output_bias.len() != items {
-            return Err(format!(
-                "the catalogue has {items} movies but the weights cover {} input, {} output rows and {} biases",
-                input.rows,
-                output.rows,
-                self.output_bias.len()
-            ));
-        }
-        let mut width = input.cols;
-        for (i, layer) in self.tower.iter().enumerate() {
-            if layer.inputs != width
-                || layer.weight.len() != layer.inputs * layer.outputs
-                || layer.bias.len() != layer.outputs
-            {
-                return Err(format!(
-                    "tower layer {i} does not fit its input of width {width}"
-                ));
+        input.check("input embeddings")?;
+        output.check("output embeddings")?;
+        for (what, rows) in [
+            ("input embeddings", input.rows),
+            ("output embeddings", output.rows),
+            ("output biases", self.output_bias.len()),
+        ] {
+            if rows != items {
+                return Err(InvalidModel::RowCount {
+                    what,
+                    movies: items,
+                    rows,
+                });
             }
-            width = layer.outputs;
+        }
+        check_finite("output bias", &self.output_bias)?;
+        let mut width = input.cols;
+        for (layer, dense) in self.tower.iter().enumerate() {
+            dense.check(layer, width)?;
+            width = dense.outputs;
         }
         if width != output.cols {
-            return Err(format!(
-                "the tower produces vectors of width {width} but output embeddings have width {}",
-                output.cols
-            ));
+            return Err(InvalidModel::TowerOutput {
+                width,
+                output: output.cols,
+            });
         }
         Ok(())
+    }
+}
+
+impl Dense {
+    /// Checks that layer `layer` takes vectors of `width` and holds finite weights.
+    fn check(&self, layer: usize, width: usize) -> Result<(), InvalidModel> {
+        let what = || format!("tower layer {layer}");
+        if self.outputs == 0 {
+            return Err(InvalidModel::ZeroWidth { what: what() });
+        }
+        if self.inputs != width {
+            return Err(InvalidModel::LayerInput {
+                layer,
+                inputs: self.inputs,
+                width,
+            });
+        }
+        let cells =
+            self.inputs
+                .checked_mul(self.outputs)
+                .ok_or_else(|| InvalidModel::ShapeOverflow {
+                    what: what(),
+                    rows: self.inputs,
+                    cols: self.outputs,
+                })?;
+        check_len(&what(), "weights", cells, self.weight.len())?;
+        check_len(&what(), "biases", self.outputs, self.bias.len())?;
+        check_finite(&format!("{} weight", what()), &self.weight)?;
+        check_finite(&format!("{} bias", what()), &self.bias)
+    }
+}
+
+/// The first value that is NaN or infinite, named.
+fn check_finite(what: &str, values: &[f32]) -> Result<(), InvalidModel> {
+    match values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        Some((index, &value)) => Err(InvalidModel::NotFinite {
+            what: format!("{what} {index}"),
+            value,
+        }),
+        None => Ok(()),
     }
 }
 
@@ -240,15 +280,33 @@ pub(crate) mod tests {
 
     #[test]
     fn validation_names_the_mismatch() {
-        let mut model = tiny_model();
+        let model = tiny_model();
+        let broken = |edit: fn(&mut FoldInModel)| {
+            let mut m = model.clone();
+            edit(&mut m);
+            m.validate(3).unwrap_err().to_string()
+        };
         assert!(
             model
                 .validate(4)
                 .unwrap_err()
+                .to_string()
                 .contains("catalogue has 4 movies")
         );
-        model.tower[0].outputs = 3;
-        assert!(model.validate(3).unwrap_err().contains("tower layer 0"));
+        assert!(broken(|m| m.tower[0].outputs = 3).contains("tower layer 0"));
+        assert!(broken(|m| m.tower[0].outputs = 0).contains("width 0"));
+        assert!(broken(|m| m.tower[0].inputs = 0).contains("tower layer 0"));
+        assert!(
+            broken(|m| {
+                m.tower[0].inputs = usize::MAX;
+                m.input_embeddings.cols = usize::MAX;
+            })
+            .contains("input embeddings")
+        );
+        assert!(broken(|m| m.output_bias[2] = f32::NAN).contains("output bias 2"));
+        assert!(broken(|m| m.output_bias[0] = f32::INFINITY).contains("output bias 0"));
+        assert!(broken(|m| m.tower[0].weight[3] = f32::NAN).contains("tower layer 0 weight 3"));
+        assert!(broken(|m| m.output_embeddings.cols = 0).contains("width 0"));
     }
 
     #[test]

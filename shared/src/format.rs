@@ -49,6 +49,12 @@ pub enum FormatError {
     UnsupportedVersion { found: u32, supported: u32 },
     #[error("model file is truncated: {actual} bytes where {expected} were expected")]
     Truncated { expected: u64, actual: u64 },
+    #[error("model file has {extra} bytes after its payload: it was damaged or tampered with")]
+    TrailingBytes { extra: u64 },
+    #[error(
+        "model file payload of {bytes} bytes is larger than the {MAX_PAYLOAD} this build reads"
+    )]
+    TooLarge { bytes: u64 },
     #[error(
         "model file is corrupt: checksum {computed:08x} does not match the stored {stored:08x}"
     )]
@@ -56,68 +62,129 @@ pub enum FormatError {
     #[error("model file could not be decoded: {0}")]
     Decode(String),
     #[error("model file is inconsistent: {0}")]
-    Inconsistent(String),
+    Inconsistent(#[from] InvalidModel),
 }
+
+/// What [`ModelFile::validate`] finds wrong with a decoded file: each shape and value that
+/// scoring relies on. The checksum catches accidents, not intent, so these are checked too.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum InvalidModel {
+    #[error("the catalogue is empty")]
+    EmptyCatalogue,
+    #[error("{0} genres do not fit the 32-bit genre mask")]
+    TooManyGenres(usize),
+    #[error("movie {movie} has a genre bit beyond the {genres} known genres")]
+    UnknownGenre { movie: u32, genres: usize },
+    #[error("the catalogue lists movie id {0} twice")]
+    DuplicateMovie(u32),
+    #[error("the {what} have width 0")]
+    ZeroWidth { what: String },
+    #[error("the {what} claim {rows} x {cols} values, more than this machine can address")]
+    ShapeOverflow {
+        what: String,
+        rows: usize,
+        cols: usize,
+    },
+    #[error("the {what} hold {found} entries where the shape needs {expected}")]
+    WrongLength {
+        what: String,
+        expected: usize,
+        found: usize,
+    },
+    #[error("the catalogue has {movies} movies but the {what} cover {rows}")]
+    RowCount {
+        what: &'static str,
+        movies: usize,
+        rows: usize,
+    },
+    #[error("tower layer {layer} takes vectors of width {inputs} but receives width {width}")]
+    LayerInput {
+        layer: usize,
+        inputs: usize,
+        width: usize,
+    },
+    #[error(
+        "the tower produces vectors of width {width} but the output embeddings have width {output}"
+    )]
+    TowerOutput { width: usize, output: usize },
+    #[error("{what} is {value}: weights must be finite")]
+    NotFinite { what: String, value: f32 },
+}
+
+/// The largest payload read: bincode's allocation limit below is eight times the payload, and
+/// it must fit a 32-bit `usize` in the browser.
+pub const MAX_PAYLOAD: u64 = 1 << 28;
 
 impl ModelFile {
     /// Encodes with header and checksum.
     pub fn to_bytes(&self) -> Vec<u8> {
         let payload = bincode::serde::encode_to_vec(self, bincode::config::standard())
             .expect("encoding plain data into a Vec cannot fail");
-        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        out.extend_from_slice(&crc32(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        out
+        frame(&payload)
     }
 
-    /// Checks the header, checksum and shapes, then decodes.
+    /// Checks the header, length and checksum, decodes within a memory limit, then validates
+    /// every shape and value. Total: any input gives a file or an error, never a panic or an
+    /// allocation larger than a small multiple of the input.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FormatError> {
         if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
             return Err(FormatError::NotAModelFile);
         }
-        if bytes.len() < HEADER_LEN {
-            return Err(FormatError::Truncated {
+        let header = |range: std::ops::Range<usize>| -> Result<&[u8], FormatError> {
+            bytes.get(range).ok_or(FormatError::Truncated {
                 expected: HEADER_LEN as u64,
                 actual: bytes.len() as u64,
-            });
-        }
-        let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
+            })
+        };
+        let version = u32::from_le_bytes(header(8..12)?.try_into().expect("4 bytes"));
         if version != FORMAT_VERSION {
             return Err(FormatError::UnsupportedVersion {
                 found: version,
                 supported: FORMAT_VERSION,
             });
         }
-        let length = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
-        let stored = u32::from_le_bytes(bytes[20..24].try_into().unwrap());
+        let length = u64::from_le_bytes(header(12..20)?.try_into().expect("8 bytes"));
+        let stored = u32::from_le_bytes(header(20..24)?.try_into().expect("4 bytes"));
         let payload = &bytes[HEADER_LEN..];
-        if (payload.len() as u64) < length {
+        let actual = payload.len() as u64;
+        if actual < length {
             return Err(FormatError::Truncated {
-                expected: HEADER_LEN as u64 + length,
+                expected: (HEADER_LEN as u64).saturating_add(length),
                 actual: bytes.len() as u64,
             });
         }
-        let payload = &payload[..length as usize];
+        if actual > length {
+            return Err(FormatError::TrailingBytes {
+                extra: actual - length,
+            });
+        }
+        if length > MAX_PAYLOAD {
+            return Err(FormatError::TooLarge { bytes: length });
+        }
         let computed = crc32(payload);
         if computed != stored {
             return Err(FormatError::ChecksumMismatch { stored, computed });
         }
-        let (mut file, _): (ModelFile, usize) =
-            bincode::serde::decode_from_slice(payload, bincode::config::standard())
-                .map_err(|e| FormatError::Decode(e.to_string()))?;
+        let (mut file, read) = decode_limited(payload)?;
+        if read != payload.len() {
+            return Err(FormatError::TrailingBytes {
+                extra: (payload.len() - read) as u64,
+            });
+        }
+        file.validate()?;
         file.catalog.build_index();
-        file.validate().map_err(FormatError::Inconsistent)?;
         Ok(file)
     }
 
-    /// Shapes agree with the catalogue and every genre bit names a genre.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Shapes agree with the catalogue, every genre bit names a genre, ids are unique and
+    /// every weight is finite.
+    pub fn validate(&self) -> Result<(), InvalidModel> {
+        if self.catalog.is_empty() {
+            return Err(InvalidModel::EmptyCatalogue);
+        }
         let genres = self.catalog.genre_names.len();
         if genres > 32 {
-            return Err(format!("{genres} genres do not fit the 32-bit genre mask"));
+            return Err(InvalidModel::TooManyGenres(genres));
         }
         if let Some(movie) = self
             .catalog
@@ -125,17 +192,46 @@ impl ModelFile {
             .iter()
             .find(|m| genres < 32 && m.genres >> genres != 0)
         {
-            return Err(format!(
-                "movie {} has a genre bit beyond the {genres} known genres",
-                movie.id
-            ));
+            return Err(InvalidModel::UnknownGenre {
+                movie: movie.id,
+                genres,
+            });
         }
-        let distinct: std::collections::HashSet<u32> =
-            self.catalog.movies.iter().map(|m| m.id).collect();
-        if distinct.len() != self.catalog.len() {
-            return Err("the catalogue lists a movie id twice".into());
+        let mut seen = std::collections::HashSet::with_capacity(self.catalog.len());
+        if let Some(movie) = self.catalog.movies.iter().find(|m| !seen.insert(m.id)) {
+            return Err(InvalidModel::DuplicateMovie(movie.id));
         }
         self.weights.validate(self.catalog.len())
+    }
+}
+
+/// A payload with its header: magic, version, length and checksum.
+pub fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Decodes with bincode's byte limit, which caps every length-prefixed allocation (a string
+/// claiming 2^40 bytes fails instead of aborting). bincode counts decoded, in-memory bytes, up
+/// to 8 per varint byte, so the limit is eight times the payload, rounded up to a power of two
+/// because bincode takes it as a const generic.
+fn decode_limited(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
+    fn decode<const LIMIT: usize>(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
+        let config = bincode::config::standard().with_limit::<LIMIT>();
+        bincode::serde::decode_from_slice(payload, config)
+            .map_err(|e| FormatError::Decode(e.to_string()))
+    }
+    match payload.len().saturating_mul(8) {
+        n if n <= 1 << 16 => decode::<{ 1 << 16 }>(payload),
+        n if n <= 1 << 20 => decode::<{ 1 << 20 }>(payload),
+        n if n <= 1 << 24 => decode::<{ 1 << 24 }>(payload),
+        n if n <= 1 << 28 => decode::<{ 1 << 28 }>(payload),
+        _ => decode::<{ 1 << 31 }>(payload),
     }
 }
 
@@ -212,9 +308,91 @@ pub(crate) mod tests {
         let mut file = tiny_file();
         file.weights.output_bias.pop();
         let err = ModelFile::from_bytes(&file.to_bytes()).unwrap_err();
-        assert!(
-            matches!(err, FormatError::Inconsistent(ref m) if m.contains("catalogue has 3 movies")),
-            "{err}"
+        assert_eq!(
+            err,
+            FormatError::Inconsistent(InvalidModel::RowCount {
+                what: "output biases",
+                movies: 3,
+                rows: 2
+            })
         );
+        assert!(err.to_string().contains("catalogue has 3 movies"), "{err}");
+    }
+
+    /// The payload of a valid file, edited through its decoded form and framed again with a
+    /// correct checksum: what a hostile file looks like.
+    fn reframed(edit: impl FnOnce(&mut ModelFile)) -> Result<ModelFile, FormatError> {
+        let mut file = tiny_file();
+        edit(&mut file);
+        let payload = bincode::serde::encode_to_vec(&file, bincode::config::standard()).unwrap();
+        ModelFile::from_bytes(&frame(&payload))
+    }
+
+    #[test]
+    fn a_huge_length_prefix_is_an_error_not_an_allocation() {
+        // The first field is a string; 0xFD announces a u64 length: 2^40 bytes.
+        let payload = [0xFD, 0, 0, 0, 0, 0, 1, 0, 0];
+        let bytes = frame(&payload);
+        assert_eq!(bytes.len(), 33);
+        assert!(matches!(
+            ModelFile::from_bytes(&bytes),
+            Err(FormatError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn trailing_bytes_and_huge_lengths_are_named() {
+        let mut bytes = tiny_file().to_bytes();
+        bytes.push(0);
+        assert_eq!(
+            ModelFile::from_bytes(&bytes).unwrap_err(),
+            FormatError::TrailingBytes { extra: 1 }
+        );
+        // Extra bytes inside the checksummed payload, after the encoded file.
+        let mut payload =
+            bincode::serde::encode_to_vec(tiny_file(), bincode::config::standard()).unwrap();
+        payload.extend_from_slice(&[1, 2, 3]);
+        assert_eq!(
+            ModelFile::from_bytes(&frame(&payload)).unwrap_err(),
+            FormatError::TrailingBytes { extra: 3 }
+        );
+        let mut huge = tiny_file().to_bytes();
+        huge[12..20].copy_from_slice(&u64::MAX.to_le_bytes());
+        let message = ModelFile::from_bytes(&huge).unwrap_err().to_string();
+        assert!(
+            message.contains(&format!("{} were expected", u64::MAX)),
+            "{message}"
+        );
+        assert!(matches!(
+            ModelFile::from_bytes(&bytes[..15]),
+            Err(FormatError::Truncated { .. })
+        ));
+    }
+
+    #[test]
+    fn hostile_values_are_refused_by_name() {
+        let nan_bias = reframed(|f| f.weights.output_bias[1] = f32::NAN).unwrap_err();
+        assert!(
+            nan_bias.to_string().contains("output bias 1 is NaN"),
+            "{nan_bias}"
+        );
+        let twice = reframed(|f| f.catalog.movies[2].id = 1).unwrap_err();
+        assert_eq!(
+            twice,
+            FormatError::Inconsistent(InvalidModel::DuplicateMovie(1))
+        );
+        let empty = reframed(|f| {
+            f.catalog.movies.clear();
+            f.weights.output_bias.clear();
+        })
+        .unwrap_err();
+        assert_eq!(
+            empty,
+            FormatError::Inconsistent(InvalidModel::EmptyCatalogue)
+        );
+        let zero = reframed(|f| f.weights.tower[0].outputs = 0).unwrap_err();
+        assert!(zero.to_string().contains("width 0"), "{zero}");
+        let genre = reframed(|f| f.catalog.movies[0].genres = 1 << 5).unwrap_err();
+        assert!(genre.to_string().contains("genre bit"), "{genre}");
     }
 }

@@ -5,6 +5,7 @@
 //! - [`foldin`]: the fold-in math: a brand-new user's picks become a user vector, which scores
 //!   every movie. The trainer's evaluation and the browser both call it, so one piece of code
 //!   scores movies everywhere.
+//! - [`rank`]: top-k with one NaN rule, shared by the page and the trainer's metrics.
 //! - [`recommend`]: the request/response layer on top (filters, exclusions, "because you liked").
 //! - [`search`]: forgiving title search and browse rows for the catalogue.
 
@@ -13,11 +14,12 @@ pub mod checksum;
 pub mod foldin;
 pub mod format;
 pub mod quant;
+pub mod rank;
 pub mod recommend;
 pub mod search;
 
 pub use catalog::{Catalog, Movie};
 pub use foldin::{Activation, Dense, FoldInModel, Scorer};
-pub use format::{FORMAT_VERSION, FormatError, ModelFile, ModelInfo};
+pub use format::{FORMAT_VERSION, FormatError, InvalidModel, ModelFile, ModelInfo};
 pub use quant::QuantMatrix;
 pub use recommend::{RecommendError, Recommendation, Recommender, Request};

@@ -3,6 +3,7 @@
 use crate::catalog::Catalog;
 use crate::foldin::Scorer;
 use crate::format::{FormatError, ModelFile, ModelInfo};
+use crate::rank::top_k;
 use crate::search::SearchIndex;
 
 /// What a visitor asks for. Ids are MovieLens movie ids.
@@ -101,7 +102,7 @@ impl Recommender {
             hidden[i] = true;
         }
         let scores = self.scores(&picks);
-        let mut candidates: Vec<usize> = (0..self.catalog.len())
+        let candidates: Vec<usize> = (0..self.catalog.len())
             .filter(|&i| !hidden[i])
             .filter(|&i| {
                 let movie = &self.catalog.movies[i];
@@ -109,13 +110,7 @@ impl Recommender {
                     && request.decade.is_none_or(|d| movie.decade() == Some(d))
             })
             .collect();
-        let by_score = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
-        let n = request.top_n.min(candidates.len());
-        if n < candidates.len() && n > 0 {
-            candidates.select_nth_unstable_by(n - 1, by_score);
-        }
-        candidates.truncate(n);
-        candidates.sort_unstable_by(by_score);
+        let candidates = top_k(&scores, candidates, request.top_n);
         Ok(candidates
             .into_iter()
             .map(|index| Recommendation {

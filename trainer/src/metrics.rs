@@ -5,7 +5,6 @@
 //! Conventions: the ranked list is best first and has distinct items; `k` larger than the list
 //! means the whole list. With no relevant items, recall-type metrics are 0 (skip such users).
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
 
 fn check_lengths(pred: &[f32], truth: &[f32]) {
@@ -132,46 +131,21 @@ pub fn mrr(ranked: &[u32], relevant: &HashSet<u32>) -> f64 {
         .map_or(0.0, |p| 1.0 / (p + 1) as f64)
 }
 
-/// Descending by score; NaN last; equal scores by ascending index.
-fn by_score_desc(scores: &[f32]) -> impl Fn(&u32, &u32) -> Ordering + '_ {
-    move |&a, &b| {
-        let (sa, sb) = (scores[a as usize], scores[b as usize]);
-        match (sa.is_nan(), sb.is_nan()) {
-            (false, false) => sb.total_cmp(&sa).then(a.cmp(&b)),
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (true, true) => a.cmp(&b),
-        }
-    }
-}
-
 /// Indices of the `k` highest scores, best first, leaving out `exclude` (e.g. the items a user
-/// already rated). Ties go to the lower index; NaN scores rank last. Partial sort: O(n + k log k).
+/// already rated), ranked as the page ranks ([`shared::rank::top_k`]: ties to the lower index,
+/// NaN last).
 pub fn top_k(scores: &[f32], k: usize, exclude: &[u32]) -> Vec<u32> {
-    let mut candidates: Vec<u32> = if exclude.is_empty() {
-        (0..scores.len() as u32).collect()
-    } else {
-        let mut excluded = vec![false; scores.len()];
-        for &e in exclude {
-            if let Some(x) = excluded.get_mut(e as usize) {
-                *x = true;
-            }
+    let mut excluded = vec![false; scores.len()];
+    for &e in exclude {
+        if let Some(x) = excluded.get_mut(e as usize) {
+            *x = true;
         }
-        (0..scores.len() as u32)
-            .filter(|&i| !excluded[i as usize])
-            .collect()
-    };
-    let k = k.min(candidates.len());
-    if k == 0 {
-        return Vec::new();
     }
-    let cmp = by_score_desc(scores);
-    if k < candidates.len() {
-        candidates.select_nth_unstable_by(k - 1, &cmp);
-        candidates.truncate(k);
-    }
-    candidates.sort_unstable_by(&cmp);
-    candidates
+    let candidates = (0..scores.len()).filter(|&i| !excluded[i]).collect();
+    shared::rank::top_k(scores, candidates, k)
+        .into_iter()
+        .map(|i| i as u32)
+        .collect()
 }
 
 /// Averages named metrics over users (or any unit). Also gives the standard error of the mean,
