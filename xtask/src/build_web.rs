@@ -1,6 +1,6 @@
 //! `cargo xtask build-web`: the page's wasm, bound for the browser and shrunk, in `static/pkg/`.
 
-use crate::{cargo, paths, run};
+use crate::{cargo, install, paths, run};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,6 +10,7 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const OUT_NAME: &str = "web";
 
 pub fn build_web() -> Result<()> {
+    install::wasm_target()?;
     run(cargo().args([
         "build",
         "-p",

@@ -4,19 +4,20 @@
 
 use crate::browser::{CHROMEDRIVER, TempDir, webdriver_json};
 use crate::build_web::{WASM_TARGET, build_web};
+use crate::install;
 use crate::model::ensure_model;
-use crate::{cargo, run};
+use crate::{cargo, paths, run};
 use anyhow::{Context, Result, bail};
-use std::process::Command;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 use std::time::Instant;
-
-/// The wasm-bindgen-test-runner must match the `wasm-bindgen` the page is built with.
-const WASM_BINDGEN_VERSION: &str = "0.2.130";
 
 /// Runs every check, going on after a failure so one run reports them all.
 pub fn check_all() -> Result<()> {
     install_prerequisites()?;
-    let steps: [(&str, Check); 9] = [
+    let steps: [(&str, Check); 10] = [
         ("cargo fmt", || {
             run(cargo().args(["fmt", "--all", "--", "--check"]))
         }),
@@ -48,6 +49,7 @@ pub fn check_all() -> Result<()> {
             run(cargo().args(["test", "--release", "--no-fail-fast"]))
         }),
         ("page tests (wasm, headless Chromium)", wasm_tests),
+        ("serve smoke (the README's main command)", serve_smoke),
         ("trainer with CUDA (compile only)", || {
             run(cargo().args(["check", "-p", "trainer", "--features", "cuda", "--release"]))
         }),
@@ -85,33 +87,11 @@ type Check = fn() -> Result<()>;
 
 const DENY_WARNINGS: [&str; 2] = ["-D", "warnings"];
 
-/// The wasm target, Chromium with chromedriver, and the wasm-bindgen test runner.
+/// Everything the checks need beyond what `build_web` installs itself.
 fn install_prerequisites() -> Result<()> {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .context("rustup is needed to add the wasm target")?;
-    if !String::from_utf8_lossy(&installed.stdout).contains(WASM_TARGET) {
-        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
-    }
-    if !std::path::Path::new(CHROMEDRIVER).exists() {
-        run(Command::new("apt-get").arg("update"))?;
-        run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]))?;
-    }
-    let runner = Command::new("wasm-bindgen-test-runner")
-        .arg("--version")
-        .output();
-    let current =
-        runner.is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(WASM_BINDGEN_VERSION));
-    if !current {
-        run(cargo().args([
-            "install",
-            "wasm-bindgen-cli",
-            "--version",
-            WASM_BINDGEN_VERSION,
-        ]))?;
-    }
-    Ok(())
+    install::wasm_target()?;
+    install::chromium()?;
+    install::wasm_bindgen_test_runner()
 }
 
 /// The page's `wasm_bindgen_test`s, in headless Chromium with this project's flags.
@@ -130,4 +110,78 @@ fn wasm_tests() -> Result<()> {
         )
         .env("CHROMEDRIVER", CHROMEDRIVER)
         .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &capabilities))
+}
+
+/// The README's main command for real: `cargo xtask serve` on a free port, then the page, its
+/// wasm and the model fetched over HTTP, then stopped.
+fn serve_smoke() -> Result<()> {
+    let mut server = ChildGuard(
+        Command::new(std::env::current_exe()?)
+            .args(["serve", "--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting `xtask serve`")?,
+    );
+    let stdout = server.0.stdout.take().expect("piped");
+    let (found, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(url) = line.strip_prefix("Serving http://") {
+                let _ = found.send(url.trim_end_matches('/').to_string());
+            }
+        }
+    });
+    // Generous: on a fresh checkout `serve` trains the model and builds the page first.
+    let address = address
+        .recv_timeout(Duration::from_secs(1800))
+        .context("`xtask serve` never said where it serves")?;
+    let page = http_get(&address, "/")?;
+    if !String::from_utf8_lossy(&page).contains("<html") {
+        bail!("/ is not the page");
+    }
+    if !http_get(&address, "/pkg/web_bg.wasm")?.starts_with(b"\0asm") {
+        bail!("/pkg/web_bg.wasm is not WebAssembly");
+    }
+    let model = http_get(&address, "/model.bin")?;
+    if model != std::fs::read(paths::model_file())? {
+        bail!("/model.bin differs from {}", paths::model_file().display());
+    }
+    println!(
+        "served the page, its wasm and the {}-byte model",
+        model.len()
+    );
+    Ok(())
+}
+
+/// Kills the child when dropped, so a failed check leaves no server behind.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The body of a `GET` answered with 200, over a plain connection.
+fn http_get(address: &str, path: &str) -> Result<Vec<u8>> {
+    let mut stream =
+        TcpStream::connect(address).with_context(|| format!("connecting to {address}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .with_context(|| format!("GET {path}: no complete answer"))?;
+    let head = String::from_utf8_lossy(&response[..split]);
+    if !head.starts_with("HTTP/1.1 200") {
+        bail!("GET {path}: {}", head.lines().next().unwrap_or_default());
+    }
+    Ok(response[split + 4..].to_vec())
 }

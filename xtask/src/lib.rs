@@ -1,15 +1,17 @@
 //! Project tasks behind `cargo xtask …`, as a library so the end-to-end tests can reuse them:
 //! - [`build_web`]: compile the page to wasm and bind it into `static/pkg/`,
-//! - [`serve`]: a small static file server for `static/`,
+//! - [`serve`]: the static file server for `static/` (axum + tower-http, hardened),
 //! - [`model`]: make sure `static/model.bin` exists (training it if not),
 //! - [`browser`]: headless Chromium through chromedriver, and helpers to drive the page,
 //! - [`bench`]: payload sizes and latencies of the page,
-//! - [`check`]: every check CI runs.
+//! - [`install`]: what the build and the checks need (wasm target, Chromium, test runner),
+//! - [`check`]: every check CI runs, and the smoke check of the README's main command.
 
 pub mod bench;
 pub mod browser;
 pub mod build_web;
 pub mod check;
+pub mod install;
 pub mod model;
 pub mod paths;
 pub mod serve;

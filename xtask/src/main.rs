@@ -28,7 +28,7 @@ fn main() -> Result<()> {
             build_web::build_web()?;
             let server = serve::StaticServer::bind(paths::static_dir(), port)?;
             println!("Serving {}", server.url());
-            server.run();
+            server.run()?;
             Ok(())
         }
         Task::Test => check::check_all(),
