@@ -128,6 +128,13 @@ mod tests {
             truncated.starts_with("Model file is truncated:"),
             "{truncated}"
         );
+        let mut hostile = tiny_model_file();
+        hostile.weights.output_bias[0] = f32::NAN;
+        let hostile = decode(&hostile.to_bytes()).err().unwrap().to_string();
+        assert_eq!(
+            hostile,
+            "Model file is inconsistent: output bias 0 is NaN: weights must be finite (model.bin)."
+        );
         let foreign = decode(b"<!doctype html>").err().unwrap().to_string();
         assert!(foreign.starts_with("Not a movie model file"), "{foreign}");
         assert!(

@@ -18,6 +18,11 @@ enum Task {
     Test,
     /// Build the page, then measure its payload and latencies in headless Chromium.
     BenchWeb,
+    /// A long run of the model decoder's mutation test (CI runs 100,000 inputs).
+    FuzzModel {
+        #[arg(long, default_value_t = 20_000_000)]
+        iterations: u64,
+    },
 }
 
 fn main() -> Result<()> {
@@ -37,5 +42,18 @@ fn main() -> Result<()> {
             build_web::build_web()?;
             tokio::runtime::Runtime::new()?.block_on(bench::bench_web())
         }
+        Task::FuzzModel { iterations } => xtask::run(
+            xtask::cargo()
+                .args([
+                    "test",
+                    "--release",
+                    "-p",
+                    "shared",
+                    "--test",
+                    "hostile_files",
+                ])
+                .args(["--", "--nocapture"])
+                .env("MODEL_FUZZ_ITERATIONS", iterations.to_string()),
+        ),
     }
 }
