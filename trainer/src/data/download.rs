@@ -74,6 +74,7 @@ pub(crate) fn ensure_cached_from(
     }
     fs::create_dir_all(cache_dir).map_err(|source| io_err(cache_dir, source))?;
     let zip_path = cache_dir.join(format!("{name}.zip"));
+    super::refuse_directory(&zip_path)?;
     if !zip_path.is_file() {
         download(name, url, &zip_path)?;
     }

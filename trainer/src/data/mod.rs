@@ -16,7 +16,11 @@
 //! Files come either from a local folder ([`DataSource::Dir`]) or from the official GroupLens zips,
 //! downloaded once into a cache folder ([`DataSource::Download`], see [`download`]).
 //!
-//! Every parse error names the file, the 1-based line and the reason ([`DataError`]).
+//! Every parse error names the file, the 1-based line and the reason ([`DataError`]); a value
+//! quoted from a file is cut to its first characters (`parse::shown`). An empty required file,
+//! a folder in a file's place and a ratings file without ratings are errors that name that file.
+//! When a user rated the same movie more than once, only the latest rating is kept (see
+//! [`Dataset::duplicate_ratings`]).
 
 pub mod download;
 pub mod parse;
@@ -250,13 +254,22 @@ pub struct Dataset {
     pub user_ids: Vec<u32>,
     /// Dense item index -> movie; all catalogue movies, also unrated ones.
     pub movies: Vec<Movie>,
-    /// All ratings of the release, in file order.
+    /// All ratings of the release, in file order; one per (user, movie) when loaded from files
+    /// (see [`Dataset::duplicate_ratings`]).
     pub ratings: Vec<Rating>,
     /// ml-100k: the 19 names of `u.genre` including "unknown"; csv/dat: sorted distinct names seen,
     /// "(no genres listed)" excluded.
     pub genre_names: Vec<String>,
     /// ml-100k (`u.user`) and ml-1m (`users.dat`) only, indexed by dense user.
     pub users: Option<Vec<UserInfo>>,
+    /// How many ratings the loader dropped because the same user had rated the same movie
+    /// before or after: of each (user, movie) pair only the rating with the latest timestamp is
+    /// kept (the later one in the file when the timestamps are equal). In MovieLens a re-rating
+    /// means the user changed their mind, so the latest rating is the user's opinion; keeping
+    /// both would count the movie twice in training and could put the same pair in both the
+    /// train and the test part of a split. 0 for the official releases and from
+    /// [`Dataset::new`]; the command line warns when it is not 0.
+    pub duplicate_ratings: usize,
     user_lookup: IdIndex,
     item_lookup: IdIndex,
 }
@@ -296,7 +309,8 @@ impl fmt::Display for DatasetStats {
 
 impl Dataset {
     /// Builds a dataset from parts whose `ratings` already use dense indices into `user_ids` and
-    /// `movies`. Panics on duplicate ids (the parsers report those as errors before).
+    /// `movies`. Panics on duplicate ids (the parsers report those as errors before). The ratings
+    /// are taken as they are: `duplicate_ratings` is 0.
     pub fn new(
         name: DatasetName,
         dir: PathBuf,
@@ -317,6 +331,7 @@ impl Dataset {
             ratings,
             genre_names,
             users,
+            duplicate_ratings: 0,
             user_lookup,
             item_lookup,
         }
@@ -379,17 +394,18 @@ impl Dataset {
         if self.name != DatasetName::Ml100k {
             return Err(DataError::NoPredefinedSplit {
                 dataset: self.name,
-                split: name.to_string(),
+                split: parse::shown(name.as_bytes()),
             });
         }
         if !NAMES.contains(&name) {
             return Err(DataError::UnknownSplit {
-                split: name.to_string(),
+                split: parse::shown(name.as_bytes()),
             });
         }
         let read = |ext: &str| -> Result<Vec<Rating>, DataError> {
             let file = format!("{name}.{ext}");
             let path = self.dir.join(&file);
+            refuse_directory(&path)?;
             if !path.is_file() {
                 return Err(missing_file(self.name, &file, vec![self.dir.clone()]));
             }
@@ -458,11 +474,12 @@ pub enum DataError {
         separator: &'static str,
         found: usize,
     },
-    #[error("{} line {line}: {field} is not a valid number: {value:?}", .path.display())]
+    #[error("{} line {line}: {field} is not a valid number: {value}", .path.display())]
     BadNumber {
         path: PathBuf,
         line: usize,
         field: &'static str,
+        /// The value as shown: quoted, escaped and cut (`parse::shown`).
         value: String,
     },
     #[error("{} line {line}: rating {value} is outside 0.5..=5", .path.display())]
@@ -507,6 +524,17 @@ pub enum DataError {
         line: usize,
         reason: String,
     },
+    #[error("{} is a directory, not a file: move or rename that directory and put the file in its place", .path.display())]
+    IsDirectory { path: PathBuf },
+    /// A required file without any data line (0 bytes, only blank lines, or only the header).
+    #[error("{} is empty: it should {should}. Replace it with the file from the official MovieLens release", .path.display())]
+    EmptyFile {
+        path: PathBuf,
+        /// What the file should hold, e.g. "list the genres, one `name|index` line each".
+        should: &'static str,
+    },
+    #[error("{} has no ratings (it is empty, or holds only blank lines or a header): it should hold one rating per line. Replace it with the file from the official MovieLens release", .path.display())]
+    NoRatings { path: PathBuf },
     #[error(
         "could not download {name} from {url}: {reason}. If you are offline, download it elsewhere and pass --data-dir DIR (or set MOVIELENS_DIR) to a folder containing {name}/"
     )]
@@ -529,9 +557,11 @@ pub enum DataError {
         #[source]
         source: Box<DataError>,
     },
-    #[error("{dataset} has no predefined split {split:?} (only ml-100k has u1..u5, ua, ub)")]
+    /// `split` is the name as shown: quoted, escaped and cut (`parse::shown`).
+    #[error("{dataset} has no predefined split {split} (only ml-100k has u1..u5, ua, ub)")]
     NoPredefinedSplit { dataset: DatasetName, split: String },
-    #[error("unknown predefined split {split:?}; expected one of u1, u2, u3, u4, u5, ua, ub")]
+    /// `split` is the name as shown: quoted, escaped and cut (`parse::shown`).
+    #[error("unknown predefined split {split}; expected one of u1, u2, u3, u4, u5, ua, ub")]
     UnknownSplit { split: String },
 }
 
@@ -552,6 +582,17 @@ pub(crate) fn missing_file(name: DatasetName, file: &str, searched: Vec<PathBuf>
     }
 }
 
+/// [`DataError::IsDirectory`] when `path` is a folder (a file is expected there).
+pub(crate) fn refuse_directory(path: &Path) -> Result<(), DataError> {
+    if path.is_dir() {
+        Err(DataError::IsDirectory {
+            path: path.to_path_buf(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
 /// Resolves the folder of release `name` under `dir`: `dir/ml-100k` (or another folder name of the
 /// release), or `dir` itself when it holds the release's files.
 pub fn find_folder(dir: &Path, name: DatasetName) -> Result<PathBuf, DataError> {
@@ -563,9 +604,10 @@ pub fn find_folder(dir: &Path, name: DatasetName) -> Result<PathBuf, DataError> 
         }
         searched.push(candidate);
     }
-    // `dir` itself is the release folder if it has one of the release's files.
+    // `dir` itself is the release folder if it has one of the release's files (or something in
+    // its place, which the parser then reports, e.g. a directory named `u.data`).
     let key_files = name.required_files();
-    if key_files.iter().any(|f| dir.join(f).is_file()) {
+    if key_files.iter().any(|f| dir.join(f).exists()) {
         return Ok(dir.to_path_buf());
     }
     searched.push(dir.to_path_buf());

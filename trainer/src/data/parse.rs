@@ -1,9 +1,14 @@
 //! Parsers for the MovieLens file formats.
 //!
 //! Files are read line by line into one reused buffer; ratings files are split on bytes and their
-//! numbers parsed by hand, without allocating per line. Blank lines are skipped, `\r\n` endings
-//! are accepted. A last line without newline is fine when complete; when it is incomplete the
-//! error is [`DataError::Truncated`].
+//! numbers parsed by hand, without allocating per line. Blank lines are skipped; `\n`, `\r\n` and
+//! a lone `\r` (old Mac files) all end a line. A last line without newline is fine when complete;
+//! when it is incomplete the error is [`DataError::Truncated`].
+//!
+//! A value quoted in an error is cut to its first [`SHOWN_CHARS`] characters ([`shown`]), so a
+//! huge broken field never floods the terminal. A required file without data lines is
+//! [`DataError::EmptyFile`] (ratings files: [`DataError::NoRatings`]), a folder in a file's place
+//! is [`DataError::IsDirectory`], each naming that file.
 //!
 //! Encodings: CSV releases and ml-10m's `movies.dat` are UTF-8 (invalid bytes are an error with
 //! the line); ml-100k's `u.item` and ml-1m's `.dat` files are latin-1 (each byte is one char).
@@ -18,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use super::{
     DataError, Dataset, DatasetName, IdIndex, Layout, Movie, Rating, UserInfo, missing_file,
+    refuse_directory,
 };
 
 /// Text encoding of a file.
@@ -59,7 +65,7 @@ impl RatingsFormat {
 
 // ------------------------------------------------------------------------------------ lines
 
-/// One line without its `\n` / `\r\n`.
+/// One line without its end (`\n`, `\r\n` or `\r`).
 pub(crate) struct Line<'a> {
     /// 1-based line number.
     pub no: usize,
@@ -67,6 +73,7 @@ pub(crate) struct Line<'a> {
 }
 
 fn open(path: &Path) -> Result<BufReader<File>, DataError> {
+    refuse_directory(path)?;
     let file = File::open(path).map_err(|source| DataError::Io {
         path: path.to_path_buf(),
         source,
@@ -82,33 +89,71 @@ pub(crate) fn for_each_line(
 ) -> Result<(), DataError> {
     let mut reader = open(path)?;
     let mut buf = Vec::with_capacity(256);
+    let mut after_cr = false;
     let mut no = 0;
     loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| DataError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        if n == 0 {
-            return Ok(());
-        }
+        let terminated = match read_line(&mut reader, &mut buf, &mut after_cr) {
+            Ok(Some(terminated)) => terminated,
+            Ok(None) => return Ok(()),
+            Err(source) => {
+                return Err(DataError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
         no += 1;
-        let mut bytes = &buf[..];
-        let terminated = bytes.last() == Some(&b'\n');
-        if terminated {
-            bytes = &bytes[..bytes.len() - 1];
-        }
-        if bytes.last() == Some(&b'\r') {
-            bytes = &bytes[..bytes.len() - 1];
-        }
+        let bytes = &buf[..];
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
         let line = Line { no, bytes };
         if let Err(e) = f(&line) {
             return Err(if terminated { e } else { as_truncated(e) });
+        }
+    }
+}
+
+/// Reads the next line into `buf` (cleared first), without its end: `\n`, `\r\n` or a lone `\r`.
+/// `after_cr` carries over between calls whether the previous line ended with `\r`, so that the
+/// `\n` of a `\r\n` is skipped also when the two bytes arrive in different reads. Returns `None`
+/// at the end of the input, otherwise whether the line had an end (`false`: last line without).
+fn read_line(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    after_cr: &mut bool,
+) -> std::io::Result<Option<bool>> {
+    buf.clear();
+    let mut started = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(started.then_some(false));
+        }
+        if *after_cr {
+            *after_cr = false;
+            if available[0] == b'\n' {
+                reader.consume(1);
+                continue;
+            }
+        }
+        started = true;
+        match available.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(end) => {
+                buf.extend_from_slice(&available[..end]);
+                *after_cr = available[end] == b'\r';
+                reader.consume(end + 1);
+                return Ok(Some(true));
+            }
+            None => {
+                let n = available.len();
+                buf.extend_from_slice(available);
+                reader.consume(n);
+            }
         }
     }
 }
@@ -254,8 +299,25 @@ pub(crate) fn parse_f32(b: &[u8]) -> Option<f32> {
     s.parse::<f32>().ok().filter(|v| v.is_finite())
 }
 
-fn shown(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// How many characters of a value [`shown`] quotes.
+pub const SHOWN_CHARS: usize = 60;
+
+/// A value from a file as quoted in an error message: in double quotes with Rust string escapes
+/// (invalid UTF-8 as U+FFFD), cut to its first [`SHOWN_CHARS`] characters; a cut value is
+/// followed by `… (N bytes)` with its full length. Every error that quotes input uses it, so a
+/// 50 MB broken field gives a short message.
+pub fn shown(b: &[u8]) -> String {
+    // A character is at most 4 bytes and an invalid sequence at most 3: this many bytes hold
+    // at least SHOWN_CHARS characters.
+    let head = &b[..b.len().min(4 * SHOWN_CHARS)];
+    let text = String::from_utf8_lossy(head);
+    let mut chars = text.chars();
+    let cut: String = chars.by_ref().take(SHOWN_CHARS).collect();
+    if head.len() == b.len() && chars.next().is_none() {
+        format!("{cut:?}")
+    } else {
+        format!("{cut:?}… ({} bytes)", b.len())
+    }
 }
 
 fn bad_number(path: &Path, line: usize, field: &'static str, value: &[u8]) -> DataError {
@@ -280,6 +342,13 @@ fn field_count(
         expected,
         separator,
         found,
+    }
+}
+
+fn empty_file(path: &Path, should: &'static str) -> DataError {
+    DataError::EmptyFile {
+        path: path.to_path_buf(),
+        should,
     }
 }
 
@@ -361,7 +430,7 @@ fn check_header(path: &Path, line: &Line<'_>, expected: &str) -> Result<(), Data
         Err(malformed(
             path,
             line.no,
-            format!("expected the header {expected:?}, found {:?}", shown(bytes)),
+            format!("expected the header {expected:?}, found {}", shown(bytes)),
         ))
     }
 }
@@ -447,11 +516,9 @@ pub(crate) fn parse_ratings(
         });
         Ok(())
     })?;
-    if !header_seen {
-        return Err(DataError::Truncated {
+    if out.is_empty() {
+        return Err(DataError::NoRatings {
             path: path.to_path_buf(),
-            line: 1,
-            reason: "the file is empty (expected a header line)".into(),
         });
     }
     Ok(out)
@@ -504,7 +571,8 @@ impl GenreTable {
                             path,
                             line,
                             format!(
-                                "genre {g:?} is the 33rd distinct genre; at most 32 are supported"
+                                "genre {} is the 33rd distinct genre; at most 32 are supported",
+                                shown(g.as_bytes())
                             ),
                         ));
                     }
@@ -577,6 +645,12 @@ pub fn parse_ml100k_genres(path: &Path) -> Result<Vec<String>, DataError> {
         names.push(name.to_string());
         Ok(())
     })?;
+    if names.is_empty() {
+        return Err(empty_file(
+            path,
+            "list the genres, one `name|index` line each (19 in ml-100k)",
+        ));
+    }
     if names.len() > 32 {
         return Err(malformed(path, names.len(), "more than 32 genres"));
     }
@@ -614,7 +688,11 @@ pub fn parse_ml100k_items(path: &Path, n_genres: usize) -> Result<Vec<Movie>, Da
                     return Err(malformed(
                         path,
                         line.no,
-                        format!("genre flag {} must be 0 or 1, found {other:?}", g + 1),
+                        format!(
+                            "genre flag {} must be 0 or 1, found {}",
+                            g + 1,
+                            shown(other.as_bytes())
+                        ),
                     ));
                 }
             }
@@ -628,6 +706,12 @@ pub fn parse_ml100k_items(path: &Path, n_genres: usize) -> Result<Vec<Movie>, Da
         });
         Ok(())
     })?;
+    if movies.is_empty() {
+        return Err(empty_file(
+            path,
+            "list the movies, one `id|title|release date|video date|url|genre flags` line each",
+        ));
+    }
     Ok(movies)
 }
 
@@ -638,7 +722,7 @@ fn gender(path: &Path, line: usize, s: &str) -> Result<char, DataError> {
         other => Err(malformed(
             path,
             line,
-            format!("gender must be M or F, found {other:?}"),
+            format!("gender must be M or F, found {}", shown(other.as_bytes())),
         )),
     }
 }
@@ -683,6 +767,12 @@ pub fn parse_ml100k_users(path: &Path) -> Result<(Vec<u32>, Vec<UserInfo>), Data
         rows.push((id, line.no, info));
         Ok(())
     })?;
+    if rows.is_empty() {
+        return Err(empty_file(
+            path,
+            "list the users, one `id|age|gender|occupation|zip code` line each",
+        ));
+    }
     sort_users(path, rows)
 }
 
@@ -723,6 +813,12 @@ pub fn parse_dat_movies(
         });
         Ok(())
     })?;
+    if movies.is_empty() {
+        return Err(empty_file(
+            path,
+            "list the movies, one `MovieID::Title (year)::Genres` line each",
+        ));
+    }
     let names = genres.finish(&mut movies);
     Ok((movies, names))
 }
@@ -782,6 +878,12 @@ pub fn parse_ml1m_users(path: &Path) -> Result<(Vec<u32>, Vec<UserInfo>), DataEr
         ));
         Ok(())
     })?;
+    if rows.is_empty() {
+        return Err(empty_file(
+            path,
+            "list the users, one `UserID::Gender::Age::Occupation::Zip-code` line each",
+        ));
+    }
     sort_users(path, rows)
 }
 
@@ -815,12 +917,11 @@ pub fn parse_csv_movies(path: &Path) -> Result<(Vec<Movie>, Vec<String>), DataEr
         });
         Ok(())
     })?;
-    if !header_seen {
-        return Err(DataError::Truncated {
-            path: path.to_path_buf(),
-            line: 1,
-            reason: "the file is empty (expected a header line)".into(),
-        });
+    if movies.is_empty() {
+        return Err(empty_file(
+            path,
+            "list the movies, one `movieId,title,genres` line each after that header line",
+        ));
     }
     let names = genres.finish(&mut movies);
     Ok((movies, names))
@@ -905,15 +1006,93 @@ fn build_item_index(movies: &[Movie]) -> IdIndex {
     IdIndex::build(&ids).expect("movie parsers reject duplicate ids")
 }
 
+/// Whether an optional file (tags) is there; a directory in its place is an error.
+fn optional_file(path: &Path) -> Result<bool, DataError> {
+    refuse_directory(path)?;
+    Ok(path.is_file())
+}
+
+/// Keeps one rating per (user, movie): the one with the latest timestamp, the later one in the
+/// file when the timestamps are equal (a re-rating means the user changed their mind). The kept
+/// ratings stay in file order. Returns how many ratings were dropped. `user` and `item` must be
+/// dense indices below `n_users` and `n_items`.
+pub(crate) fn drop_duplicate_ratings(
+    ratings: &mut Vec<Rating>,
+    n_users: usize,
+    n_items: usize,
+) -> usize {
+    // The ratings of each user in file order (counting sort by user).
+    let mut start = vec![0usize; n_users + 1];
+    for r in ratings.iter() {
+        start[r.user as usize] += 1;
+    }
+    let mut total = 0;
+    for s in start.iter_mut() {
+        let count = *s;
+        *s = total;
+        total += count;
+    }
+    let mut next = start.clone();
+    let mut order = vec![0u32; ratings.len()];
+    for (i, r) in ratings.iter().enumerate() {
+        let slot = &mut next[r.user as usize];
+        order[*slot] = i as u32;
+        *slot += 1;
+    }
+    drop(next);
+    // Per movie: the last user seen rating it (u32::MAX: none yet) and that user's kept rating.
+    let mut owner = vec![u32::MAX; n_items];
+    let mut kept = vec![0u32; n_items];
+    let mut dropped: Vec<u32> = Vec::new();
+    for (u, range) in start.windows(2).enumerate() {
+        let u = u as u32;
+        for &i in &order[range[0]..range[1]] {
+            let item = ratings[i as usize].item as usize;
+            if owner[item] != u {
+                owner[item] = u;
+                kept[item] = i;
+                continue;
+            }
+            let previous = kept[item];
+            // `i` is later in the file than `previous`: it wins unless it is strictly older.
+            if ratings[i as usize].timestamp >= ratings[previous as usize].timestamp {
+                dropped.push(previous);
+                kept[item] = i;
+            } else {
+                dropped.push(i);
+            }
+        }
+    }
+    if dropped.is_empty() {
+        return 0;
+    }
+    dropped.sort_unstable();
+    let mut next_dropped = dropped.iter().copied().peekable();
+    let mut index = 0u32;
+    ratings.retain(|_| {
+        let here = index;
+        index += 1;
+        if next_dropped.peek() == Some(&here) {
+            next_dropped.next();
+            false
+        } else {
+            true
+        }
+    });
+    dropped.len()
+}
+
 /// Parses release `name` from its folder.
 pub fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, DataError> {
     for file in name.required_files() {
-        if !folder.join(file).is_file() {
+        let path = folder.join(file);
+        refuse_directory(&path)?;
+        if !path.is_file() {
             return Err(missing_file(name, file, vec![folder.to_path_buf()]));
         }
     }
     let p = |f: &str| -> PathBuf { folder.join(f) };
-    let (user_ids, movies, ratings, genre_names, users) = match name.layout() {
+    let (user_ids, movies, mut ratings, genre_names, users) = match name.layout() {
         Layout::Ml100k => {
             let genre_names = parse_ml100k_genres(&p("u.genre"))?;
             let movies = parse_ml100k_items(&p("u.item"), genre_names.len())?;
@@ -947,7 +1126,7 @@ pub fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, DataErro
                     parse_ratings(&p("ratings.dat"), RatingsFormat::DoubleColon, &items, None)?;
                 (densify_users(&mut ratings), None, ratings)
             };
-            if p("tags.dat").is_file() {
+            if optional_file(&p("tags.dat"))? {
                 parse_tags(&p("tags.dat"), TagsFormat::Dat, &items, &mut movies)?;
             }
             (user_ids, movies, ratings, genre_names, users)
@@ -957,13 +1136,14 @@ pub fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, DataErro
             let items = build_item_index(&movies);
             let mut ratings = parse_ratings(&p("ratings.csv"), RatingsFormat::Csv, &items, None)?;
             let user_ids = densify_users(&mut ratings);
-            if p("tags.csv").is_file() {
+            if optional_file(&p("tags.csv"))? {
                 parse_tags(&p("tags.csv"), TagsFormat::Csv, &items, &mut movies)?;
             }
             (user_ids, movies, ratings, genre_names, None)
         }
     };
-    Ok(Dataset::new(
+    let duplicate_ratings = drop_duplicate_ratings(&mut ratings, user_ids.len(), movies.len());
+    let mut dataset = Dataset::new(
         name,
         folder.to_path_buf(),
         user_ids,
@@ -971,7 +1151,9 @@ pub fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, DataErro
         ratings,
         genre_names,
         users,
-    ))
+    );
+    dataset.duplicate_ratings = duplicate_ratings;
+    Ok(dataset)
 }
 
 #[cfg(test)]
@@ -1125,6 +1307,7 @@ mod tests {
             ]
         );
         assert_eq!(ds.users.as_ref().unwrap()[1].gender, 'F');
+        assert_eq!(ds.duplicate_ratings, 0);
         let s = ds.stats();
         assert_eq!((s.users, s.movies, s.rated_movies, s.ratings), (2, 4, 2, 3));
         assert_eq!(s.histogram, vec![(3.0, 1), (4.0, 1), (5.0, 1)]);
@@ -1238,7 +1421,7 @@ mod tests {
             err.to_string().contains("u.data line 2: file is truncated"),
             "{err}"
         );
-        // Empty CSV file.
+        // Empty CSV file: no ratings (not a truncation).
         let tmp = TempDir::new("empty");
         tmp.write(
             "ml-latest-small/movies.csv",
@@ -1246,7 +1429,7 @@ mod tests {
         );
         tmp.write("ml-latest-small/ratings.csv", "");
         let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();
-        assert!(matches!(err, DataError::Truncated { .. }), "{err:?}");
+        assert!(matches!(err, DataError::NoRatings { .. }), "{err:?}");
         // Unterminated quote on the last line.
         tmp.write(
             "ml-latest-small/ratings.csv",
@@ -1478,6 +1661,269 @@ mod tests {
             msg.contains("--data-dir DIR (or set MOVIELENS_DIR)"),
             "{msg}"
         );
+    }
+
+    /// Huge bad values are quoted cut, in every error that quotes input.
+    #[test]
+    fn long_bad_value_is_cut() {
+        let long = "x".repeat(1_000_000);
+        let cut = format!("\"{}\"… (1000000 bytes)", "x".repeat(SHOWN_CHARS));
+        let bounded = |msg: &str| {
+            assert!(msg.len() < 400, "{} bytes: {msg:.400}", msg.len());
+            assert!(msg.ends_with(&cut), "{msg:.400}");
+        };
+        let tmp = TempDir::new("long");
+        // A number.
+        let data = format!("1\t1\t5\t100\n1\t1\t5\t{long}\n");
+        ml100k(&tmp, data.as_bytes());
+        let err = load(&tmp, DatasetName::Ml100k).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, DataError::BadNumber { line: 2, .. }),
+            "{msg:.400}"
+        );
+        bounded(msg.as_str());
+        assert!(
+            msg.contains("u.data line 2: timestamp is not a valid number: \"xx"),
+            "{msg:.400}"
+        );
+        // A gender (Malformed).
+        ml100k(&tmp, DATA.as_bytes());
+        let user = format!("1|24|{long}|technician|85711\n");
+        tmp.write("ml-100k/u.user", user);
+        let err = load(&tmp, DatasetName::Ml100k).unwrap_err();
+        let msg = err.to_string();
+        bounded(msg.as_str());
+        assert!(
+            msg.contains("u.user line 1: gender must be M or F, found \"xx"),
+            "{msg:.400}"
+        );
+        // A header.
+        tmp.write("ml-latest-small/movies.csv", format!("{long}\n"));
+        tmp.write(
+            "ml-latest-small/ratings.csv",
+            "userId,movieId,rating,timestamp\n",
+        );
+        let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();
+        let msg = err.to_string();
+        bounded(msg.as_str());
+        assert!(
+            msg.contains("movies.csv line 1: expected the header"),
+            "{msg:.400}"
+        );
+        // The helper itself: short values whole, cut on a character boundary.
+        assert_eq!(shown(b"x"), "\"x\"");
+        let e60 = "é".repeat(SHOWN_CHARS);
+        assert_eq!(shown(e60.as_bytes()), format!("\"{e60}\""));
+        let e61 = "é".repeat(SHOWN_CHARS + 1);
+        let want = format!("\"{e60}\"… (122 bytes)");
+        assert_eq!(shown(e61.as_bytes()), want);
+        assert_eq!(shown(b"a\tb\xff"), format!("{:?}", "a\tb\u{fffd}"));
+    }
+
+    /// An empty u.genre, u.item or u.user is blamed on itself, not on the file read next.
+    #[test]
+    fn empty_file_is_named() {
+        let tmp = TempDir::new("emptyfiles");
+        for (file, content, what) in [
+            ("u.genre", "\n", "genres"),
+            ("u.item", "", "movies"),
+            ("u.user", "\n\n", "users"),
+        ] {
+            ml100k(&tmp, DATA.as_bytes());
+            tmp.write(&format!("ml-100k/{file}"), content);
+            let err = load(&tmp, DatasetName::Ml100k).unwrap_err();
+            let msg = err.to_string();
+            assert!(matches!(err, DataError::EmptyFile { .. }), "{msg}");
+            let expected = format!("ml-100k/{file} is empty: it should list the {what}");
+            assert!(msg.contains(&expected), "{msg}");
+        }
+        // A movie list with only its header.
+        tmp.write("ml-25m/movies.csv", "movieId,title,genres\n");
+        tmp.write(
+            "ml-25m/ratings.csv",
+            "userId,movieId,rating,timestamp\n1,1,4,1\n",
+        );
+        let msg = load(&tmp, DatasetName::Ml25m).unwrap_err().to_string();
+        assert!(msg.contains("ml-25m/movies.csv is empty"), "{msg}");
+        // ml-1m users.dat.
+        tmp.write("ml-1m/movies.dat", "1::A (1995)::Drama\n");
+        tmp.write("ml-1m/users.dat", "");
+        tmp.write("ml-1m/ratings.dat", "1::1::5::1\n");
+        let msg = load(&tmp, DatasetName::Ml1m).unwrap_err().to_string();
+        assert!(msg.contains("ml-1m/users.dat is empty"), "{msg}");
+    }
+
+    /// A directory where a file belongs is reported as such, not as "not found".
+    #[test]
+    fn directory_instead_of_file() {
+        let tmp = TempDir::new("isdir");
+        ml100k(&tmp, DATA.as_bytes());
+        let u_data = tmp.path().join("ml-100k/u.data");
+        std::fs::remove_file(&u_data).unwrap();
+        std::fs::create_dir_all(&u_data).unwrap();
+        let err = load(&tmp, DatasetName::Ml100k).unwrap_err();
+        assert!(matches!(err, DataError::IsDirectory { .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .contains("ml-100k/u.data is a directory, not a file"),
+            "{err}"
+        );
+        // Also when the release folder itself is given.
+        let folder = DataSource::Dir(tmp.path().join("ml-100k"));
+        let err = Dataset::load(&folder, DatasetName::Ml100k).unwrap_err();
+        assert!(matches!(err, DataError::IsDirectory { .. }), "{err:?}");
+        // An optional file (tags).
+        tmp.write(
+            "ml-latest-small/movies.csv",
+            "movieId,title,genres\n1,A,Drama\n",
+        );
+        tmp.write(
+            "ml-latest-small/ratings.csv",
+            "userId,movieId,rating,timestamp\n1,1,4,1\n",
+        );
+        std::fs::create_dir_all(tmp.path().join("ml-latest-small/tags.csv")).unwrap();
+        let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ml-latest-small/tags.csv is a directory, not a file"),
+            "{err}"
+        );
+        // A predefined split file.
+        std::fs::remove_dir_all(&u_data).unwrap();
+        tmp.write("ml-100k/u.data", DATA);
+        let ds = load(&tmp, DatasetName::Ml100k).unwrap();
+        std::fs::create_dir_all(tmp.path().join("ml-100k/u1.base")).unwrap();
+        let err = ds.predefined_split("u1").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ml-100k/u1.base is a directory, not a file"),
+            "{err}"
+        );
+    }
+
+    /// Old Mac files end lines with a lone '\r': read like "\n" and "\r\n".
+    #[test]
+    fn cr_only_line_ends() {
+        let tmp = TempDir::new("cr");
+        ml100k(&tmp, DATA.as_bytes());
+        let expected = load(&tmp, DatasetName::Ml100k).unwrap();
+        let cr = |b: &[u8]| -> Vec<u8> {
+            b.iter()
+                .map(|&c| if c == b'\n' { b'\r' } else { c })
+                .collect()
+        };
+        tmp.write("ml-100k/u.genre", cr(GENRE.as_bytes()));
+        tmp.write("ml-100k/u.item", cr(ITEM));
+        tmp.write("ml-100k/u.user", cr(USER.as_bytes()));
+        tmp.write("ml-100k/u.data", cr(DATA.as_bytes()));
+        let ds = load(&tmp, DatasetName::Ml100k).unwrap();
+        assert_eq!(ds.ratings, expected.ratings);
+        assert_eq!(ds.movies, expected.movies);
+        assert_eq!(ds.genre_names, expected.genre_names);
+        assert_eq!(ds.users, expected.users);
+        // Line numbers count '\r' lines too.
+        tmp.write("ml-100k/u.data", "1\t1\t5\t100\r2\t1\t3\r");
+        let err = load(&tmp, DatasetName::Ml100k).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::FieldCount {
+                    line: 2,
+                    found: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // Mixed ends, also with a "\r\n" split across two reads (tiny buffers).
+        let input: &[u8] = b"a\r\nb\rc\n\rd\r\n\r\ne";
+        // Each line read, with "|" appended when it had an end.
+        let want = ["a|", "b|", "c|", "|", "d|", "|", "e"];
+        for capacity in 1..=4 {
+            let mut reader = BufReader::with_capacity(capacity, input);
+            let mut buf = Vec::new();
+            let mut after_cr = false;
+            let mut lines: Vec<String> = Vec::new();
+            while let Some(end) = read_line(&mut reader, &mut buf, &mut after_cr).unwrap() {
+                let mut line = String::from_utf8(buf.clone()).unwrap();
+                if end {
+                    line.push('|');
+                }
+                lines.push(line);
+            }
+            assert_eq!(lines, want, "capacity {capacity}");
+        }
+    }
+
+    /// A ratings file without ratings is refused, naming that file.
+    #[test]
+    fn no_ratings_is_an_error() {
+        let tmp = TempDir::new("noratings");
+        ml100k(&tmp, b"\n");
+        let err = load(&tmp, DatasetName::Ml100k).unwrap_err();
+        assert!(matches!(err, DataError::NoRatings { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(msg.contains("ml-100k/u.data has no ratings"), "{msg}");
+        tmp.write(
+            "ml-latest-small/movies.csv",
+            "movieId,title,genres\n1,A,Drama\n",
+        );
+        tmp.write(
+            "ml-latest-small/ratings.csv",
+            "userId,movieId,rating,timestamp\n",
+        );
+        let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ml-latest-small/ratings.csv has no ratings"),
+            "{err}"
+        );
+        tmp.write("ml-10m/movies.dat", "1::A (1995)::Drama\n");
+        tmp.write("ml-10m/ratings.dat", "");
+        let msg = load(&tmp, DatasetName::Ml10m).unwrap_err().to_string();
+        assert!(msg.contains("ml-10m/ratings.dat has no ratings"), "{msg}");
+    }
+
+    /// Same user and movie twice: the latest rating is kept (the later line on equal
+    /// timestamps), the others are counted.
+    #[test]
+    fn duplicate_ratings_keep_the_latest() {
+        let tmp = TempDir::new("duprating");
+        ml100k(
+            &tmp,
+            b"1\t1\t5\t100\n\
+              2\t1\t3\t200\n\
+              1\t1\t2\t300\n\
+              2\t1\t4\t150\n\
+              1\t2\t1\t50\n\
+              1\t2\t4\t50\n\
+              1\t1\t1\t250\n",
+        );
+        let ds = load(&tmp, DatasetName::Ml100k).unwrap();
+        let r = |user, item, rating, timestamp| Rating {
+            user,
+            item,
+            rating,
+            timestamp,
+        };
+        assert_eq!(
+            ds.ratings,
+            vec![r(1, 0, 3.0, 200), r(0, 0, 2.0, 300), r(0, 1, 4.0, 50)]
+        );
+        assert_eq!(ds.duplicate_ratings, 4);
+        // A csv release (users are densified first).
+        tmp.write(
+            "ml-latest-small/movies.csv",
+            "movieId,title,genres\n1,A,Drama\n2,B,Drama\n",
+        );
+        tmp.write(
+            "ml-latest-small/ratings.csv",
+            "userId,movieId,rating,timestamp\n9,2,1.0,5\n3,1,2.0,1\n9,2,4.5,6\n",
+        );
+        let ds = load(&tmp, DatasetName::MlLatestSmall).unwrap();
+        assert_eq!(ds.ratings, vec![r(0, 0, 2.0, 1), r(1, 1, 4.5, 6)]);
+        assert_eq!(ds.duplicate_ratings, 1);
     }
 
     /// Parse speed on 5M synthetic CSV ratings (run with `--ignored --nocapture`).

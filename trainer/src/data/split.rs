@@ -336,6 +336,7 @@ pub fn exclude_users(ratings: &[Rating], users: &HashSet<u32>) -> Vec<Rating> {
 /// Reads a file of MovieLens user ids (one per line; blank lines and `#` comments allowed, also
 /// after an id) and returns their dense indices in `dataset`.
 pub fn read_user_id_file(path: &Path, dataset: &Dataset) -> Result<HashSet<u32>, DataError> {
+    super::refuse_directory(path)?;
     if !path.is_file() {
         return Err(DataError::MissingFile {
             file: path.display().to_string(),
@@ -356,7 +357,7 @@ pub fn read_user_id_file(path: &Path, dataset: &Dataset) -> Result<HashSet<u32>,
             path: path.to_path_buf(),
             line: line.no,
             field: "user id",
-            value: String::from_utf8_lossy(content.trim_ascii()).into_owned(),
+            value: parse::shown(content.trim_ascii()),
         })?;
         let dense = dataset
             .user_index(id)
@@ -596,5 +597,17 @@ mod tests {
             read_user_id_file(&tmp.path().join("nope.txt"), &ds),
             Err(DataError::MissingFile { .. })
         ));
+        // A folder in the file's place is named as such, not "not found".
+        let err = read_user_id_file(tmp.path(), &ds).unwrap_err();
+        assert!(matches!(err, DataError::IsDirectory { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("is a directory, not a file"),
+            "{err}"
+        );
+        // A huge bad id is quoted cut.
+        let f = tmp.write("huge.txt", format!("{}\n", "9x".repeat(50_000)));
+        let msg = read_user_id_file(&f, &ds).unwrap_err().to_string();
+        assert!(msg.len() < 300, "{} bytes: {msg:.300}", msg.len());
+        assert!(msg.ends_with("… (100000 bytes)"), "{msg:.300}");
     }
 }
