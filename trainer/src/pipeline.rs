@@ -13,13 +13,15 @@ use crate::models::mf::MfConfig;
 use crate::models::neumf::NeuMfConfig;
 use crate::models::{Dims, RatingModel};
 use crate::training::{
-    self, Checkpoints, History, Loss, PickRows, Plan, RatingColumns, RatingData, TrainingConfig,
+    self, Checkpoints, History, Loss, PickRows, Plan, RatingColumns, RatingData, RunSettings,
+    TrainingConfig,
 };
 use anyhow::{Result, bail};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use shared::{FoldInModel, ModelFile, ModelInfo, Recommender};
 use std::time::Instant;
 
@@ -68,6 +70,15 @@ impl std::str::FromStr for RatingSplit {
 }
 
 impl RatingSplit {
+    /// The split as `--split` names it: `u1`, `random:0.2`, `latest`.
+    fn name(&self) -> String {
+        match self {
+            RatingSplit::Predefined(name) => name.clone(),
+            RatingSplit::Random(fraction) => format!("random:{fraction}"),
+            RatingSplit::LeaveLatestOut => "latest".into(),
+        }
+    }
+
     /// The split's training and test ratings; an error when either is empty.
     pub fn apply(&self, dataset: &Dataset, seed: u64) -> Result<Split> {
         let split = match self {
@@ -213,6 +224,31 @@ fn time_decay_weights(ratings: &[Rating], half_life_days: f64) -> Vec<f32> {
         .collect()
 }
 
+/// A command-line value's name (`mf`, `smooth-l1`), for a run's settings.
+fn value_name<T: clap::ValueEnum + std::fmt::Debug>(value: &T) -> String {
+    clap::ValueEnum::to_possible_value(value)
+        .map_or_else(|| format!("{value:?}"), |v| v.get_name().to_string())
+}
+
+/// How many ratings a run learns from and the start of their SHA-256, for a run's settings: a
+/// checkpoint of other data (another release, other excluded users) is refused.
+fn ratings_digest(ratings: &[Rating]) -> String {
+    let mut hasher = Sha256::new();
+    for r in ratings {
+        hasher.update(r.user.to_le_bytes());
+        hasher.update(r.item.to_le_bytes());
+        hasher.update(r.rating.to_le_bytes());
+        hasher.update(r.timestamp.to_le_bytes());
+    }
+    let hex: String = hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{} (sha256 {hex}...)", ratings.len())
+}
+
 /// Trains and evaluates an explicit-rating model.
 pub fn run_explicit<B: AutodiffBackend>(
     dataset: &Dataset,
@@ -244,17 +280,22 @@ pub fn run_explicit<B: AutodiffBackend>(
         items: dataset.n_items(),
         genres: dataset.genre_names.len(),
     };
-    let fingerprint = format!(
-        "{:?} {} {:?} {:?} f{} l2 {} td {:?} {:?}",
-        run.model,
-        dataset.name,
-        run.split,
-        run.loss,
-        run.factors,
-        run.l2,
-        run.time_decay,
-        run.training.fingerprint()
-    );
+    // Everything but the epoch budget: a checkpoint of other settings is refused.
+    let settings = run
+        .training
+        .settings()
+        .with("model", value_name(&run.model))
+        .with("dataset", dataset.name)
+        .with("ratings", ratings_digest(&dataset.ratings))
+        .with("split", run.split.name())
+        .with("loss", value_name(&run.loss))
+        .with("factors", run.factors)
+        .with("l2", run.l2)
+        .with(
+            "time-decay-days",
+            run.time_decay
+                .map_or_else(|| "none".into(), |d| d.to_string()),
+        );
     let started = Instant::now();
     B::seed(device, run.training.seed);
     let Fitted {
@@ -267,7 +308,7 @@ pub fn run_explicit<B: AutodiffBackend>(
                 .with_factors(run.factors)
                 .with_l2(run.l2)
                 .init::<B>(dims, device);
-            fit_and_test(model, &data, &test, dataset, run, &fingerprint, device)?
+            fit_and_test(model, &data, &test, dataset, run, &settings, device)?
         }
         ExplicitModel::Neumf => {
             let model = NeuMfConfig::new()
@@ -275,7 +316,7 @@ pub fn run_explicit<B: AutodiffBackend>(
                 .with_mlp_factors(run.factors)
                 .with_l2(run.l2)
                 .init::<B>(dims, device);
-            fit_and_test(model, &data, &test, dataset, run, &fingerprint, device)?
+            fit_and_test(model, &data, &test, dataset, run, &settings, device)?
         }
         ExplicitModel::Deep => {
             let features = ItemFeatures::new(&dataset.movies, &train);
@@ -283,11 +324,9 @@ pub fn run_explicit<B: AutodiffBackend>(
                 .with_factors(run.factors)
                 .with_l2(run.l2)
                 .init::<B>(dims, &features, device);
-            fit_and_test(model, &data, &test, dataset, run, &fingerprint, device)?
+            fit_and_test(model, &data, &test, dataset, run, &settings, device)?
         }
-        ExplicitModel::Autorec => {
-            fit_autorec::<B>(&data, &test, dataset, run, &fingerprint, device)?
-        }
+        ExplicitModel::Autorec => fit_autorec::<B>(&data, &test, dataset, run, &settings, device)?,
     };
     Ok(RunReport {
         model: format!("{:?}", run.model).to_lowercase(),
@@ -313,7 +352,7 @@ fn fit_and_test<B, M>(
     test: &[Rating],
     dataset: &Dataset,
     run: &ExplicitRun,
-    fingerprint: &str,
+    settings: &RunSettings,
     device: &B::Device,
 ) -> Result<Fitted>
 where
@@ -324,7 +363,7 @@ where
     let parameters = model.num_params();
     let plan = Plan {
         config: &run.training,
-        fingerprint,
+        settings,
         checkpoints: &run.checkpoints,
     };
     let (best, history) = training::train_explicit(model, data, run.loss, &plan, device)?;
@@ -344,7 +383,7 @@ fn fit_autorec<B: AutodiffBackend>(
     test: &[Rating],
     dataset: &Dataset,
     run: &ExplicitRun,
-    fingerprint: &str,
+    settings: &RunSettings,
     device: &B::Device,
 ) -> Result<Fitted> {
     let columns = RatingColumns::new(data.train, dataset.n_items(), dataset.n_users());
@@ -368,7 +407,7 @@ fn fit_autorec<B: AutodiffBackend>(
     let truth: Vec<f32> = data.validation.iter().map(|r| r.rating).collect();
     let plan = Plan {
         config: &run.training,
-        fingerprint,
+        settings,
         checkpoints: &run.checkpoints,
     };
     let (best, history) =
@@ -530,17 +569,22 @@ pub fn run_foldin<B: AutodiffBackend>(
         items: task.items.len(),
     };
     let all: Vec<usize> = (0..validation_rows.len()).collect();
-    let fingerprint = format!(
-        "foldin {} ease {} {:?} l2 {} held {} thr {} min {} {:?}",
-        dataset.name,
-        run.init_from_ease,
-        run.config,
-        run.l2,
-        run.heldout_users,
-        run.positive_threshold,
-        run.min_item_users,
-        run.training.fingerprint()
-    );
+    // Everything but the epoch budget: a checkpoint of other settings is refused.
+    let settings = run
+        .training
+        .settings()
+        .with("model", "foldin")
+        .with("dataset", dataset.name)
+        .with("ratings", ratings_digest(ratings))
+        .with("start", if run.init_from_ease { "ease" } else { "random" })
+        .with("embedding", run.config.embedding)
+        .with("hidden", format!("{:?}", run.config.hidden))
+        .with("user-dim", run.config.user_dim)
+        .with("dropout", run.config.dropout)
+        .with("l2", run.l2)
+        .with("heldout-users", run.heldout_users)
+        .with("positive-threshold", run.positive_threshold)
+        .with("min-item-users", run.min_item_users);
     let started = Instant::now();
     B::seed(device, run.training.seed);
     let ease_grid = |dropouts: &[f64]| -> Result<Tuned> {
@@ -595,7 +639,7 @@ pub fn run_foldin<B: AutodiffBackend>(
     let parameters = model.num_params();
     let plan = Plan {
         config: &run.training,
-        fingerprint: &fingerprint,
+        settings: &settings,
         checkpoints: &run.checkpoints,
     };
     let (best, history) = training::train_foldin(model, &rows, run.l2, &plan, device, |valid| {

@@ -4,22 +4,30 @@
 //!
 //! [`fit`] owns the epoch loop and the checkpoints; [`train_explicit`] and [`train_foldin`]
 //! supply one epoch of batches and a validation metric.
+//!
+//! A checkpoint folder holds `model-E.bin` and `optim-E.bin` (after epoch E), `best-B.bin` (the
+//! best model, found at epoch B; 0 is the untrained one) and `state.json`, which commits them: it
+//! names the run's [`RunSettings`] and records the SHA-256 of each file. Nothing is loaded that
+//! `state.json` does not vouch for, and a checkpoint of other settings is never resumed nor
+//! overwritten.
 
 use crate::data::Rating;
 use crate::models::autorec::AutoRec;
 use crate::models::foldin::FoldIn;
 use crate::models::{RatingBatch, RatingModel};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use burn::module::AutodiffModule;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::prelude::*;
-use burn::record::{BinFileRecorder, FullPrecisionSettings, Recorder};
+use burn::record::{BinFileRecorder, FullPrecisionSettings, Record, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -44,11 +52,80 @@ pub struct TrainingConfig {
 impl TrainingConfig {
     /// The settings that must match for `--resume`: all but the epoch budget, which a resumed
     /// run may extend.
-    pub fn fingerprint(&self) -> String {
-        format!(
-            "batch {} lr {} decay {} patience {} seed {}",
-            self.batch_size, self.learning_rate, self.lr_decay, self.patience, self.seed
-        )
+    pub fn settings(&self) -> RunSettings {
+        RunSettings::new()
+            .with("batch-size", self.batch_size)
+            .with("lr", self.learning_rate)
+            .with("lr-decay", self.lr_decay)
+            .with("patience", self.patience)
+            .with("seed", self.seed)
+    }
+}
+
+/// A run's identity for its checkpoints: named settings (model, data, split, loss, sizes,
+/// training settings, ...), each with its value in words. `state.json` stores them; resuming, or
+/// starting over, in a folder written with other settings is refused, naming each difference.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RunSettings(BTreeMap<String, String>);
+
+impl RunSettings {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// These settings and `name = value` (replacing an earlier value of `name`).
+    pub fn with(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.0.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// The names of the settings whose values differ, or that only one of the two has, in order.
+    pub fn differing<'a>(&'a self, other: &'a RunSettings) -> Vec<&'a str> {
+        let names: BTreeSet<&str> = self
+            .0
+            .keys()
+            .chain(other.0.keys())
+            .map(String::as_str)
+            .collect();
+        names
+            .into_iter()
+            .filter(|name| self.get(name) != other.get(name))
+            .collect()
+    }
+
+    /// "it was written with lr = 0.003, this run has lr = 0.01" when `self`, a checkpoint's
+    /// settings, differ from `this_run`'s.
+    fn mismatch(&self, this_run: &RunSettings) -> Option<String> {
+        let names = self.differing(this_run);
+        if names.is_empty() {
+            return None;
+        }
+        let show = |settings: &RunSettings| {
+            let parts: Vec<String> = names
+                .iter()
+                .map(|name| format!("{name} = {}", settings.get(name).unwrap_or("(not set)")))
+                .collect();
+            join_with_and(&parts)
+        };
+        Some(format!(
+            "it was written with {}, this run has {}",
+            show(self),
+            show(this_run)
+        ))
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_with_and(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -100,12 +177,12 @@ pub struct Checkpoints {
     pub resume: bool,
 }
 
-/// What every training run shares: its settings, its identity for `--resume` (see
-/// [`TrainingConfig::fingerprint`]) and where its checkpoints go.
+/// What every training run shares: its settings, its identity for checkpoints (see
+/// [`RunSettings`]) and where its checkpoints go.
 #[derive(Clone, Copy)]
 pub struct Plan<'a> {
     pub config: &'a TrainingConfig,
-    pub fingerprint: &'a str,
+    pub settings: &'a RunSettings,
     pub checkpoints: &'a Checkpoints,
 }
 
@@ -116,8 +193,11 @@ struct CheckpointState {
     epoch: usize,
     history: History,
     best_value: f64,
-    /// Fingerprint of the run's configuration: resuming a different run is refused.
-    config: String,
+    /// The run's settings: resuming, or starting over, with other settings is refused.
+    settings: RunSettings,
+    /// SHA-256 (lower-case hex) of each file this state points at, by name: `model-E.bin` and
+    /// `optim-E.bin` for `epoch`, and `best-B.bin` for `history.best_epoch`.
+    files: BTreeMap<String, String>,
 }
 
 type FileRecorder = BinFileRecorder<FullPrecisionSettings>;
@@ -186,68 +266,75 @@ where
 {
     let Plan {
         config,
-        fingerprint,
+        settings,
         checkpoints,
     } = *plan;
     let recorder = FileRecorder::new();
-    let mut history = History {
-        metric: metric.to_string(),
-        ..Default::default()
-    };
-    let mut best_value = match goal {
-        Goal::Minimize => f64::INFINITY,
-        Goal::Maximize => f64::NEG_INFINITY,
-    };
-    let mut best: Option<M::InnerModule> = None;
-    let mut start_epoch = 0;
-
-    if let (Some(dir), true) = (&checkpoints.dir, checkpoints.resume) {
-        if let Some(state) = read_state(dir)? {
-            if state.config != fingerprint {
-                bail!(
-                    "the checkpoint in {} was written by a run with other settings; \
-                     use another --checkpoint-dir or drop --resume",
-                    dir.display()
-                );
+    let dir = checkpoints.dir.as_deref();
+    // The files the folder's state.json points at: removed once this run's next checkpoint
+    // replaces that state.
+    let mut committed: BTreeMap<String, String> = BTreeMap::new();
+    let mut resumed = None;
+    if let Some(dir) = dir {
+        match read_state(dir)? {
+            Some(state) => {
+                check_settings(dir, &state.settings, settings, checkpoints.resume)?;
+                if checkpoints.resume {
+                    resumed = Some(state);
+                } else {
+                    eprintln!(
+                        "Starting over in {}: its checkpoint (epoch {}) has this run's settings",
+                        dir.display(),
+                        state.epoch
+                    );
+                    committed = state.files;
+                }
             }
-            let record = recorder
-                .load(dir.join(format!("model-{}", state.epoch)), device)
-                .with_context(|| format!("reading the model checkpoint in {}", dir.display()))?;
-            model = model.load_record(record);
-            let record = recorder
-                .load(dir.join(format!("optim-{}", state.epoch)), device)
-                .with_context(|| {
-                    format!("reading the optimizer checkpoint in {}", dir.display())
-                })?;
-            optim = optim.load_record(record);
-            if dir.join("best.bin").exists() {
-                let record = recorder
-                    .load(dir.join("best"), device)
-                    .context("reading the best-model checkpoint")?;
-                best = Some(model.valid().load_record(record));
+            None => {
+                if checkpoints.resume {
+                    eprintln!(
+                        "No checkpoint in {} yet: starting from scratch",
+                        dir.display()
+                    );
+                }
             }
-            eprintln!(
-                "Resuming after epoch {} (best {metric} {:.4} at epoch {})",
-                state.epoch, state.best_value, state.history.best_epoch
-            );
-            start_epoch = state.epoch;
-            best_value = state.best_value;
-            history = state.history;
-        } else {
-            eprintln!(
-                "No checkpoint in {} yet: starting from scratch",
-                dir.display()
-            );
         }
     }
 
-    if start_epoch == 0 {
+    let mut history: History;
+    let mut best_value: f64;
+    let mut best: M::InnerModule;
+    // The best model's file in the checkpoint folder and its checksum, once this run wrote it.
+    let mut best_saved: Option<(String, String)> = None;
+    let start_epoch: usize;
+    if let (Some(dir), Some(state)) = (dir, resumed) {
+        let (restored_model, restored_optim, restored_best) =
+            restore::<B, M, O>(dir, &state, &recorder, model, optim, device)?;
+        model = restored_model;
+        optim = restored_optim;
+        best = restored_best;
+        eprintln!(
+            "Resuming after epoch {} (best {metric} {:.4} at epoch {})",
+            state.epoch, state.best_value, state.history.best_epoch
+        );
+        let best_name = best_file(state.history.best_epoch);
+        let best_sha = state.files.get(&best_name).cloned().unwrap_or_default();
+        best_saved = Some((best_name, best_sha));
+        start_epoch = state.epoch;
+        best_value = state.best_value;
+        history = state.history;
+        committed = state.files;
+    } else {
         // The untrained model competes too: a model initialised from a closed-form solution
         // is kept when training does not improve on it.
-        let initial = model.valid();
-        best_value = validate(&initial);
-        best = Some(initial);
+        best = model.valid();
+        best_value = validate(&best);
         eprintln!("before training: validation {metric} {best_value:.4}");
+        start_epoch = 0;
+        history = History {
+            metric: metric.to_string(),
+            ..Default::default()
+        };
     }
     let mut since_best = history
         .epochs
@@ -294,7 +381,7 @@ where
             best_value = value;
             history.best_epoch = e + 1;
             since_best = 0;
-            best = Some(valid_model);
+            best = valid_model;
         } else {
             since_best += 1;
         }
@@ -311,84 +398,253 @@ where
             if improved { " *" } else { "" },
             started.elapsed().as_secs_f64()
         );
-        if let Some(dir) = &checkpoints.dir {
+        if let Some(dir) = dir {
             let state = CheckpointState {
                 epoch: e + 1,
                 history: history.clone(),
                 best_value,
-                config: fingerprint.into(),
+                settings: settings.clone(),
+                files: BTreeMap::new(),
             };
-            write_checkpoint(
+            let files = write_checkpoint::<B, M, O>(
                 dir,
                 &recorder,
                 &model,
                 &optim,
-                improved.then_some(&best),
+                &best,
+                &mut best_saved,
                 state,
             )?;
+            remove_stale(dir, &committed, &files);
+            committed = files;
         }
     }
-    let best = best.unwrap_or_else(|| model.valid());
     Ok((best, history))
 }
 
-fn read_state(dir: &Path) -> Result<Option<CheckpointState>> {
-    let path = dir.join("state.json");
-    if !path.exists() {
-        return Ok(None);
-    }
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text)
-        .map(Some)
-        .with_context(|| format!("{} is not a checkpoint state", path.display()))
+fn model_file(epoch: usize) -> String {
+    format!("model-{epoch}.bin")
 }
 
-/// Model and optimizer go to epoch-numbered files, then `state.json` is replaced atomically to
-/// point at them: an interrupted write leaves the previous checkpoint intact.
+fn optim_file(epoch: usize) -> String {
+    format!("optim-{epoch}.bin")
+}
+
+fn best_file(epoch: usize) -> String {
+    format!("best-{epoch}.bin")
+}
+
+/// Whether `name` is one of the files a checkpoint writes (`model-E.bin`, `optim-E.bin`,
+/// `best-E.bin`): only those are ever removed.
+fn is_checkpoint_file(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".bin") else {
+        return false;
+    };
+    let epoch = ["model-", "optim-", "best-"]
+        .into_iter()
+        .find_map(|prefix| stem.strip_prefix(prefix));
+    epoch.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Refuses a folder whose checkpoint was written with other settings, naming each difference.
+fn check_settings(
+    dir: &Path,
+    written: &RunSettings,
+    this_run: &RunSettings,
+    resume: bool,
+) -> Result<()> {
+    let Some(mismatch) = written.mismatch(this_run) else {
+        return Ok(());
+    };
+    if resume {
+        bail!(
+            "the checkpoint in {} is from a run with other settings: {mismatch}; \
+             use another --checkpoint-dir or drop --resume",
+            dir.display()
+        );
+    }
+    bail!(
+        "{} holds the checkpoint of a run with other settings: {mismatch}; \
+         use another --checkpoint-dir, or delete {} to start this run there",
+        dir.display(),
+        dir.display()
+    )
+}
+
+/// The folder's `state.json`, or `None` when there is none yet.
+fn read_state(dir: &Path) -> Result<Option<CheckpointState>> {
+    let path = dir.join("state.json");
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    match serde_json::from_slice::<CheckpointState>(&bytes) {
+        Ok(state) => Ok(Some(state)),
+        Err(e) => bail!(
+            "{} is not a checkpoint state this trainer can read ({e}): it is corrupt, truncated \
+             or written by another version; delete {} or use another --checkpoint-dir",
+            path.display(),
+            dir.display()
+        ),
+    }
+}
+
+/// Checks that `dir/name` is the file `state.json` recorded: present, with the same SHA-256.
+fn verify(dir: &Path, files: &BTreeMap<String, String>, name: &str) -> Result<()> {
+    let path = dir.join(name);
+    let state = dir.join("state.json");
+    let Some(expected) = files.get(name) else {
+        bail!(
+            "{} records no checksum for {name}: the checkpoint is incomplete or from another \
+             version; delete {} or drop --resume",
+            state.display(),
+            dir.display()
+        );
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "{} is missing: the checkpoint in {} is incomplete; delete {} or drop --resume",
+            path.display(),
+            dir.display(),
+            dir.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    if sha256_hex(&bytes) != *expected {
+        bail!(
+            "{} does not match the checksum recorded in {}: it is corrupt, truncated or from \
+             another run; delete {} or drop --resume",
+            path.display(),
+            state.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Reads `dir/name`, already verified, as a record.
+fn read_record<Bk: Backend, R: Record<Bk>>(
+    recorder: &FileRecorder,
+    dir: &Path,
+    name: &str,
+    device: &Bk::Device,
+) -> Result<R> {
+    let path = dir.join(name);
+    Recorder::<Bk>::load(recorder, path.clone(), device).map_err(|e| {
+        anyhow!(
+            "{} matches its checksum but this trainer cannot read it ({e}); it was probably \
+             written by another version: delete {} or drop --resume",
+            path.display(),
+            dir.display()
+        )
+    })
+}
+
+/// Writes `record` to `dir/name` (under a partial name, renamed into place) and returns the
+/// SHA-256 of the file written.
+fn write_record<Bk: Backend, R: Record<Bk>>(
+    recorder: &FileRecorder,
+    record: R,
+    dir: &Path,
+    name: &str,
+) -> Result<String> {
+    let path = dir.join(name);
+    let partial = dir.join(format!("{}-partial.bin", name.trim_end_matches(".bin")));
+    Recorder::<Bk>::record(recorder, record, partial.clone())
+        .with_context(|| format!("writing {}", path.display()))?;
+    let bytes =
+        std::fs::read(&partial).with_context(|| format!("reading back {}", partial.display()))?;
+    std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(sha256_hex(&bytes))
+}
+
+/// The model, optimizer and best model of the checkpoint `state` commits, each file checked
+/// against its recorded SHA-256 before any is read.
+fn restore<B, M, O>(
+    dir: &Path,
+    state: &CheckpointState,
+    recorder: &FileRecorder,
+    model: M,
+    optim: O,
+    device: &B::Device,
+) -> Result<(M, O, M::InnerModule)>
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+    O: Optimizer<M, B>,
+{
+    let model_name = model_file(state.epoch);
+    let optim_name = optim_file(state.epoch);
+    let best_name = best_file(state.history.best_epoch);
+    for name in [&model_name, &optim_name, &best_name] {
+        verify(dir, &state.files, name)?;
+    }
+    let model = model.load_record(read_record::<B, _>(recorder, dir, &model_name, device)?);
+    let optim = optim.load_record(read_record::<B, _>(recorder, dir, &optim_name, device)?);
+    let record = read_record::<B::InnerBackend, _>(recorder, dir, &best_name, device)?;
+    let best = model.valid().load_record(record);
+    Ok((model, optim, best))
+}
+
+/// Model and optimizer go to epoch-numbered files, and the best model to a file named by its
+/// epoch (written once, so the untrained model is kept when it stays best); then `state.json`,
+/// holding their checksums, is replaced atomically to point at them: an interrupted write leaves
+/// the previous checkpoint intact. Returns the files the new state points at.
 fn write_checkpoint<B, M, O>(
     dir: &Path,
     recorder: &FileRecorder,
     model: &M,
     optim: &O,
-    new_best: Option<&Option<M::InnerModule>>,
-    state: CheckpointState,
-) -> Result<()>
+    best: &M::InnerModule,
+    best_saved: &mut Option<(String, String)>,
+    mut state: CheckpointState,
+) -> Result<BTreeMap<String, String>>
 where
     B: AutodiffBackend,
     M: AutodiffModule<B>,
     O: Optimizer<M, B>,
 {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let epoch = state.epoch;
-    model
-        .clone()
-        .save_file(dir.join(format!("model-{epoch}")), recorder)
-        .context("writing model checkpoint")?;
-    Recorder::<B>::record(
-        recorder,
-        optim.to_record(),
-        dir.join(format!("optim-{epoch}")),
-    )
-    .context("writing optimizer checkpoint")?;
-    if let Some(Some(best)) = new_best {
-        best.clone()
-            .save_file(dir.join("best-partial"), recorder)
-            .context("writing best checkpoint")?;
-        std::fs::rename(dir.join("best-partial.bin"), dir.join("best.bin"))?;
-    }
+    let model_name = model_file(state.epoch);
+    let sha = write_record::<B, _>(recorder, model.clone().into_record(), dir, &model_name)?;
+    state.files.insert(model_name, sha);
+    let optim_name = optim_file(state.epoch);
+    let sha = write_record::<B, _>(recorder, optim.to_record(), dir, &optim_name)?;
+    state.files.insert(optim_name, sha);
+    let best_name = best_file(state.history.best_epoch);
+    let best_sha = match best_saved.take() {
+        Some((name, sha)) if name == best_name => sha,
+        _ => {
+            let record = best.clone().into_record();
+            write_record::<B::InnerBackend, _>(recorder, record, dir, &best_name)?
+        }
+    };
+    *best_saved = Some((best_name.clone(), best_sha.clone()));
+    state.files.insert(best_name, best_sha);
     let partial = dir.join("state-partial.json");
-    std::fs::write(&partial, serde_json::to_string_pretty(&state)?)?;
-    std::fs::rename(&partial, dir.join("state.json"))?;
-    if epoch > 1 {
-        for stale in [
-            format!("model-{}.bin", epoch - 1),
-            format!("optim-{}.bin", epoch - 1),
-        ] {
-            let _ = std::fs::remove_file(dir.join(stale));
+    let path = dir.join("state.json");
+    std::fs::write(&partial, serde_json::to_string_pretty(&state)?)
+        .with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(state.files)
+}
+
+/// Removes the checkpoint files the replaced state pointed at that the new one does not.
+fn remove_stale(dir: &Path, old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) {
+    for name in old.keys() {
+        if !new.contains_key(name) && is_checkpoint_file(name) {
+            let _ = std::fs::remove_file(dir.join(name));
         }
     }
-    Ok(())
 }
 
 fn check_finite(loss: f64, epoch_seed: u64, batch: usize) -> Result<()> {

@@ -99,4 +99,8 @@ fn resume_refuses_a_checkpoint_of_other_settings() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("other settings"), "{err}");
+    assert!(
+        err.contains("model = mf") && err.contains("model = neumf"),
+        "{err}"
+    );
 }
