@@ -1,9 +1,15 @@
 //! `trainer`: the command line over the trainer library. See `trainer --help`.
 
-use anyhow::{Context, Result, bail};
+mod options;
+
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
+use options::{
+    non_negative_finite_f64, positive_finite_f64, positive_usize, probability, whole_number,
+};
 use serde_json::json;
-use shared::{Recommender, Request};
+use shared::{RecommendError, Recommender, Request};
+use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use trainer::backend::{self, Device};
@@ -69,7 +75,16 @@ impl DataArgs {
                 cache_dir: self.cache_dir.clone(),
             },
         };
-        Ok(Dataset::load(&source, self.dataset)?)
+        let dataset = Dataset::load(&source, self.dataset)?;
+        let duplicates = dataset.duplicate_ratings;
+        if duplicates > 0 {
+            eprintln!(
+                "warning: {}: {duplicates} duplicate {} of the same user and movie; kept the latest of each",
+                dataset.name,
+                if duplicates == 1 { "rating" } else { "ratings" }
+            );
+        }
+        Ok(dataset)
     }
 }
 
@@ -89,37 +104,48 @@ struct TrainArgs {
     loss: Loss,
     #[arg(long, value_enum, default_value = "cpu")]
     device: Device,
-    #[arg(long)]
+    /// Training epochs. 0 only for the fold-in model, whose default it is: its EASE start,
+    /// not fine-tuned.
+    #[arg(long, value_parser = whole_number, allow_negative_numbers = true)]
     epochs: Option<usize>,
-    #[arg(long)]
+    /// Learning rate (greater than 0).
+    #[arg(long, value_parser = positive_finite_f64, allow_negative_numbers = true)]
     lr: Option<f64>,
-    #[arg(long)]
+    /// Ratings (or users, or movies) per batch (at least 1).
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
     batch_size: Option<usize>,
-    /// Embedding size (hidden units for autorec).
-    #[arg(long)]
+    /// Embedding size (hidden units for autorec; rank or dimensions for the classic models).
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
     factors: Option<usize>,
-    /// L2 weight (weight decay for the fold-in model).
-    #[arg(long)]
+    /// L2 weight (weight decay for the fold-in model), 0 or more.
+    #[arg(long, value_parser = non_negative_finite_f64, allow_negative_numbers = true)]
     l2: Option<f64>,
-    /// Epochs without improvement before stopping.
-    #[arg(long)]
+    /// Epochs without improvement before stopping (at least 1).
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
     patience: Option<usize>,
-    /// Fold-in: input dropout; deep: dropout between layers.
-    #[arg(long)]
+    /// Fold-in: input dropout, at least 0 and below 1.
+    #[arg(long, value_parser = probability, allow_negative_numbers = true)]
     dropout: Option<f64>,
-    /// Hidden layer widths, comma-separated; `--hidden` alone for none (a linear tower).
-    #[arg(long, value_delimiter = ',', num_args = 0..)]
+    /// Hidden layer widths (each at least 1), comma-separated; `--hidden` alone for none (a
+    /// linear tower).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        num_args = 0..,
+        value_parser = positive_usize,
+        allow_negative_numbers = true
+    )]
     hidden: Option<Vec<usize>>,
-    /// KNN models: neighbours kept [default: 40].
-    #[arg(long)]
+    /// KNN models: neighbours kept (at least 1) [default: 40].
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
     k: Option<usize>,
     /// KNN models: msd, cosine, pearson or pearson-baseline[:SHRINKAGE] [default: msd].
     #[arg(long)]
     similarity: Option<Similarity>,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Weigh explicit ratings by recency, halving every this many days.
-    #[arg(long)]
+    /// Weigh explicit ratings by recency, halving every this many days (greater than 0).
+    #[arg(long, value_parser = positive_finite_f64, allow_negative_numbers = true)]
     time_decay_days: Option<f64>,
     /// Write a checkpoint here every epoch.
     #[arg(long)]
@@ -130,11 +156,12 @@ struct TrainArgs {
     /// MovieLens user ids (one per line) kept out of training entirely.
     #[arg(long)]
     exclude_users: Option<PathBuf>,
-    /// Fold-in: users held out for validation and again for test.
-    #[arg(long)]
+    /// Fold-in: users held out for validation and again for test (at least 1).
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
     heldout_users: Option<usize>,
-    /// Fold-in: only movies liked by at least this many training users are in the model.
-    #[arg(long, default_value_t = 3)]
+    /// Fold-in: only movies liked by at least this many training users (at least 1) are in the
+    /// model.
+    #[arg(long, default_value_t = 3, value_parser = positive_usize, allow_negative_numbers = true)]
     min_item_users: usize,
     /// Fold-in: train from random weights instead of the factorised EASE solution.
     #[arg(long)]
@@ -142,7 +169,8 @@ struct TrainArgs {
     /// Fold-in: also fit and report EASE on the same users.
     #[arg(long)]
     compare_ease: bool,
-    /// Fold-in: where to write the page's weights file.
+    /// Fold-in: where to write the page's weights file. Checked before any work; an existing
+    /// file is replaced only once the new one is complete.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Print the report as JSON.
@@ -161,7 +189,8 @@ struct EvalArgs {
     /// `train --exclude-users`; without it, on the test users of the training's held-out split.
     #[arg(long)]
     users: Option<PathBuf>,
-    #[arg(long)]
+    /// Users held out for test, as in training (at least 1).
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
     heldout_users: Option<usize>,
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -177,10 +206,15 @@ struct RecommendArgs {
     /// MovieLens ids of liked movies, comma-separated.
     #[arg(long, value_delimiter = ',', required_unless_present = "queries")]
     liked: Vec<u32>,
-    /// A JSON-lines file of {"liked":[ids]} queries, answered one JSON line each.
+    /// A JSON-lines file of {"liked":[ids]} queries, answered one JSON line each. Movies the
+    /// model does not know are skipped, listed in the answer's "skipped" and counted at the end.
     #[arg(long, conflicts_with = "liked")]
     queries: Option<PathBuf>,
-    #[arg(long, default_value_t = 20)]
+    /// With --queries: fail on the first movie the model does not know instead of skipping it.
+    #[arg(long, requires = "queries")]
+    strict: bool,
+    /// Movies recommended (at least 1).
+    #[arg(long, default_value_t = 20, value_parser = positive_usize, allow_negative_numbers = true)]
     top: usize,
     #[arg(long)]
     json: bool,
@@ -234,15 +268,95 @@ fn override_training(training: &mut TrainingConfig, args: &TrainArgs) {
     training.patience = args.patience.unwrap_or(training.patience);
 }
 
+/// What `train --model` names.
+#[derive(Clone, Copy)]
+enum ModelKind {
+    FoldIn,
+    Explicit(ExplicitModel),
+    Classic(ClassicModel),
+}
+
+impl ModelKind {
+    fn parse(name: &str) -> Result<Self> {
+        if name == "foldin" {
+            return Ok(Self::FoldIn);
+        }
+        if let Ok(model) = <ClassicModel as clap::ValueEnum>::from_str(name, false) {
+            return Ok(Self::Classic(model));
+        }
+        let model = match name {
+            "mf" => ExplicitModel::Mf,
+            "neumf" => ExplicitModel::Neumf,
+            "deep" => ExplicitModel::Deep,
+            "autorec" => ExplicitModel::Autorec,
+            other => {
+                let classic: Vec<String> = <ClassicModel as clap::ValueEnum>::value_variants()
+                    .iter()
+                    .map(|m| m.name())
+                    .collect();
+                bail!(
+                    "unknown model {other:?}: use foldin, mf, neumf, deep, autorec or a classic model ({})",
+                    classic.join(", ")
+                );
+            }
+        };
+        Ok(Self::Explicit(model))
+    }
+
+    /// Whether the model is evaluated on unseen users and exports weights for the page.
+    fn exports(self) -> bool {
+        match self {
+            ModelKind::FoldIn => true,
+            ModelKind::Explicit(_) => false,
+            ModelKind::Classic(model) => !model.is_rating_model(),
+        }
+    }
+}
+
+/// The option combinations a model cannot use, refused before any data is read.
+fn check_train_options(args: &TrainArgs, kind: ModelKind) -> Result<()> {
+    let knn = matches!(kind, ModelKind::Classic(model) if model.is_knn());
+    if (args.k.is_some() || args.similarity.is_some()) && !knn {
+        bail!("--k and --similarity apply to knn-user, knn-item and knn-baseline");
+    }
+    if (args.dropout.is_some() || args.hidden.is_some()) && !matches!(kind, ModelKind::FoldIn) {
+        bail!("--dropout and --hidden apply to the fold-in model only");
+    }
+    if args.out.is_some() && !kind.exports() {
+        match kind {
+            ModelKind::Classic(model) => bail!(
+                "{} predicts ratings of known users and exports nothing; popularity, puresvd, content and hybrid export weights for the page",
+                model.name()
+            ),
+            _ => bail!(
+                "only the fold-in model exports weights for the page; explicit models keep their checkpoints in --checkpoint-dir"
+            ),
+        }
+    }
+    if args.exclude_users.is_some() && !kind.exports() {
+        bail!(
+            "--exclude-users applies to the new-user models (foldin, popularity, puresvd, content, hybrid), which are evaluated on unseen users"
+        );
+    }
+    // The fold-in model's EASE start is a model before any epoch; every other model would be
+    // left at its initial weights.
+    let meaningful_untrained = matches!(kind, ModelKind::FoldIn) && !args.random_init;
+    if args.epochs == Some(0) && !meaningful_untrained {
+        bail!(
+            "--epochs 0 trains nothing: use at least 1 (0 is only for the fold-in model's EASE start, without --random-init)"
+        );
+    }
+    Ok(())
+}
+
 fn train<B: burn::tensor::backend::AutodiffBackend>(
     args: &TrainArgs,
     device: &B::Device,
 ) -> Result<()> {
-    let classic = <ClassicModel as clap::ValueEnum>::from_str(&args.model, false).ok();
-    if (args.k.is_some() || args.similarity.is_some()) && !classic.is_some_and(ClassicModel::is_knn)
-    {
-        bail!("--k and --similarity apply to knn-user, knn-item and knn-baseline");
-    }
+    let kind = ModelKind::parse(&args.model)?;
+    check_train_options(args, kind)?;
+    // Before any data is read: an --out that cannot be written fails now, not after training.
+    let out = args.out.as_deref().map(OutFile::prepare).transpose()?;
     let dataset = args.data.load()?;
     let checkpoints = Checkpoints {
         dir: args.checkpoint_dir.clone(),
@@ -256,68 +370,15 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
         }
         None => dataset.ratings.clone(),
     };
-    if let Some(model) = classic {
-        return train_classic(args, model, &dataset, &ratings);
-    }
-    if args.model == "foldin" {
-        let heldout_users = args
-            .heldout_users
-            .unwrap_or(pipeline::default_heldout_users(dataset.name));
-        let mut run = if args.random_init {
-            FoldInRun::fine_tuned(heldout_users, args.seed)
-        } else {
-            FoldInRun::new(heldout_users, args.seed)
-        };
-        if let Some(f) = args.factors {
-            run.config = run.config.with_embedding(f).with_user_dim(f);
+    let model = match kind {
+        ModelKind::Classic(model) => {
+            return train_classic(args, model, &dataset, &ratings, out);
         }
-        if let Some(p) = args.dropout {
-            run.config.dropout = p;
+        ModelKind::FoldIn => {
+            return train_foldin::<B>(args, &dataset, &ratings, checkpoints, out, device);
         }
-        if let Some(h) = &args.hidden {
-            run.config.hidden = h.clone();
-        }
-        override_training(&mut run.training, args);
-        run.l2 = args.l2.unwrap_or(run.l2);
-        run.checkpoints = checkpoints;
-        run.min_item_users = args.min_item_users;
-        run.compare_ease = args.compare_ease;
-        run.init_from_ease = !args.random_init;
-        let result = pipeline::run_foldin::<B>(&dataset, &ratings, &run, device)?;
-        let bytes = result.file.to_bytes();
-        print_report(&result.report, Some(bytes.len()), args.json);
-        if let Some((regularisation, metrics)) = &result.ease {
-            let ease = RunReport {
-                model: format!("ease ({regularisation})"),
-                metrics: metrics.clone(),
-                train_seconds: 0.0,
-                parameters: result.file.catalog.len().pow(2),
-                history: Default::default(),
-                ..result.report.clone()
-            };
-            print_report(&ease, None, args.json);
-        }
-        if let Some(out) = &args.out {
-            write_atomically(out, &bytes)?;
-            eprintln!("Wrote {} ({} bytes)", out.display(), bytes.len());
-        }
-        return Ok(());
-    }
-    let model = match args.model.as_str() {
-        "mf" => ExplicitModel::Mf,
-        "neumf" => ExplicitModel::Neumf,
-        "deep" => ExplicitModel::Deep,
-        "autorec" => ExplicitModel::Autorec,
-        other => bail!("unknown model {other:?}: use mf, neumf, deep, autorec or foldin"),
+        ModelKind::Explicit(model) => model,
     };
-    if args.out.is_some() {
-        bail!(
-            "only the fold-in model exports weights for the page; explicit models keep their checkpoints in --checkpoint-dir"
-        );
-    }
-    if args.exclude_users.is_some() {
-        bail!("--exclude-users applies to the fold-in model, which is evaluated on unseen users");
-    }
     let mut run = ExplicitRun::new(model, args.split.clone(), args.seed);
     override_training(&mut run.training, args);
     run.loss = args.loss;
@@ -330,24 +391,66 @@ fn train<B: burn::tensor::backend::AutodiffBackend>(
     Ok(())
 }
 
+/// The fold-in model: trained, evaluated on held-out users, exported to `out`.
+fn train_foldin<B: burn::tensor::backend::AutodiffBackend>(
+    args: &TrainArgs,
+    dataset: &Dataset,
+    ratings: &[trainer::data::Rating],
+    checkpoints: Checkpoints,
+    out: Option<OutFile>,
+    device: &B::Device,
+) -> Result<()> {
+    let heldout_users = args
+        .heldout_users
+        .unwrap_or(pipeline::default_heldout_users(dataset.name));
+    let mut run = if args.random_init {
+        FoldInRun::fine_tuned(heldout_users, args.seed)
+    } else {
+        FoldInRun::new(heldout_users, args.seed)
+    };
+    if let Some(f) = args.factors {
+        run.config = run.config.with_embedding(f).with_user_dim(f);
+    }
+    if let Some(p) = args.dropout {
+        run.config.dropout = p;
+    }
+    if let Some(h) = &args.hidden {
+        run.config.hidden = h.clone();
+    }
+    override_training(&mut run.training, args);
+    run.l2 = args.l2.unwrap_or(run.l2);
+    run.checkpoints = checkpoints;
+    run.min_item_users = args.min_item_users;
+    run.compare_ease = args.compare_ease;
+    run.init_from_ease = !args.random_init;
+    let result = pipeline::run_foldin::<B>(dataset, ratings, &run, device)?;
+    let bytes = result.file.to_bytes();
+    print_report(&result.report, Some(bytes.len()), args.json);
+    if let Some((regularisation, metrics)) = &result.ease {
+        let ease = RunReport {
+            model: format!("ease ({regularisation})"),
+            metrics: metrics.clone(),
+            train_seconds: 0.0,
+            parameters: result.file.catalog.len().pow(2),
+            history: Default::default(),
+            ..result.report.clone()
+        };
+        print_report(&ease, None, args.json);
+    }
+    if let Some(out) = out {
+        out.commit(&bytes)?;
+    }
+    Ok(())
+}
+
 /// A classic model (`trainer::classic`): no burn, no checkpoints.
 fn train_classic(
     args: &TrainArgs,
     model: ClassicModel,
     dataset: &Dataset,
     ratings: &[trainer::data::Rating],
+    out: Option<OutFile>,
 ) -> Result<()> {
-    if model.is_rating_model() && args.out.is_some() {
-        bail!(
-            "{} predicts ratings of known users and exports nothing; popularity, puresvd, content and hybrid export weights for the page",
-            model.name()
-        );
-    }
-    if model.is_rating_model() && args.exclude_users.is_some() {
-        bail!(
-            "--exclude-users applies to the new-user models, which are evaluated on unseen users"
-        );
-    }
     let run = ClassicRun {
         model,
         overrides: Overrides {
@@ -369,9 +472,8 @@ fn train_classic(
     let (report, file) = trainer::classic::runs::run(dataset, ratings, &run)?;
     let bytes = file.map(|f| f.to_bytes());
     print_report(&report, bytes.as_ref().map(Vec::len), args.json);
-    if let (Some(out), Some(bytes)) = (&args.out, &bytes) {
-        write_atomically(out, bytes)?;
-        eprintln!("Wrote {} ({} bytes)", out.display(), bytes.len());
+    if let (Some(out), Some(bytes)) = (out, &bytes) {
+        out.commit(bytes)?;
     }
     Ok(())
 }
@@ -406,15 +508,68 @@ fn print_report(report: &RunReport, file_bytes: Option<usize>, json: bool) {
     }
 }
 
-/// Writes next to the target and renames, so an existing file is never left half-written.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("partial");
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+/// The `--out` weights file, claimed before any work: a temporary file in the target's folder
+/// (never the target itself) that [`OutFile::commit`] fills and moves over the target. Dropped
+/// uncommitted (an error, an early return), the temporary file is removed; an existing target is
+/// untouched until the new file is complete.
+struct OutFile {
+    target: PathBuf,
+    temp: tempfile::NamedTempFile,
+}
+
+impl OutFile {
+    /// Creates the target's folder and a temporary file in it: an --out that cannot be written
+    /// fails here.
+    fn prepare(target: &Path) -> Result<OutFile> {
+        let shown = target.display();
+        let Some(name) = target.file_name() else {
+            bail!("--out {shown}: name a file, not a folder");
+        };
+        if target.is_dir() {
+            bail!("--out {shown} is a folder: name a file");
+        }
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!("--out {shown}: cannot create the folder {}", dir.display())
+        })?;
+        let prefix = format!(".{}.", name.to_string_lossy());
+        let temp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".partial")
+            .tempfile_in(dir)
+            .with_context(|| format!("--out {shown}: cannot write in {}", dir.display()))?;
+        Ok(OutFile {
+            target: target.to_path_buf(),
+            temp,
+        })
     }
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
+
+    /// Writes `bytes` to the temporary file, syncs it and renames it over the target.
+    fn commit(self, bytes: &[u8]) -> Result<()> {
+        let OutFile { target, mut temp } = self;
+        let shown = target.display();
+        temp.write_all(bytes)
+            .and_then(|()| temp.as_file().sync_all())
+            .with_context(|| format!("--out {shown}: writing {}", temp.path().display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Temporary files are private (0600); keep the replaced file's mode, else 0644.
+            let mode =
+                std::fs::metadata(&target).map_or(0o644, |meta| meta.permissions().mode() & 0o7777);
+            temp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(mode))
+                .with_context(|| format!("--out {shown}: setting permissions"))?;
+        }
+        temp.persist(&target)
+            .map_err(|err| err.error)
+            .with_context(|| format!("--out {shown}: replacing the file"))?;
+        eprintln!("Wrote {shown} ({} bytes)", bytes.len());
+        Ok(())
+    }
 }
 
 fn load_model(path: &Path) -> Result<Recommender> {
@@ -490,7 +645,15 @@ fn eval(args: &EvalArgs) -> Result<()> {
 fn recommend(args: &RecommendArgs) -> Result<()> {
     let recommender = load_model(&args.model)?;
     let Some(path) = &args.queries else {
-        let ranked = recommender.recommend(&Request::liking(args.liked.clone(), args.top))?;
+        let ranked = recommender
+            .recommend(&Request::liking(args.liked.clone(), args.top))
+            .map_err(|err| match err {
+                RecommendError::UnknownMovie(id) => anyhow!(
+                    "--liked: movie id {id} is not in the catalogue of {} (a model leaves out movies that too few training users liked)",
+                    args.model.display()
+                ),
+                other => anyhow!("--liked: {other}"),
+            })?;
         if args.json {
             let items: Vec<_> = ranked
                 .iter()
@@ -519,36 +682,132 @@ fn recommend(args: &RecommendArgs) -> Result<()> {
         }
         return Ok(());
     };
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    recommend_batch(&recommender, path, args.top, args.strict)
+}
+
+/// Movie ids of `--queries` that the model does not know, for the closing warning.
+#[derive(Default)]
+struct Skipped {
+    /// Every skipped id, repeats included.
+    ids: usize,
+    distinct: HashSet<u32>,
+    /// The first few distinct ids, in file order.
+    first: Vec<u32>,
+    /// Queries left with no known movie (answered with an empty list).
+    empty_queries: usize,
+}
+
+impl Skipped {
+    const SHOWN: usize = 5;
+
+    fn note(&mut self, unknown: &[u32]) {
+        self.ids += unknown.len();
+        for &id in unknown {
+            if self.distinct.insert(id) && self.first.len() < Self::SHOWN {
+                self.first.push(id);
+            }
+        }
+    }
+
+    /// "skipped 3 liked movie ids not in the model's catalogue (2 distinct: 99, 98); 1 query had
+    /// no known movie and got no recommendations".
+    fn summary(&self) -> String {
+        let mut shown: Vec<String> = self.first.iter().map(u32::to_string).collect();
+        if self.distinct.len() > self.first.len() {
+            shown.push("...".into());
+        }
+        let mut text = format!(
+            "skipped {} liked movie {} not in the model's catalogue ({} distinct: {})",
+            self.ids,
+            if self.ids == 1 { "id" } else { "ids" },
+            self.distinct.len(),
+            shown.join(", ")
+        );
+        if self.empty_queries > 0 {
+            text += &format!(
+                "; {} {} no known movie and got no recommendations",
+                self.empty_queries,
+                if self.empty_queries == 1 {
+                    "query had"
+                } else {
+                    "queries had"
+                }
+            );
+        }
+        text
+    }
+}
+
+/// Answers a JSON-lines file of `{"liked":[ids]}` queries, one JSON line each. Movies the model
+/// does not know are skipped (listed in the answer's `"skipped"`; a query with none left gets an
+/// empty list) and counted on stderr at the end; `strict` makes the first one an error.
+fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: bool) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Query {
+        liked: Vec<u32>,
+    }
+    let shown = path.display();
+    let file = std::fs::File::open(path).with_context(|| format!("opening {shown}"))?;
+    let mut reader = std::io::BufReader::new(file);
     let mut out = std::io::stdout().lock();
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("reading {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
+    let mut skipped = Skipped::default();
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("reading {shown} after line {line_no}"))?;
+        if read == 0 {
+            break;
         }
-        #[derive(serde::Deserialize)]
-        struct Query {
-            liked: Vec<u32>,
-        }
-        let query: Query = serde_json::from_str(&line).with_context(|| {
-            format!(
-                "{} line {}: expected {{\"liked\":[movie ids]}}",
-                path.display(),
-                n + 1
+        line_no += 1;
+        let line = std::str::from_utf8(&buf).map_err(|err| {
+            anyhow!(
+                "{shown} line {line_no}: not valid UTF-8 (at byte {} of the line)",
+                err.valid_up_to() + 1
             )
         })?;
-        let ranked = recommender
-            .recommend(&Request::liking(query.liked.clone(), args.top))
-            .with_context(|| format!("{} line {}", path.display(), n + 1))?;
-        let ids: Vec<u32> = ranked
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let query: Query = serde_json::from_str(line).with_context(|| {
+            format!("{shown} line {line_no}: expected {{\"liked\":[movie ids]}}")
+        })?;
+        if query.liked.is_empty() {
+            bail!("{shown} line {line_no}: no liked movies: list at least one movie id");
+        }
+        let (known, unknown): (Vec<u32>, Vec<u32>) = query
+            .liked
             .iter()
-            .map(|r| recommender.catalog.movies[r.index].id)
-            .collect();
-        writeln!(
-            out,
-            "{}",
-            json!({"liked": query.liked, "recommendations": ids})
-        )?;
+            .partition(|&&id| recommender.catalog.index_of(id).is_some());
+        if strict && let Some(id) = unknown.first() {
+            bail!(
+                "{shown} line {line_no}: movie id {id} is not in the model's catalogue (--strict; without it the id is skipped)"
+            );
+        }
+        skipped.note(&unknown);
+        let ids: Vec<u32> = if known.is_empty() {
+            skipped.empty_queries += 1;
+            Vec::new()
+        } else {
+            recommender
+                .recommend(&Request::liking(known, top))
+                .with_context(|| format!("{shown} line {line_no}"))?
+                .iter()
+                .map(|r| recommender.catalog.movies[r.index].id)
+                .collect()
+        };
+        let mut answer = json!({"liked": query.liked, "recommendations": ids});
+        if !unknown.is_empty() {
+            answer["skipped"] = json!(unknown);
+        }
+        writeln!(out, "{answer}")?;
+    }
+    out.flush()?;
+    if skipped.ids > 0 {
+        eprintln!("warning: {shown}: {}", skipped.summary());
     }
     Ok(())
 }

@@ -60,7 +60,11 @@ impl std::str::FromStr for RatingSplit {
                 .ok()
                 .filter(|f| *f > 0.0 && *f < 1.0)
                 .map(Self::Random)
-                .ok_or_else(|| format!("bad test fraction in {s:?}: use e.g. random:0.1")),
+                .ok_or_else(|| {
+                    format!(
+                        "bad test fraction in {s:?}: a number above 0 and below 1, e.g. random:0.1"
+                    )
+                }),
             "u1" | "u2" | "u3" | "u4" | "u5" | "ua" | "ub" => Ok(Self::Predefined(s.into())),
             _ => Err(format!(
                 "unknown split {s:?}: use u1..u5, ua, ub (ml-100k), random[:FRACTION] or latest"

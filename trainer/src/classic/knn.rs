@@ -53,9 +53,11 @@ impl std::str::FromStr for Similarity {
             ("pearson", None) => Ok(Self::Pearson),
             ("pearson-baseline", None) => Ok(Self::PEARSON_BASELINE),
             ("pearson-baseline", Some(value)) => match value.parse::<f64>() {
-                Ok(shrinkage) if shrinkage >= 0.0 => Ok(Self::PearsonBaseline { shrinkage }),
+                Ok(shrinkage) if shrinkage.is_finite() && shrinkage >= 0.0 => {
+                    Ok(Self::PearsonBaseline { shrinkage })
+                }
                 _ => Err(format!(
-                    "shrinkage `{value}` is not a number ≥ 0 (as in pearson-baseline:100)"
+                    "shrinkage `{value}` is not a finite number ≥ 0 (as in pearson-baseline:100)"
                 )),
             },
             _ => Err(format!(

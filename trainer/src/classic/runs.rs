@@ -404,6 +404,8 @@ mod tests {
         };
         assert_eq!(default, KnnConfig::new(Centering::Baselines));
         assert!("pearson-baseline:-1".parse::<Similarity>().is_err());
+        assert!("pearson-baseline:inf".parse::<Similarity>().is_err());
+        assert!("pearson-baseline:NaN".parse::<Similarity>().is_err());
         assert!("jaccard".parse::<Similarity>().is_err());
     }
 }

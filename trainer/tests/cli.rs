@@ -1,0 +1,493 @@
+//! The `trainer` binary on hostile and broken input: every refusal is an error that names the
+//! option or the line and says what is allowed, never a panic and never a silent exit 0.
+
+use serde_json::{Value, json};
+use shared::{Activation, Catalog, Dense, FoldInModel, ModelFile, ModelInfo, Movie, QuantMatrix};
+use std::path::Path;
+use std::process::Command;
+
+/// What one run of the binary did.
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn trainer(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(args)
+        .env_remove("MOVIELENS_DIR")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the trainer binary runs");
+    let run = Run {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "trainer {args:?} panicked:\n{}",
+        run.stderr
+    );
+    run
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+/// The run fails, and stderr names `option` and says `range`.
+fn assert_refused(args: &[&str], option: &str, range: &str) {
+    let run = trainer(args);
+    assert!(!run.success, "trainer {args:?} succeeded:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains(option) && run.stderr.contains(range),
+        "trainer {args:?}: stderr should name {option} and say {range:?}:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn numeric_options_are_checked_when_parsed() {
+    let at_least_1 = "must be a whole number, at least 1";
+    let positive = "must be a finite number greater than 0";
+    let probability = "must be a number at least 0 and below 1";
+    assert_refused(&["train", "--batch-size", "0"], "--batch-size", at_least_1);
+    assert_refused(&["train", "--batch-size", "-1"], "--batch-size", at_least_1);
+    for model in ["foldin", "puresvd", "content", "hybrid", "svd"] {
+        assert_refused(
+            &["train", "--model", model, "--factors", "0"],
+            "--factors",
+            at_least_1,
+        );
+    }
+    assert_refused(&["train", "--dropout", "1.5"], "--dropout", probability);
+    assert_refused(&["train", "--dropout", "-0.5"], "--dropout", probability);
+    assert_refused(&["train", "--dropout", "1"], "--dropout", probability);
+    assert_refused(
+        &["train", "--random-init", "--hidden", "0"],
+        "--hidden",
+        at_least_1,
+    );
+    assert_refused(
+        &["train", "--random-init", "--hidden", "64,0"],
+        "--hidden",
+        at_least_1,
+    );
+    assert_refused(&["train", "--lr", "-1"], "--lr", positive);
+    assert_refused(&["train", "--lr", "0"], "--lr", positive);
+    assert_refused(
+        &["train", "--model", "svd", "--lr", "NaN"],
+        "--lr",
+        positive,
+    );
+    assert_refused(&["train", "--lr=inf"], "--lr", positive);
+    assert_refused(
+        &["train", "--l2", "-5"],
+        "--l2",
+        "must be a finite number, 0 or more",
+    );
+    assert_refused(
+        &["train", "--l2", "NaN"],
+        "--l2",
+        "must be a finite number, 0 or more",
+    );
+    assert_refused(
+        &["train", "--model", "mf", "--time-decay-days", "-5"],
+        "--time-decay-days",
+        positive,
+    );
+    assert_refused(&["train", "--patience", "0"], "--patience", at_least_1);
+    assert_refused(
+        &["train", "--model", "knn-user", "--k", "0"],
+        "--k",
+        at_least_1,
+    );
+    assert_refused(
+        &["train", "--heldout-users", "0"],
+        "--heldout-users",
+        at_least_1,
+    );
+    assert_refused(
+        &["train", "--min-item-users", "0"],
+        "--min-item-users",
+        at_least_1,
+    );
+    assert_refused(
+        &["train", "--epochs", "-1"],
+        "--epochs",
+        "must be a whole number, 0 or more",
+    );
+    assert_refused(
+        &["eval", "--model", "model.bin", "--heldout-users", "0"],
+        "--heldout-users",
+        at_least_1,
+    );
+    assert_refused(
+        &[
+            "recommend",
+            "--model",
+            "model.bin",
+            "--liked",
+            "1",
+            "--top",
+            "0",
+        ],
+        "--top",
+        at_least_1,
+    );
+}
+
+#[test]
+fn clap_names_the_option_and_the_range_in_one_sentence() {
+    let run = trainer(&["train", "--batch-size", "0"]);
+    assert!(
+        run.stderr.contains(
+            "invalid value '0' for '--batch-size <BATCH_SIZE>': must be a whole number, at least 1"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn zero_epochs_only_for_the_fold_in_start() {
+    // Refused before any data is read: no --data-dir is needed to see it.
+    for args in [
+        &["train", "--model", "mf", "--epochs", "0"][..],
+        &["train", "--model", "svd", "--epochs", "0"][..],
+        &[
+            "train",
+            "--model",
+            "foldin",
+            "--random-init",
+            "--epochs",
+            "0",
+        ][..],
+    ] {
+        assert_refused(args, "--epochs 0", "at least 1");
+    }
+}
+
+#[test]
+fn options_a_model_would_ignore_are_refused() {
+    for model in ["mf", "deep", "svd"] {
+        assert_refused(
+            &["train", "--model", model, "--dropout", "0.3"],
+            "--dropout",
+            "fold-in model only",
+        );
+    }
+    assert_refused(&["train", "--model", "mf", "--k", "20"], "--k", "knn-user");
+    assert_refused(
+        &["train", "--model", "mf", "--split", "random:NaN"],
+        "random:NaN",
+        "above 0 and below 1",
+    );
+}
+
+const GENRES: [&str; 19] = [
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+];
+
+/// A tiny ml-100k folder under `dir`: 40 users who each like (4 or 5) half of 20 movies.
+fn write_ml100k(dir: &Path) {
+    let root = dir.join("ml-100k");
+    std::fs::create_dir_all(&root).unwrap();
+    let genre: String = GENRES
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format!("{name}|{i}\n"))
+        .collect();
+    let flags = |movie: u32| -> String {
+        let genre = 1 + movie as usize % 18;
+        (0..GENRES.len())
+            .map(|g| if g == genre { "1" } else { "0" })
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let item: String = (1..=20)
+        .map(|m| format!("{m}|Movie {m} (1995)|01-Jan-1995||http://x|{}\n", flags(m)))
+        .collect();
+    let user: String = (1..=40)
+        .map(|u| format!("{u}|30|M|other|00000\n"))
+        .collect();
+    let mut data = String::new();
+    for u in 1..=40u32 {
+        for m in 1..=20u32 {
+            if (u + m) % 2 == 0 {
+                let rating = 4 + (u * m) % 2;
+                let timestamp = 880_000_000 + u * 100 + m;
+                data += &format!("{u}\t{m}\t{rating}\t{timestamp}\n");
+            }
+        }
+    }
+    std::fs::write(root.join("u.genre"), genre).unwrap();
+    std::fs::write(root.join("u.item"), item).unwrap();
+    std::fs::write(root.join("u.user"), user).unwrap();
+    std::fs::write(root.join("u.data"), data).unwrap();
+}
+
+/// File names in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn unwritable_out_fails_before_reading_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_ml100k(tmp.path());
+    let blocker = tmp.path().join("blocker");
+    std::fs::write(&blocker, "a file, not a folder").unwrap();
+    let out = blocker.join("model.bin");
+    for model in ["foldin", "popularity"] {
+        let run = trainer(&[
+            "train",
+            "--model",
+            model,
+            "--data-dir",
+            text(tmp.path()),
+            "--heldout-users",
+            "5",
+            "--out",
+            text(&out),
+        ]);
+        assert!(!run.success, "{model}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--out") && run.stderr.contains(text(&out)),
+            "{model}: the error should name --out and its path:\n{}",
+            run.stderr
+        );
+        // Nothing was loaded or trained: the held-out split's summary and the report are absent.
+        assert!(
+            !run.stderr.contains("training users"),
+            "{model}:\n{}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{model}:\n{}", run.stdout);
+    }
+}
+
+/// `train --model popularity` (a second's work) on `data`, exporting to `out`.
+fn train_popularity(data: &Path, out: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "train",
+        "--model",
+        "popularity",
+        "--data-dir",
+        text(data),
+        "--heldout-users",
+        "5",
+        "--out",
+        text(out),
+    ];
+    args.extend_from_slice(extra);
+    trainer(&args)
+}
+
+#[test]
+fn out_is_replaced_only_by_a_complete_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_ml100k(tmp.path());
+    let models = tmp.path().join("models");
+    let target = models.join("model.bin");
+
+    // The folder is created; the new file is whole, and nothing else is left beside it.
+    let run = train_popularity(tmp.path(), &target, &[]);
+    assert!(run.success, "{}", run.stderr);
+    let bytes = std::fs::read(&target).unwrap();
+    shared::Recommender::from_bytes(&bytes).expect("a complete model file");
+    assert_eq!(names_in(&models), ["model.bin"]);
+
+    // A run that fails after --out was claimed leaves the previous file and no temporary file.
+    std::fs::write(&target, b"previous").unwrap();
+    let run = train_popularity(tmp.path(), &target, &["--min-item-users", "1000"]);
+    assert!(!run.success, "{}", run.stderr);
+    assert_eq!(std::fs::read(&target).unwrap(), b"previous");
+    assert_eq!(names_in(&models), ["model.bin"]);
+
+    // `--out X.partial` is no longer its own temporary file.
+    let partial = models.join("model.partial");
+    let run = train_popularity(tmp.path(), &partial, &[]);
+    assert!(run.success, "{}", run.stderr);
+    shared::Recommender::from_bytes(&std::fs::read(&partial).unwrap()).unwrap();
+    assert_eq!(names_in(&models), ["model.bin", "model.partial"]);
+}
+
+/// A three-movie model file (ids 1, 2, 3), as in `shared`'s format tests.
+fn write_tiny_model(path: &Path) {
+    let movie = |id: u32, title: &str| Movie {
+        id,
+        title: title.into(),
+        year: Some(1995),
+        genres: 0b01,
+        rating_count: 10,
+    };
+    let file = ModelFile {
+        info: ModelInfo {
+            dataset: "test".into(),
+            model: "foldin".into(),
+            ..Default::default()
+        },
+        catalog: Catalog::new(
+            vec!["Animation".into(), "Drama".into()],
+            vec![movie(1, "Toy Story"), movie(2, "Heat"), movie(3, "Babe")],
+        ),
+        weights: FoldInModel {
+            input_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], 3, 2),
+            tower: vec![Dense {
+                inputs: 2,
+                outputs: 2,
+                weight: vec![1.0, 0.0, 0.0, 2.0],
+                bias: vec![0.0, 0.5],
+            }],
+            activation: Activation::Relu,
+            output_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 0.5, 0.5], 3, 2),
+            output_bias: vec![0.0, 0.1, -1.0],
+        },
+    };
+    std::fs::write(path, file.to_bytes()).unwrap();
+}
+
+const QUERIES: &str =
+    "{\"liked\":[1,99]}\n\n{\"liked\":[98]}\n{\"liked\":[2,3]}\n{\"liked\":[99,97]}\n";
+
+#[test]
+fn queries_skip_and_count_unknown_movies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model.bin");
+    write_tiny_model(&model);
+    let queries = tmp.path().join("queries.jsonl");
+    std::fs::write(&queries, QUERIES).unwrap();
+    let run = trainer(&[
+        "recommend",
+        "--model",
+        text(&model),
+        "--queries",
+        text(&queries),
+        "--top",
+        "2",
+    ]);
+    assert!(run.success, "{}", run.stderr);
+    let answers: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 4, "{}", run.stdout);
+
+    assert_eq!(answers[0]["liked"], json!([1, 99]));
+    assert_eq!(answers[0]["skipped"], json!([99]));
+    let recommended = answers[0]["recommendations"].as_array().unwrap();
+    assert_eq!(recommended.len(), 2);
+    assert!(
+        !recommended.contains(&json!(1)),
+        "a pick is never recommended"
+    );
+
+    assert_eq!(answers[1]["recommendations"], json!([]));
+    assert_eq!(answers[1]["skipped"], json!([98]));
+
+    assert!(answers[2].get("skipped").is_none(), "{}", answers[2]);
+    assert_eq!(answers[2]["recommendations"], json!([1]));
+
+    assert_eq!(answers[3]["recommendations"], json!([]));
+    assert_eq!(answers[3]["skipped"], json!([99, 97]));
+
+    assert!(
+        run.stderr.contains(
+            "skipped 4 liked movie ids not in the model's catalogue (3 distinct: 99, 98, 97); \
+             2 queries had no known movie and got no recommendations"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn strict_queries_fail_on_the_first_unknown_movie() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model.bin");
+    write_tiny_model(&model);
+    let queries = tmp.path().join("queries.jsonl");
+    std::fs::write(&queries, QUERIES).unwrap();
+    let run = trainer(&[
+        "recommend",
+        "--model",
+        text(&model),
+        "--queries",
+        text(&queries),
+        "--strict",
+    ]);
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("line 1: movie id 99 is not in the model's catalogue"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn invalid_utf8_in_queries_names_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model.bin");
+    write_tiny_model(&model);
+    let queries = tmp.path().join("queries.jsonl");
+    std::fs::write(&queries, b"{\"liked\":[1]}\n{\"liked\":[\"\xff\"]}\n").unwrap();
+    let run = trainer(&[
+        "recommend",
+        "--model",
+        text(&model),
+        "--queries",
+        text(&queries),
+    ]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("line 2: not valid UTF-8"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn liked_fails_on_an_unknown_movie() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model.bin");
+    write_tiny_model(&model);
+    let run = trainer(&["recommend", "--model", text(&model), "--liked", "1,99"]);
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("--liked: movie id 99 is not in the catalogue"),
+        "{}",
+        run.stderr
+    );
+    let run = trainer(&["recommend", "--model", text(&model), "--liked", "1,2"]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stdout.contains("Babe (1995)"), "{}", run.stdout);
+}
