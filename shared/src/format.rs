@@ -218,21 +218,40 @@ pub fn frame(payload: &[u8]) -> Vec<u8> {
 
 /// Decodes with bincode's byte limit, which caps every length-prefixed allocation (a string
 /// claiming 2^40 bytes fails instead of aborting). bincode counts decoded, in-memory bytes, up
-/// to 8 per varint byte, so the limit is eight times the payload, rounded up to a power of two
-/// because bincode takes it as a const generic.
+/// to 8 per varint byte, so the limit is eight times the payload, rounded up to the next power
+/// of two (bincode takes it as a const generic): never more than 16 times the payload.
 fn decode_limited(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
     fn decode<const LIMIT: usize>(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
         let config = bincode::config::standard().with_limit::<LIMIT>();
-        bincode::serde::decode_from_slice(payload, config)
-            .map_err(|e| FormatError::Decode(e.to_string()))
+        bincode::serde::decode_from_slice(payload, config).map_err(|e| {
+            use bincode::error::DecodeError;
+            FormatError::Decode(match e {
+                DecodeError::UnexpectedEnd { .. } => {
+                    "the payload ends in the middle of a value".into()
+                }
+                DecodeError::LimitExceeded | DecodeError::OutsideUsizeRange(_) => {
+                    "a length in the file claims more data than the file holds".into()
+                }
+                DecodeError::UnexpectedVariant { .. } => "an enum holds an unknown variant".into(),
+                DecodeError::Utf8 { .. } => "a text is not valid UTF-8".into(),
+                other => other.to_string(),
+            })
+        })
     }
-    match payload.len().saturating_mul(8) {
-        n if n <= 1 << 16 => decode::<{ 1 << 16 }>(payload),
-        n if n <= 1 << 20 => decode::<{ 1 << 20 }>(payload),
-        n if n <= 1 << 24 => decode::<{ 1 << 24 }>(payload),
-        n if n <= 1 << 28 => decode::<{ 1 << 28 }>(payload),
-        _ => decode::<{ 1 << 31 }>(payload),
+    /// One `decode::<2^bits>` per listed power, the first that holds `needed`.
+    macro_rules! smallest_limit {
+        ($needed:expr, $($bits:literal)*) => {
+            $(if $needed <= 1 << $bits {
+                return decode::<{ 1 << $bits }>(payload);
+            })*
+        };
     }
+    let needed = payload.len().saturating_mul(8);
+    smallest_limit!(needed, 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    // Unreachable: `from_bytes` refuses payloads over MAX_PAYLOAD (2^28 bytes) first.
+    Err(FormatError::TooLarge {
+        bytes: payload.len() as u64,
+    })
 }
 
 #[cfg(test)]
@@ -334,10 +353,10 @@ pub(crate) mod tests {
         let payload = [0xFD, 0, 0, 0, 0, 0, 1, 0, 0];
         let bytes = frame(&payload);
         assert_eq!(bytes.len(), 33);
-        assert!(matches!(
-            ModelFile::from_bytes(&bytes),
-            Err(FormatError::Decode(_))
-        ));
+        assert_eq!(
+            ModelFile::from_bytes(&bytes).unwrap_err().to_string(),
+            "model file could not be decoded: a length in the file claims more data than the file holds"
+        );
     }
 
     #[test]

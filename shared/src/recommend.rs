@@ -2,7 +2,7 @@
 
 use crate::catalog::Catalog;
 use crate::foldin::Scorer;
-use crate::format::{FormatError, ModelFile, ModelInfo};
+use crate::format::{FormatError, InvalidModel, ModelFile, ModelInfo};
 use crate::rank::top_k;
 use crate::search::SearchIndex;
 
@@ -58,7 +58,19 @@ pub struct Recommender {
 }
 
 impl Recommender {
-    pub fn new(file: ModelFile) -> Self {
+    /// Loads a model built in memory, after checking it as a decoded file is checked.
+    pub fn new(file: ModelFile) -> Result<Self, InvalidModel> {
+        file.validate()?;
+        Ok(Self::from_valid(file))
+    }
+
+    /// Decodes, verifies and loads a weights file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FormatError> {
+        ModelFile::from_bytes(bytes).map(Self::from_valid)
+    }
+
+    /// `file` has passed [`ModelFile::validate`], so scoring cannot index out of bounds.
+    fn from_valid(file: ModelFile) -> Self {
         let scorer = Scorer::new(&file.weights);
         let search = SearchIndex::new(&file.catalog);
         Self {
@@ -67,11 +79,6 @@ impl Recommender {
             scorer,
             search,
         }
-    }
-
-    /// Decodes, verifies and loads a weights file.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FormatError> {
-        ModelFile::from_bytes(bytes).map(Self::new)
     }
 
     /// Catalogue indices of MovieLens ids; the first unknown id is an error.
@@ -121,14 +128,16 @@ impl Recommender {
             .collect())
     }
 
-    /// The (up to) two picks most similar to `item`.
+    /// The (up to) two picks most similar to `item`, ranked as recommendations are.
     fn because(&self, item: usize, picks: &[usize]) -> Vec<usize> {
-        let mut ranked: Vec<(f32, usize)> = picks
+        let similarities: Vec<f32> = picks
             .iter()
-            .map(|&p| (self.scorer.similarity(item, p), p))
+            .map(|&p| self.scorer.similarity(item, p))
             .collect();
-        ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranked.into_iter().take(2).map(|(_, p)| p).collect()
+        top_k(&similarities, (0..picks.len()).collect(), 2)
+            .into_iter()
+            .map(|i| picks[i])
+            .collect()
     }
 
     /// Catalogue indices whose titles match `query`, best first.
