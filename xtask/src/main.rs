@@ -38,6 +38,7 @@ fn main() -> Result<()> {
         }
         Task::Test => check::check_all(),
         Task::BenchWeb => {
+            xtask::install::chromium()?;
             model::ensure_model()?;
             build_web::build_web()?;
             tokio::runtime::Runtime::new()?.block_on(bench::bench_web())

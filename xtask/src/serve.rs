@@ -2,9 +2,9 @@
 //! HTTP/1 connections, on 127.0.0.1 by default.
 //!
 //! It is meant to stay up when a client misbehaves: request heads are capped in size and must
-//! arrive within a timeout (idle and slow connections are closed), request bodies are refused,
-//! connections are capped (the rest wait in the kernel's backlog), and no path leaves the served
-//! folder, through `..` or through a symbolic link.
+//! arrive within a timeout (idle and slow connections are closed), request bodies are capped,
+//! connections are capped in number and in lifetime (a client that never reads its answer lets
+//! go of its slot), and no path leaves the served folder, through `..` or through a symbolic link.
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -34,6 +34,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Connections served at once; further ones wait until one closes.
     pub max_connections: usize,
+    /// The longest a connection stays open, answers included; a browser simply reconnects.
+    pub max_connection_time: Duration,
 }
 
 impl Default for Limits {
@@ -43,6 +45,7 @@ impl Default for Limits {
             max_head_bytes: 16 * 1024,
             max_body_bytes: 1024,
             max_connections: 1024,
+            max_connection_time: Duration::from_secs(120),
         }
     }
 }
@@ -144,9 +147,10 @@ impl StaticServer {
             };
             let service = TowerToHyperService::new(app.clone());
             let serving = connection.serve_connection(TokioIo::new(stream), service);
+            let lifetime = self.limits.max_connection_time;
             tokio::spawn(async move {
                 // A client that hangs up or times out ends its connection, nothing more.
-                let _ = serving.await;
+                let _ = tokio::time::timeout(lifetime, serving).await;
                 drop(slot);
             });
         }
@@ -175,16 +179,20 @@ async fn refuse_escapes(
     request: Request,
     next: Next,
 ) -> Response {
-    match resolve(&root, request.uri().path()) {
-        Some(path) => match tokio::fs::canonicalize(&path).await {
-            Ok(real) if !real.starts_with(root.as_ref()) => {
-                (StatusCode::FORBIDDEN, "forbidden\n").into_response()
-            }
-            // Inside the folder, or missing (ServeDir answers 404).
-            _ => next.run(request).await,
-        },
-        None => (StatusCode::BAD_REQUEST, "bad request path\n").into_response(),
+    let Some(path) = resolve(&root, request.uri().path()) else {
+        return (StatusCode::BAD_REQUEST, "bad request path\n").into_response();
+    };
+    // A folder is answered with its index.html, which may be a link of its own.
+    let index = path.join("index.html");
+    for candidate in [path, index] {
+        if let Ok(real) = tokio::fs::canonicalize(&candidate).await
+            && !real.starts_with(root.as_ref())
+        {
+            return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
+        }
     }
+    // Inside the folder, or missing (ServeDir answers 404).
+    next.run(request).await
 }
 
 /// The file a request path names under `root`, lexically; `None` for a path that is not valid
@@ -223,6 +231,9 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("secret.txt"), site.join("leak.txt")).unwrap();
         std::os::unix::fs::symlink(dir.path(), site.join("up")).unwrap();
         std::os::unix::fs::symlink(site.join("index.html"), site.join("alias.html")).unwrap();
+        std::fs::create_dir(site.join("docs")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), site.join("docs/index.html"))
+            .unwrap();
         (dir, site)
     }
 
@@ -301,6 +312,8 @@ mod tests {
             "/up/secret.txt",
             "/up/site/../secret.txt",
             "/%00/../secret.txt",
+            "/docs/",
+            "/docs",
         ] {
             let answer = get(addr, escape);
             assert!(!answer.contains("TOP SECRET"), "{escape}: {answer}");
