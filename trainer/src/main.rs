@@ -284,21 +284,15 @@ impl ModelKind {
         if let Ok(model) = <ClassicModel as clap::ValueEnum>::from_str(name, false) {
             return Ok(Self::Classic(model));
         }
-        let model = match name {
-            "mf" => ExplicitModel::Mf,
-            "neumf" => ExplicitModel::Neumf,
-            "deep" => ExplicitModel::Deep,
-            "autorec" => ExplicitModel::Autorec,
-            other => {
-                let classic: Vec<String> = <ClassicModel as clap::ValueEnum>::value_variants()
-                    .iter()
-                    .map(|m| m.name())
-                    .collect();
-                bail!(
-                    "unknown model {other:?}: use foldin, mf, neumf, deep, autorec or a classic model ({})",
-                    classic.join(", ")
-                );
-            }
+        let Ok(model) = <ExplicitModel as clap::ValueEnum>::from_str(name, false) else {
+            let classic: Vec<String> = <ClassicModel as clap::ValueEnum>::value_variants()
+                .iter()
+                .map(|m| m.name())
+                .collect();
+            bail!(
+                "unknown model {name:?}: use foldin, mf, neumf, deep, autorec or a classic model ({})",
+                classic.join(", ")
+            );
         };
         Ok(Self::Explicit(model))
     }
@@ -315,27 +309,64 @@ impl ModelKind {
 
 /// The option combinations a model cannot use, refused before any data is read.
 fn check_train_options(args: &TrainArgs, kind: ModelKind) -> Result<()> {
+    let fold_in = matches!(kind, ModelKind::FoldIn);
+    let explicit = matches!(kind, ModelKind::Explicit(_));
     let knn = matches!(kind, ModelKind::Classic(model) if model.is_knn());
-    if (args.k.is_some() || args.similarity.is_some()) && !knn {
-        bail!("--k and --similarity apply to knn-user, knn-item and knn-baseline");
-    }
-    if (args.dropout.is_some() || args.hidden.is_some()) && !matches!(kind, ModelKind::FoldIn) {
-        bail!("--dropout and --hidden apply to the fold-in model only");
-    }
-    if args.out.is_some() && !kind.exports() {
-        match kind {
-            ModelKind::Classic(model) => bail!(
-                "{} predicts ratings of known users and exports nothing; popularity, puresvd, content and hybrid export weights for the page",
-                model.name()
-            ),
-            _ => bail!(
-                "only the fold-in model exports weights for the page; explicit models keep their checkpoints in --checkpoint-dir"
-            ),
-        }
-    }
-    if args.exclude_users.is_some() && !kind.exports() {
+    const KNN: &str = "knn-user, knn-item and knn-baseline";
+    const FOLD_IN: &str = "the fold-in model (foldin)";
+    const EXPLICIT: &str = "the explicit models (mf, neumf, deep, autorec)";
+    const BURN: &str = "the models trained with burn (foldin, mf, neumf, deep, autorec)";
+    const NEW_USER: &str = "the new-user models (foldin, popularity, puresvd, content, hybrid), which export weights for the page";
+    // (option, given, read by this model, the models that read it)
+    let rules = [
+        ("--k", args.k.is_some(), knn, KNN),
+        ("--similarity", args.similarity.is_some(), knn, KNN),
+        ("--dropout", args.dropout.is_some(), fold_in, FOLD_IN),
+        ("--hidden", args.hidden.is_some(), fold_in, FOLD_IN),
+        ("--random-init", args.random_init, fold_in, FOLD_IN),
+        ("--compare-ease", args.compare_ease, fold_in, FOLD_IN),
+        (
+            "--time-decay-days",
+            args.time_decay_days.is_some(),
+            explicit,
+            EXPLICIT,
+        ),
+        (
+            "--batch-size",
+            args.batch_size.is_some(),
+            fold_in || explicit,
+            BURN,
+        ),
+        (
+            "--patience",
+            args.patience.is_some(),
+            fold_in || explicit,
+            BURN,
+        ),
+        (
+            "--checkpoint-dir",
+            args.checkpoint_dir.is_some(),
+            fold_in || explicit,
+            BURN,
+        ),
+        (
+            "--heldout-users",
+            args.heldout_users.is_some(),
+            kind.exports(),
+            NEW_USER,
+        ),
+        (
+            "--exclude-users",
+            args.exclude_users.is_some(),
+            kind.exports(),
+            NEW_USER,
+        ),
+        ("--out", args.out.is_some(), kind.exports(), NEW_USER),
+    ];
+    if let Some((option, .., models)) = rules.iter().find(|(_, given, read, _)| *given && !read) {
         bail!(
-            "--exclude-users applies to the new-user models (foldin, popularity, puresvd, content, hybrid), which are evaluated on unseen users"
+            "{option} applies to {models}, not to --model {}",
+            args.model
         );
     }
     // The fold-in model's EASE start is a model before any epoch; every other model would be

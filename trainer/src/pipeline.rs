@@ -16,7 +16,7 @@ use crate::training::{
     self, Checkpoints, History, Loss, PickRows, Plan, RatingColumns, RatingData, RunSettings,
     TrainingConfig,
 };
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
@@ -244,13 +244,8 @@ fn ratings_digest(ratings: &[Rating]) -> String {
         hasher.update(r.rating.to_le_bytes());
         hasher.update(r.timestamp.to_le_bytes());
     }
-    let hex: String = hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{} (sha256 {hex}...)", ratings.len())
+    let digest = crate::data::download::hex(&hasher.finalize()[..8]);
+    format!("{} (sha256 {digest}...)", ratings.len())
 }
 
 /// Trains and evaluates an explicit-rating model.
@@ -538,12 +533,14 @@ pub fn export_evaluated(
     task: &FoldInTask,
     weights: FoldInModel,
     info: ModelInfo,
-) -> ModelFile {
+) -> Result<ModelFile> {
     let catalog = export::catalog(dataset, &task.items, &task.rating_counts);
     let mut file = export::model_file(weights, catalog, info);
-    let recommender = Recommender::new(file.clone());
+    // The page would refuse a model with, say, a NaN weight: say so now, before it is written.
+    let recommender = Recommender::new(file.clone())
+        .context("the trained model cannot be exported (lower --lr or raise the L2 weight)")?;
     file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
-    file
+    Ok(file)
 }
 
 /// Trains the fold-in model on the strong-generalization split, exports it and evaluates the
@@ -682,7 +679,7 @@ pub fn run_foldin<B: AutodiffBackend>(
             ),
             metrics: Vec::new(),
         },
-    );
+    )?;
     let metrics = file.info.metrics.clone();
     let ease = plain.filter(|_| run.compare_ease).map(|plain| {
         (

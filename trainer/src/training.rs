@@ -279,16 +279,17 @@ where
         match read_state(dir)? {
             Some(state) => {
                 check_settings(dir, &state.settings, settings, checkpoints.resume)?;
-                if checkpoints.resume {
-                    resumed = Some(state);
-                } else {
-                    eprintln!(
-                        "Starting over in {}: its checkpoint (epoch {}) has this run's settings",
+                if !checkpoints.resume {
+                    // Starting over would delete it: the user says which they mean.
+                    bail!(
+                        "{} already holds a checkpoint of this run (epoch {}): pass --resume to \
+                         continue it, or delete the folder (or use another --checkpoint-dir) to \
+                         start over",
                         dir.display(),
                         state.epoch
                     );
-                    committed = state.files;
                 }
+                resumed = Some(state);
             }
             None => {
                 if checkpoints.resume {
@@ -447,10 +448,7 @@ fn is_checkpoint_file(name: &str) -> bool {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::data::download::hex(&Sha256::digest(bytes))
 }
 
 /// Refuses a folder whose checkpoint was written with other settings, naming each difference.
@@ -563,6 +561,7 @@ fn write_record<Bk: Backend, R: Record<Bk>>(
         .with_context(|| format!("writing {}", path.display()))?;
     let bytes =
         std::fs::read(&partial).with_context(|| format!("reading back {}", partial.display()))?;
+    sync(&partial)?;
     std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
     Ok(sha256_hex(&bytes))
 }
@@ -634,8 +633,19 @@ where
     let path = dir.join("state.json");
     std::fs::write(&partial, serde_json::to_string_pretty(&state)?)
         .with_context(|| format!("writing {}", partial.display()))?;
+    sync(&partial)?;
     std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
+    // The rename itself reaches the disk before the caller removes the previous checkpoint.
+    sync(dir)?;
     Ok(state.files)
+}
+
+/// Flushes a file (or a folder's entries) to disk, so that a rename never publishes data the
+/// disk does not hold yet and a power cut cannot leave `state.json` pointing at nothing.
+fn sync(path: &Path) -> Result<()> {
+    std::fs::File::open(path)
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("syncing {}", path.display()))
 }
 
 /// Removes the checkpoint files the replaced state pointed at that the new one does not.

@@ -126,9 +126,13 @@ fn other_settings_are_refused_naming_the_setting() {
     // The same settings with a larger epoch budget resume.
     let resumed = train(&dataset, &run(&dir, 2, 0.01, true)).unwrap();
     assert_eq!(resumed.history.epochs.len(), 2);
-    // The same settings without --resume start over.
-    let again = train(&dataset, &run(&dir, 1, 0.01, false)).unwrap();
-    assert_eq!(again.history.epochs.len(), 1);
+    // The same settings without --resume would delete it: refused, naming both ways out.
+    let err = train(&dataset, &run(&dir, 1, 0.01, false)).unwrap_err();
+    assert!(
+        err.contains("already holds a checkpoint of this run") && err.contains("--resume"),
+        "{err}"
+    );
+    assert_eq!(checkpoint_files(&dir).len(), 3, "the checkpoint is intact");
 }
 
 #[test]
@@ -174,7 +178,7 @@ fn a_truncated_or_missing_file_is_refused_by_name() {
         std::fs::write(&path, &original[..original.len() / 2]).unwrap();
         let err = train(&dataset, &run(&dir, 3, 0.01, true)).unwrap_err();
         assert!(
-            err.contains(name.as_str()) && !err.contains("data format"),
+            err.contains(name.as_str()) && err.contains("checksum") && !err.contains("data format"),
             "{name}: {err}"
         );
         std::fs::remove_file(&path).unwrap();

@@ -176,10 +176,48 @@ fn options_a_model_would_ignore_are_refused() {
         assert_refused(
             &["train", "--model", model, "--dropout", "0.3"],
             "--dropout",
-            "fold-in model only",
+            "applies to the fold-in model",
         );
     }
-    assert_refused(&["train", "--model", "mf", "--k", "20"], "--k", "knn-user");
+    for (args, option, models) in [
+        (
+            &["train", "--model", "mf", "--k", "20"][..],
+            "--k",
+            "knn-user",
+        ),
+        (
+            &["train", "--model", "mf", "--random-init"],
+            "--random-init",
+            "fold-in",
+        ),
+        (
+            &["train", "--model", "svd", "--checkpoint-dir", "c"],
+            "--checkpoint-dir",
+            "burn",
+        ),
+        (
+            &["train", "--model", "svd", "--batch-size", "8"],
+            "--batch-size",
+            "burn",
+        ),
+        (
+            &["train", "--time-decay-days", "30"],
+            "--time-decay-days",
+            "explicit",
+        ),
+        (
+            &["train", "--model", "mf", "--heldout-users", "5"],
+            "--heldout-users",
+            "new-user",
+        ),
+        (
+            &["train", "--model", "svd", "--out", "m.bin"],
+            "--out",
+            "new-user",
+        ),
+    ] {
+        assert_refused(args, option, models);
+    }
     assert_refused(
         &["train", "--model", "mf", "--split", "random:NaN"],
         "random:NaN",

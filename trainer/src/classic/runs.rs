@@ -282,7 +282,7 @@ pub fn run_heldout(
             description,
             metrics: Vec::new(),
         },
-    );
+    )?;
     let report = RunReport {
         model: label.to_string(),
         dataset: dataset.name.to_string(),
