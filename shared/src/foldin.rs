@@ -238,24 +238,9 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Three items in 2-d, a 2->2 tower: small enough to score by hand.
-    pub(crate) fn tiny_model() -> FoldInModel {
-        FoldInModel {
-            input_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], 3, 2),
-            tower: vec![Dense {
-                inputs: 2,
-                outputs: 2,
-                weight: vec![1.0, 0.0, 0.0, 2.0],
-                bias: vec![0.0, 0.5],
-            }],
-            activation: Activation::Relu,
-            output_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 0.5, 0.5], 3, 2),
-            output_bias: vec![0.0, 0.1, -1.0],
-        }
-    }
+    use crate::fixtures::tiny_model;
 
     #[test]
     fn scores_match_hand_computation() {

@@ -255,36 +255,9 @@ fn decode_limited(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::catalog::Movie;
-    use crate::foldin::tests::tiny_model;
-
-    pub(crate) fn tiny_file() -> ModelFile {
-        let movie = |id: u32, title: &str, genres: u32, count: u32| Movie {
-            id,
-            title: title.into(),
-            year: Some(1995),
-            genres,
-            rating_count: count,
-        };
-        ModelFile {
-            info: ModelInfo {
-                dataset: "test".into(),
-                model: "foldin".into(),
-                ..Default::default()
-            },
-            catalog: Catalog::new(
-                vec!["Animation".into(), "Drama".into()],
-                vec![
-                    movie(1, "Toy Story", 0b01, 50),
-                    movie(2, "Heat", 0b10, 20),
-                    movie(3, "Babe", 0b01, 10),
-                ],
-            ),
-            weights: tiny_model(),
-        }
-    }
+    use crate::fixtures::tiny_file;
 
     #[test]
     fn round_trips() {

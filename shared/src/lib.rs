@@ -11,6 +11,8 @@
 
 pub mod catalog;
 pub mod checksum;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod foldin;
 pub mod format;
 pub mod quant;

@@ -154,7 +154,7 @@ impl Recommender {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::tests::tiny_file;
+    use crate::fixtures::tiny_file;
 
     fn recommender() -> Recommender {
         Recommender::from_bytes(&tiny_file().to_bytes()).unwrap()

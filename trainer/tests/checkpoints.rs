@@ -136,59 +136,45 @@ fn other_settings_are_refused_naming_the_setting() {
 }
 
 #[test]
-fn a_bit_flipped_file_is_refused_by_name() {
+fn a_damaged_or_missing_file_is_refused_by_name() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
-    let dir = common::temp_dir("ckpt-bitflip");
+    let dir = common::temp_dir("ckpt-damaged");
     train(&dataset, &run(&dir, 2, 0.01, false)).unwrap();
     let files = checkpoint_files(&dir);
     // The model, the optimizer and the best model.
     assert_eq!(files.len(), 3, "{files:?}");
+    let bit_flipped = |bytes: &[u8]| {
+        let mut flipped = bytes.to_vec();
+        flipped[bytes.len() / 2] ^= 0x10;
+        Some(flipped)
+    };
+    let truncated = |bytes: &[u8]| Some(bytes[..bytes.len() / 2].to_vec());
+    let missing = |_: &[u8]| None;
+    let damages: [(&str, &dyn Fn(&[u8]) -> Option<Vec<u8>>, &str); 3] = [
+        ("a bit flip", &bit_flipped, "checksum"),
+        ("truncation", &truncated, "checksum"),
+        ("removal", &missing, "missing"),
+    ];
     for name in &files {
         let path = dir.join(name);
         let original = std::fs::read(&path).unwrap();
-        let mut flipped = original.clone();
-        let at = flipped.len() / 2;
-        flipped[at] ^= 0x10;
-        std::fs::write(&path, &flipped).unwrap();
-        let err = train(&dataset, &run(&dir, 3, 0.01, true)).unwrap_err();
-        assert!(
-            err.contains(name.as_str()) && err.contains("checksum"),
-            "{name}: {err}"
-        );
-        std::fs::write(&path, &original).unwrap();
+        for (damage, apply, said) in &damages {
+            match apply(&original) {
+                Some(bytes) => std::fs::write(&path, bytes).unwrap(),
+                None => std::fs::remove_file(&path).unwrap(),
+            }
+            let err = train(&dataset, &run(&dir, 3, 0.01, true)).unwrap_err();
+            assert!(
+                err.contains(name.as_str()) && err.contains(said) && !err.contains("data format"),
+                "{damage} of {name}: {err}"
+            );
+            std::fs::write(&path, &original).unwrap();
+        }
     }
     // Restored, the checkpoint resumes.
     let resumed = train(&dataset, &run(&dir, 3, 0.01, true)).unwrap();
     assert_eq!(resumed.history.epochs.len(), 3);
-}
-
-#[test]
-fn a_truncated_or_missing_file_is_refused_by_name() {
-    let _rng = common::burn_rng();
-    let dataset = common::two_taste_dataset(20, 10);
-    let dir = common::temp_dir("ckpt-truncated");
-    train(&dataset, &run(&dir, 2, 0.01, false)).unwrap();
-    let files = checkpoint_files(&dir);
-    // The model, the optimizer and the best model.
-    assert_eq!(files.len(), 3, "{files:?}");
-    for name in &files {
-        let path = dir.join(name);
-        let original = std::fs::read(&path).unwrap();
-        std::fs::write(&path, &original[..original.len() / 2]).unwrap();
-        let err = train(&dataset, &run(&dir, 3, 0.01, true)).unwrap_err();
-        assert!(
-            err.contains(name.as_str()) && err.contains("checksum") && !err.contains("data format"),
-            "{name}: {err}"
-        );
-        std::fs::remove_file(&path).unwrap();
-        let err = train(&dataset, &run(&dir, 3, 0.01, true)).unwrap_err();
-        assert!(
-            err.contains(name.as_str()) && err.contains("missing"),
-            "{name}: {err}"
-        );
-        std::fs::write(&path, &original).unwrap();
-    }
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! option or the line and says what is allowed, never a panic and never a silent exit 0.
 
 use serde_json::{Value, json};
-use shared::{Activation, Catalog, Dense, FoldInModel, ModelFile, ModelInfo, Movie, QuantMatrix};
 use std::path::Path;
 use std::process::Command;
 
@@ -377,38 +376,9 @@ fn out_is_replaced_only_by_a_complete_file() {
 }
 
 /// A three-movie model file (ids 1, 2, 3), as in `shared`'s format tests.
+/// The hand-checked three-movie model: Toy Story (id 1), Heat (2), Babe (3).
 fn write_tiny_model(path: &Path) {
-    let movie = |id: u32, title: &str| Movie {
-        id,
-        title: title.into(),
-        year: Some(1995),
-        genres: 0b01,
-        rating_count: 10,
-    };
-    let file = ModelFile {
-        info: ModelInfo {
-            dataset: "test".into(),
-            model: "foldin".into(),
-            ..Default::default()
-        },
-        catalog: Catalog::new(
-            vec!["Animation".into(), "Drama".into()],
-            vec![movie(1, "Toy Story"), movie(2, "Heat"), movie(3, "Babe")],
-        ),
-        weights: FoldInModel {
-            input_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], 3, 2),
-            tower: vec![Dense {
-                inputs: 2,
-                outputs: 2,
-                weight: vec![1.0, 0.0, 0.0, 2.0],
-                bias: vec![0.0, 0.5],
-            }],
-            activation: Activation::Relu,
-            output_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 0.5, 0.5], 3, 2),
-            output_bias: vec![0.0, 0.1, -1.0],
-        },
-    };
-    std::fs::write(path, file.to_bytes()).unwrap();
+    std::fs::write(path, shared::fixtures::tiny_file().to_bytes()).unwrap();
 }
 
 const QUERIES: &str =

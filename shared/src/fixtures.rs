@@ -1,0 +1,50 @@
+//! Small models worked out by hand, for the tests of this crate and of the crates that use it
+//! (enabled there by the `fixtures` feature of a dev-dependency; never in a shipped build).
+
+use crate::catalog::{Catalog, Movie};
+use crate::foldin::{Activation, Dense, FoldInModel};
+use crate::format::{ModelFile, ModelInfo};
+use crate::quant::QuantMatrix;
+
+/// Three items in 2-d, a 2->2 tower: small enough to score by hand.
+pub fn tiny_model() -> FoldInModel {
+    FoldInModel {
+        input_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], 3, 2),
+        tower: vec![Dense {
+            inputs: 2,
+            outputs: 2,
+            weight: vec![1.0, 0.0, 0.0, 2.0],
+            bias: vec![0.0, 0.5],
+        }],
+        activation: Activation::Relu,
+        output_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 0.5, 0.5], 3, 2),
+        output_bias: vec![0.0, 0.1, -1.0],
+    }
+}
+
+/// [`tiny_model`] with a catalogue: Toy Story (id 1), Heat (2) and Babe (3).
+pub fn tiny_file() -> ModelFile {
+    let movie = |id: u32, title: &str, genres: u32, count: u32| Movie {
+        id,
+        title: title.into(),
+        year: Some(1995),
+        genres,
+        rating_count: count,
+    };
+    ModelFile {
+        info: ModelInfo {
+            dataset: "test".into(),
+            model: "foldin".into(),
+            ..Default::default()
+        },
+        catalog: Catalog::new(
+            vec!["Animation".into(), "Drama".into()],
+            vec![
+                movie(1, "Toy Story", 0b01, 50),
+                movie(2, "Heat", 0b10, 20),
+                movie(3, "Babe", 0b01, 10),
+            ],
+        ),
+        weights: tiny_model(),
+    }
+}
