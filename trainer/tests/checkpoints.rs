@@ -144,25 +144,24 @@ fn a_damaged_or_missing_file_is_refused_by_name() {
     let files = checkpoint_files(&dir);
     // The model, the optimizer and the best model.
     assert_eq!(files.len(), 3, "{files:?}");
-    let bit_flipped = |bytes: &[u8]| {
-        let mut flipped = bytes.to_vec();
-        flipped[bytes.len() / 2] ^= 0x10;
-        Some(flipped)
-    };
-    let truncated = |bytes: &[u8]| Some(bytes[..bytes.len() / 2].to_vec());
-    let missing = |_: &[u8]| None;
-    let damages: [(&str, &dyn Fn(&[u8]) -> Option<Vec<u8>>, &str); 3] = [
-        ("a bit flip", &bit_flipped, "checksum"),
-        ("truncation", &truncated, "checksum"),
-        ("removal", &missing, "missing"),
+    // (what is done to the file, what the refusal must say)
+    let damages = [
+        ("a bit flip", "checksum"),
+        ("truncation", "checksum"),
+        ("removal", "missing"),
     ];
     for name in &files {
         let path = dir.join(name);
         let original = std::fs::read(&path).unwrap();
-        for (damage, apply, said) in &damages {
-            match apply(&original) {
-                Some(bytes) => std::fs::write(&path, bytes).unwrap(),
-                None => std::fs::remove_file(&path).unwrap(),
+        for (damage, said) in damages {
+            match damage {
+                "a bit flip" => {
+                    let mut flipped = original.clone();
+                    flipped[original.len() / 2] ^= 0x10;
+                    std::fs::write(&path, flipped).unwrap();
+                }
+                "truncation" => std::fs::write(&path, &original[..original.len() / 2]).unwrap(),
+                _ => std::fs::remove_file(&path).unwrap(),
             }
             let err = train(&dataset, &run(&dir, 3, 0.01, true)).unwrap_err();
             assert!(
