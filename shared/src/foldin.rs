@@ -186,17 +186,7 @@ impl Scorer {
 
     /// The user vector for a set of picked item indices (all `< items`).
     pub fn user_vector(&self, picks: &[usize]) -> Vec<f32> {
-        let mut pooled = vec![0f32; self.input_dim];
-        for &item in picks {
-            let row = &self.input[item * self.input_dim..(item + 1) * self.input_dim];
-            for (p, v) in pooled.iter_mut().zip(row) {
-                *p += v;
-            }
-        }
-        if !picks.is_empty() {
-            let norm = (picks.len() as f32).sqrt();
-            pooled.iter_mut().for_each(|p| *p /= norm);
-        }
+        let pooled = pool(&self.input, self.input_dim, picks.iter().copied());
         let last = self.tower.len().saturating_sub(1);
         self.tower.iter().enumerate().fold(pooled, |x, (i, layer)| {
             let mut y = layer.forward(&x);
@@ -233,7 +223,26 @@ impl Scorer {
     }
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+/// A new user's pooled vector: the sum of the picked rows of a row-major `[_, dim]` matrix,
+/// divided by √(#picks), the L2 normalisation of the multi-hot pick vector the models train
+/// with; no picks give the zero vector. The page, the CLI and the trainer's tuning all pool here.
+pub fn pool(rows: &[f32], dim: usize, picks: impl IntoIterator<Item = usize>) -> Vec<f32> {
+    let mut pooled = vec![0f32; dim];
+    let mut count = 0usize;
+    for item in picks {
+        for (p, v) in pooled.iter_mut().zip(&rows[item * dim..(item + 1) * dim]) {
+            *p += v;
+        }
+        count += 1;
+    }
+    if count > 0 {
+        let norm = (count as f32).sqrt();
+        pooled.iter_mut().for_each(|p| *p /= norm);
+    }
+    pooled
+}
+
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 

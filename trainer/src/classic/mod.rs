@@ -120,17 +120,10 @@ impl ItemEmbeddings {
 
     /// Scores for a new user who picked `picks`, in f32 (no quantisation): for tuning.
     pub fn scores(&self, picks: &[u32]) -> Vec<f32> {
-        let mut user = vec![0f32; self.dims];
-        for &p in picks {
-            user.iter_mut()
-                .zip(self.row(p as usize))
-                .for_each(|(u, v)| *u += v);
-        }
-        let norm = (picks.len().max(1) as f32).sqrt();
-        user.iter_mut().for_each(|u| *u /= norm);
+        let user = shared::foldin::pool(&self.values, self.dims, picks.iter().map(|&p| p as usize));
         self.values
             .chunks_exact(self.dims.max(1))
-            .map(|row| row.iter().zip(&user).map(|(a, b)| a * b).sum())
+            .map(|row| shared::foldin::dot(row, &user))
             .collect()
     }
 
