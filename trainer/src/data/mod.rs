@@ -6,31 +6,48 @@
 //! release's movie list (ascending id in every release). All catalogue movies are kept, also those
 //! nobody rated.
 //!
-//! Supported layouts (see [`parse`]):
-//! * ml-100k: `u.data`, `u.item` (latin-1), `u.genre`, `u.user`, predefined splits `u1..u5`, `ua`, `ub`;
-//! * ml-1m / ml-10m: `::`-separated `ratings.dat`, `movies.dat` (ml-1m latin-1, ml-10m UTF-8),
-//!   `users.dat` (ml-1m), `tags.dat` (ml-10m);
-//! * ml-latest-small / ml-20m / ml-25m / ml-32m: UTF-8 CSV with header (`ratings.csv`, `movies.csv`,
-//!   `tags.csv`).
+//! Supported layouts, one module each:
+//! * [`ml100k`]: `u.data`, `u.item` (latin-1), `u.genre`, `u.user`, predefined splits `u1..u5`,
+//!   `ua`, `ub`;
+//! * [`dat`] (ml-1m / ml-10m): `::`-separated `ratings.dat`, `movies.dat` (ml-1m latin-1, ml-10m
+//!   UTF-8), `users.dat` (ml-1m), `tags.dat` (ml-10m);
+//! * [`csv_release`] (ml-latest-small / ml-20m / ml-25m / ml-32m): UTF-8 CSV with header
+//!   (`ratings.csv`, `movies.csv`, `tags.csv`), read with the `csv` crate.
+//!
+//! Below them, `lines` reads a file as lines of bytes (line ends, blank lines, a last line
+//! without newline, encodings, numbers), `records` holds what the formats share once a line is
+//! split (a rating from its fields, genres, `Title (year)`, tags, users) and `error` holds
+//! [`DataError`]. `load` assembles a [`Dataset`] from a release's folder.
 //!
 //! Files come either from a local folder ([`DataSource::Dir`]) or from the official GroupLens zips,
 //! downloaded once into a cache folder ([`DataSource::Download`], see [`download`]).
 //!
 //! Every parse error names the file, the 1-based line and the reason ([`DataError`]); a value
-//! quoted from a file is cut to its first characters (`parse::shown`). An empty required file,
+//! quoted from a file is cut to its first characters ([`shown`]). An empty required file,
 //! a folder in a file's place and a ratings file without ratings are errors that name that file.
 //! When a user rated the same movie more than once, only the latest rating is kept (see
 //! [`Dataset::duplicate_ratings`]).
 
+pub mod csv_release;
+pub mod dat;
 pub mod download;
-pub mod parse;
+mod error;
+mod lines;
+mod load;
+pub mod ml100k;
+mod records;
 pub mod split;
+#[cfg(test)]
+pub(crate) mod test_util;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+pub use error::{DataError, SHOWN_CHARS, shown};
+pub(crate) use error::{missing_file, refuse_directory};
+pub use lines::Encoding;
 pub use split::{
     HeldOutUser, Split, StrongSplit, exclude_users, fold_in_split, leave_latest_out, random_split,
     read_user_id_file, sample_negatives, strong_generalization,
@@ -343,11 +360,11 @@ impl Dataset {
         match source {
             DataSource::Dir(dir) => {
                 let folder = find_folder(dir, name)?;
-                parse::load_folder(&folder, name)
+                load::load_folder(&folder, name)
             }
             DataSource::Download { cache_dir } => {
                 let folder = download::ensure_cached(name, cache_dir)?;
-                parse::load_folder(&folder, name).map_err(|e| match e {
+                load::load_folder(&folder, name).map_err(|e| match e {
                     e @ DataError::MissingFile { .. } => e,
                     e => DataError::DamagedCache {
                         dir: folder.clone(),
@@ -394,12 +411,12 @@ impl Dataset {
         if self.name != DatasetName::Ml100k {
             return Err(DataError::NoPredefinedSplit {
                 dataset: self.name,
-                split: parse::shown(name.as_bytes()),
+                split: shown(name.as_bytes()),
             });
         }
         if !NAMES.contains(&name) {
             return Err(DataError::UnknownSplit {
-                split: parse::shown(name.as_bytes()),
+                split: shown(name.as_bytes()),
             });
         }
         let read = |ext: &str| -> Result<Vec<Rating>, DataError> {
@@ -409,12 +426,7 @@ impl Dataset {
             if !path.is_file() {
                 return Err(missing_file(self.name, &file, vec![self.dir.clone()]));
             }
-            parse::parse_ratings(
-                &path,
-                parse::RatingsFormat::Tab,
-                &self.item_lookup,
-                Some(&self.user_lookup),
-            )
+            ml100k::parse_ratings(&path, &self.item_lookup, &self.user_lookup)
         };
         Ok(Split {
             train: read("base")?,
@@ -451,148 +463,6 @@ impl Dataset {
     }
 }
 
-/// Errors of the data layer. Line numbers are 1-based.
-#[derive(Debug, thiserror::Error)]
-pub enum DataError {
-    #[error("{file} not found (searched {searched}). {hint}", searched = join_paths(.searched))]
-    MissingFile {
-        file: String,
-        searched: Vec<PathBuf>,
-        hint: String,
-    },
-    #[error("{}: {source}", .path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{} line {line}: expected {expected} {separator}-separated fields, found {found}", .path.display())]
-    FieldCount {
-        path: PathBuf,
-        line: usize,
-        expected: usize,
-        separator: &'static str,
-        found: usize,
-    },
-    #[error("{} line {line}: {field} is not a valid number: {value}", .path.display())]
-    BadNumber {
-        path: PathBuf,
-        line: usize,
-        field: &'static str,
-        /// The value as shown: quoted, escaped and cut (`parse::shown`).
-        value: String,
-    },
-    #[error("{} line {line}: rating {value} is outside 0.5..=5", .path.display())]
-    RatingOutOfRange {
-        path: PathBuf,
-        line: usize,
-        value: f32,
-    },
-    #[error("{} line {line}: movie id {movie_id} is not in the movie list", .path.display())]
-    UnknownMovie {
-        path: PathBuf,
-        line: usize,
-        movie_id: u32,
-    },
-    #[error("{} line {line}: user id {user_id} is not a known user", .path.display())]
-    UnknownUser {
-        path: PathBuf,
-        line: usize,
-        user_id: u32,
-    },
-    #[error("{} line {line}: duplicate movie id {movie_id}", .path.display())]
-    DuplicateMovie {
-        path: PathBuf,
-        line: usize,
-        movie_id: u32,
-    },
-    #[error("{} line {line}: invalid UTF-8 at byte {column} of the line (this file must be UTF-8)", .path.display())]
-    InvalidUtf8 {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-    },
-    #[error("{} line {line}: {reason}", .path.display())]
-    Malformed {
-        path: PathBuf,
-        line: usize,
-        reason: String,
-    },
-    #[error("{} line {line}: file is truncated: {reason}", .path.display())]
-    Truncated {
-        path: PathBuf,
-        line: usize,
-        reason: String,
-    },
-    #[error("{} is a directory, not a file: move or rename that directory and put the file in its place", .path.display())]
-    IsDirectory { path: PathBuf },
-    /// A required file without any data line (0 bytes, only blank lines, or only the header).
-    #[error("{} is empty: it should {should}. Replace it with the file from the official MovieLens release", .path.display())]
-    EmptyFile {
-        path: PathBuf,
-        /// What the file should hold, e.g. "list the genres, one `name|index` line each".
-        should: &'static str,
-    },
-    #[error("{} has no ratings (it is empty, or holds only blank lines or a header): it should hold one rating per line. Replace it with the file from the official MovieLens release", .path.display())]
-    NoRatings { path: PathBuf },
-    #[error(
-        "could not download {name} from {url}: {reason}. If you are offline, download it elsewhere and pass --data-dir DIR (or set MOVIELENS_DIR) to a folder containing {name}/"
-    )]
-    Download {
-        name: DatasetName,
-        url: String,
-        reason: String,
-    },
-    #[error("{}: sha256 is {actual}, expected {expected}: the file is damaged or not the official release; delete it and try again", .path.display())]
-    Checksum {
-        path: PathBuf,
-        expected: String,
-        actual: String,
-    },
-    #[error("{}: {reason}", .path.display())]
-    Zip { path: PathBuf, reason: String },
-    #[error("{source}\n(the cached copy in {} seems damaged: delete that folder and run again)", .dir.display())]
-    DamagedCache {
-        dir: PathBuf,
-        #[source]
-        source: Box<DataError>,
-    },
-    /// `split` is the name as shown: quoted, escaped and cut (`parse::shown`).
-    #[error("{dataset} has no predefined split {split} (only ml-100k has u1..u5, ua, ub)")]
-    NoPredefinedSplit { dataset: DatasetName, split: String },
-    /// `split` is the name as shown: quoted, escaped and cut (`parse::shown`).
-    #[error("unknown predefined split {split}; expected one of u1, u2, u3, u4, u5, ua, ub")]
-    UnknownSplit { split: String },
-}
-
-fn join_paths(paths: &[PathBuf]) -> String {
-    let v: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    v.join(", ")
-}
-
-/// The standard "file not found" error with the hint on how to provide the data.
-pub(crate) fn missing_file(name: DatasetName, file: &str, searched: Vec<PathBuf>) -> DataError {
-    DataError::MissingFile {
-        file: format!("{name}/{file}"),
-        searched,
-        hint: format!(
-            "Put the {name} files there, pass --data-dir DIR (or set MOVIELENS_DIR) to a folder \
-             containing {name}/, or run without --data-dir and MOVIELENS_DIR to download it from GroupLens"
-        ),
-    }
-}
-
-/// [`DataError::IsDirectory`] when `path` is a folder (a file is expected there).
-pub(crate) fn refuse_directory(path: &Path) -> Result<(), DataError> {
-    if path.is_dir() {
-        Err(DataError::IsDirectory {
-            path: path.to_path_buf(),
-        })
-    } else {
-        Ok(())
-    }
-}
-
 /// Resolves the folder of release `name` under `dir`: `dir/ml-100k` (or another folder name of the
 /// release), or `dir` itself when it holds the release's files.
 pub fn find_folder(dir: &Path, name: DatasetName) -> Result<PathBuf, DataError> {
@@ -615,71 +485,9 @@ pub fn find_folder(dir: &Path, name: DatasetName) -> Result<PathBuf, DataError> 
 }
 
 #[cfg(test)]
-pub(crate) mod test_util {
-    use std::path::PathBuf;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A fresh empty folder under the system temp dir; removed on drop.
-    pub struct TempDir(pub PathBuf);
-
-    impl TempDir {
-        pub fn new(tag: &str) -> TempDir {
-            static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let dir = std::env::temp_dir().join(format!(
-                "trainer-test-{}-{tag}-{n}-{}",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0)
-            ));
-            std::fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-
-        pub fn path(&self) -> &std::path::Path {
-            &self.0
-        }
-
-        pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-            let p = self.0.join(rel);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent).unwrap();
-            }
-            std::fs::write(&p, bytes).unwrap();
-            p
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    /// The real MovieLens folder: `MOVIELENS_DIR` or `<workspace>/../shared/movielens`. Panics
-    /// (fails the test) with a clear message when it does not exist.
-    pub fn movielens_dir() -> PathBuf {
-        let dir = match std::env::var_os("MOVIELENS_DIR") {
-            Some(d) => PathBuf::from(d),
-            None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/movielens"),
-        };
-        assert!(
-            dir.is_dir(),
-            "real-data test: MovieLens folder {} does not exist; set MOVIELENS_DIR to the folder \
-             that contains ml-100k/ and ml-latest-small/",
-            dir.display()
-        );
-        dir
-    }
-}
-
-#[cfg(test)]
 mod tests {
-    use super::test_util::*;
+    use super::test_util::TempDir;
     use super::*;
-    use std::collections::HashSet;
 
     #[test]
     fn names_round_trip() {
@@ -725,169 +533,5 @@ mod tests {
             msg.contains("--data-dir") && msg.contains("MOVIELENS_DIR"),
             "{msg}"
         );
-    }
-
-    // ---------------------------------------------------------------- real data
-
-    #[test]
-    fn real_ml100k() {
-        let dir = movielens_dir();
-        let ds = Dataset::load(&DataSource::Dir(dir.clone()), DatasetName::Ml100k).unwrap();
-        let s = ds.stats();
-        assert_eq!(s.users, 943);
-        assert_eq!(s.movies, 1682);
-        assert_eq!(s.rated_movies, 1682);
-        assert_eq!(s.ratings, 100_000);
-        assert_eq!(
-            s.histogram,
-            vec![
-                (1.0, 6110),
-                (2.0, 11370),
-                (3.0, 27145),
-                (4.0, 34174),
-                (5.0, 21201)
-            ]
-        );
-        assert_eq!(ds.genre_names.len(), 19);
-        assert_eq!(ds.genre_names[0], "unknown");
-        let users = ds.users.as_ref().unwrap();
-        assert_eq!(users.len(), 943);
-        assert_eq!(
-            users[0],
-            UserInfo {
-                age: 24,
-                gender: 'M',
-                occupation: "technician".into()
-            }
-        );
-        let toy = &ds.movies[ds.item_index(1).unwrap() as usize];
-        assert_eq!((toy.title.as_str(), toy.year), ("Toy Story", Some(1995)));
-        assert_eq!(
-            ds.genres_of(ds.item_index(1).unwrap()),
-            vec!["Animation", "Children's", "Comedy"]
-        );
-        // First line of u.data: 196 242 3 881250949.
-        let r = ds.ratings[0];
-        assert_eq!(ds.user_ids[r.user as usize], 196);
-        assert_eq!(ds.movies[r.item as usize].id, 242);
-        assert_eq!((r.rating, r.timestamp), (3.0, 881250949));
-        // Latin-1 decoded (u.item is not UTF-8).
-        assert!(ds.movies.iter().any(|m| m.title.contains('é')));
-        // Every movie has a year (from the title or the release date) except "unknown".
-        assert_eq!(ds.movies.iter().filter(|m| m.year.is_none()).count(), 1);
-
-        // Predefined splits.
-        let u1 = ds.predefined_split("u1").unwrap();
-        assert_eq!((u1.train.len(), u1.test.len()), (80_000, 20_000));
-        let ua = ds.predefined_split("ua").unwrap();
-        assert_eq!(ua.train.len() + ua.test.len(), 100_000);
-        let mut per_user = vec![0usize; ds.n_users()];
-        for r in &ua.test {
-            per_user[r.user as usize] += 1;
-        }
-        assert!(per_user.iter().all(|&c| c == 10));
-        assert!(ds.predefined_split("u9").is_err());
-
-        // Strong generalization invariants.
-        let sg = strong_generalization(&ds.ratings, 50, 4.0, 7);
-        // Held-out users are rarely dropped (only if < 5 positives survive the item filter).
-        assert!(sg.validation.len() >= 45 && sg.test.len() >= 45);
-        let train_users: HashSet<u32> = sg.train_users.iter().copied().collect();
-        let train_items: HashSet<u32> = sg.train.iter().map(|r| r.item).collect();
-        assert!(
-            sg.train
-                .iter()
-                .all(|r| train_users.contains(&r.user) && r.rating >= 4.0)
-        );
-        let mut seen = HashSet::new();
-        for h in sg.validation.iter().chain(&sg.test) {
-            assert!(!train_users.contains(&h.user));
-            assert!(seen.insert(h.user), "user held out twice");
-            assert!(!h.fold_in.is_empty() && !h.target.is_empty());
-            assert!(
-                h.fold_in
-                    .iter()
-                    .chain(&h.target)
-                    .all(|i| train_items.contains(i))
-            );
-            assert!(h.fold_in.iter().all(|i| !h.target.contains(i)));
-            let n = h.fold_in.len() + h.target.len();
-            assert_eq!(h.target.len(), n / 5, "80/20 split of {n}");
-        }
-        // Users with >= 5 positives are all somewhere.
-        let mut pos = vec![0usize; ds.n_users()];
-        for r in ds.ratings.iter().filter(|r| r.rating >= 4.0) {
-            pos[r.user as usize] += 1;
-        }
-        let eligible = pos.iter().filter(|&&c| c >= 5).count();
-        assert_eq!(sg.train_users.len() + 100, eligible);
-        let train_pos: usize = sg.train_users.iter().map(|&u| pos[u as usize]).sum();
-        assert_eq!(sg.train.len(), train_pos);
-        // Same seed, same split.
-        let again = strong_generalization(&ds.ratings, 50, 4.0, 7);
-        assert_eq!(again.test, sg.test);
-    }
-
-    #[test]
-    fn real_ml_latest_small() {
-        let dir = movielens_dir();
-        let ds = Dataset::load(&DataSource::Dir(dir), DatasetName::MlLatestSmall).unwrap();
-        let s = ds.stats();
-        assert_eq!(s.users, 610);
-        assert_eq!(s.movies, 9742);
-        assert_eq!(s.rated_movies, 9724);
-        assert_eq!(s.ratings, 100_836);
-        assert_eq!(s.histogram.len(), 10);
-        assert_eq!(s.histogram[0].0, 0.5);
-        assert_eq!(s.histogram[9].0, 5.0);
-        assert!(!ds.genre_names.iter().any(|g| g == "(no genres listed)"));
-        assert!(ds.genre_names.windows(2).all(|w| w[0] < w[1]));
-        let item = ds.item_index(11).unwrap();
-        let m = &ds.movies[item as usize];
-        assert_eq!(
-            (m.title.as_str(), m.year),
-            ("American President, The", Some(1995))
-        );
-        assert_eq!(ds.genres_of(item), vec!["Comedy", "Drama", "Romance"]);
-        let q = &ds.movies[ds.item_index(7789).unwrap() as usize];
-        assert_eq!(q.title, "11'09\"01 - September 11");
-        let death_note = &ds.movies[ds.item_index(171749).unwrap() as usize];
-        assert_eq!(
-            (
-                death_note.title.as_str(),
-                death_note.year,
-                death_note.genres
-            ),
-            ("Death Note: Desu nôto", Some(2006), 0)
-        );
-        // tags.csv line 2: 2,60756,funny,...
-        let tags = &ds.movies[ds.item_index(60756).unwrap() as usize].tags;
-        assert!(tags.contains(&"funny".to_string()), "{tags:?}");
-        assert!(tags.contains(&"highly quotable".to_string()), "{tags:?}");
-        assert!(ds.users.is_none());
-    }
-
-    #[test]
-    fn real_ml1m_without_ratings_gives_clear_error() {
-        let dir = movielens_dir();
-        let err = Dataset::load(&DataSource::Dir(dir.clone()), DatasetName::Ml1m).unwrap_err();
-        let msg = err.to_string();
-        assert!(matches!(err, DataError::MissingFile { .. }), "{msg}");
-        assert!(msg.contains("ml-1m/ratings.dat not found"), "{msg}");
-        assert!(
-            msg.contains(&dir.join("ml-1m").display().to_string()),
-            "{msg}"
-        );
-        assert!(msg.contains("--data-dir"), "{msg}");
-        // The movie list and users of ml-1m parse (latin-1).
-        let folder = dir.join("ml-1m");
-        let (movies, genres) =
-            parse::parse_dat_movies(&folder.join("movies.dat"), parse::Encoding::Latin1).unwrap();
-        assert_eq!(movies.len(), 3883);
-        assert_eq!(genres.len(), 18);
-        let (ids, users) = parse::parse_ml1m_users(&folder.join("users.dat")).unwrap();
-        assert_eq!((ids.len(), users.len()), (6040, 6040));
-        assert_eq!(users[0].gender, 'F');
-        assert_eq!(users[0].occupation, "K-12 student");
     }
 }

@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use super::{DataError, Dataset, Rating, parse};
+use super::{DataError, Dataset, Rating, lines, shown};
 
 /// Ratings split into train and test.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -345,7 +345,7 @@ pub fn read_user_id_file(path: &Path, dataset: &Dataset) -> Result<HashSet<u32>,
         });
     }
     let mut out = HashSet::new();
-    parse::for_each_line(path, |line| {
+    lines::for_each_line(path, |line| {
         let content = match line.bytes.iter().position(|&b| b == b'#') {
             Some(p) => &line.bytes[..p],
             None => line.bytes,
@@ -353,11 +353,11 @@ pub fn read_user_id_file(path: &Path, dataset: &Dataset) -> Result<HashSet<u32>,
         if content.trim_ascii().is_empty() {
             return Ok(());
         }
-        let id = parse::parse_u32(content).ok_or_else(|| DataError::BadNumber {
+        let id = lines::parse_u32(content).ok_or_else(|| DataError::BadNumber {
             path: path.to_path_buf(),
             line: line.no,
             field: "user id",
-            value: parse::shown(content.trim_ascii()),
+            value: shown(content.trim_ascii()),
         })?;
         let dense = dataset
             .user_index(id)

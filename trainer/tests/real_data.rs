@@ -1,0 +1,188 @@
+//! Real MovieLens files: ml-100k and ml-latest-small read whole, ml-1m without its ratings, with
+//! their counts and some of their values checked. The files are never committed: they are read
+//! from `MOVIELENS_DIR`, or from `shared/movielens` beside the workspace when it is not set (CI
+//! sets it). A missing folder fails these tests with a message that says so.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use trainer::data::{
+    DataError, DataSource, Dataset, DatasetName, Encoding, UserInfo, dat, strong_generalization,
+};
+
+/// The real MovieLens folder: `MOVIELENS_DIR` or `<workspace>/../shared/movielens`. Panics
+/// (fails the test) with a clear message when it does not exist.
+fn movielens_dir() -> PathBuf {
+    let dir = match std::env::var_os("MOVIELENS_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/movielens"),
+    };
+    assert!(
+        dir.is_dir(),
+        "real-data test: MovieLens folder {} does not exist; set MOVIELENS_DIR to the folder \
+         that contains ml-100k/ and ml-latest-small/",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn real_ml100k() {
+    let dir = movielens_dir();
+    let ds = Dataset::load(&DataSource::Dir(dir.clone()), DatasetName::Ml100k).unwrap();
+    let s = ds.stats();
+    assert_eq!(s.users, 943);
+    assert_eq!(s.movies, 1682);
+    assert_eq!(s.rated_movies, 1682);
+    assert_eq!(s.ratings, 100_000);
+    assert_eq!(
+        s.histogram,
+        vec![
+            (1.0, 6110),
+            (2.0, 11370),
+            (3.0, 27145),
+            (4.0, 34174),
+            (5.0, 21201)
+        ]
+    );
+    assert_eq!(ds.genre_names.len(), 19);
+    assert_eq!(ds.genre_names[0], "unknown");
+    let users = ds.users.as_ref().unwrap();
+    assert_eq!(users.len(), 943);
+    assert_eq!(
+        users[0],
+        UserInfo {
+            age: 24,
+            gender: 'M',
+            occupation: "technician".into()
+        }
+    );
+    let toy = &ds.movies[ds.item_index(1).unwrap() as usize];
+    assert_eq!((toy.title.as_str(), toy.year), ("Toy Story", Some(1995)));
+    assert_eq!(
+        ds.genres_of(ds.item_index(1).unwrap()),
+        vec!["Animation", "Children's", "Comedy"]
+    );
+    // First line of u.data: 196 242 3 881250949.
+    let r = ds.ratings[0];
+    assert_eq!(ds.user_ids[r.user as usize], 196);
+    assert_eq!(ds.movies[r.item as usize].id, 242);
+    assert_eq!((r.rating, r.timestamp), (3.0, 881250949));
+    // Latin-1 decoded (u.item is not UTF-8).
+    assert!(ds.movies.iter().any(|m| m.title.contains('é')));
+    // Every movie has a year (from the title or the release date) except "unknown".
+    assert_eq!(ds.movies.iter().filter(|m| m.year.is_none()).count(), 1);
+
+    // Predefined splits.
+    let u1 = ds.predefined_split("u1").unwrap();
+    assert_eq!((u1.train.len(), u1.test.len()), (80_000, 20_000));
+    let ua = ds.predefined_split("ua").unwrap();
+    assert_eq!(ua.train.len() + ua.test.len(), 100_000);
+    let mut per_user = vec![0usize; ds.n_users()];
+    for r in &ua.test {
+        per_user[r.user as usize] += 1;
+    }
+    assert!(per_user.iter().all(|&c| c == 10));
+    assert!(ds.predefined_split("u9").is_err());
+
+    // Strong generalization invariants.
+    let sg = strong_generalization(&ds.ratings, 50, 4.0, 7);
+    // Held-out users are rarely dropped (only if < 5 positives survive the item filter).
+    assert!(sg.validation.len() >= 45 && sg.test.len() >= 45);
+    let train_users: HashSet<u32> = sg.train_users.iter().copied().collect();
+    let train_items: HashSet<u32> = sg.train.iter().map(|r| r.item).collect();
+    assert!(
+        sg.train
+            .iter()
+            .all(|r| train_users.contains(&r.user) && r.rating >= 4.0)
+    );
+    let mut seen = HashSet::new();
+    for h in sg.validation.iter().chain(&sg.test) {
+        assert!(!train_users.contains(&h.user));
+        assert!(seen.insert(h.user), "user held out twice");
+        assert!(!h.fold_in.is_empty() && !h.target.is_empty());
+        assert!(
+            h.fold_in
+                .iter()
+                .chain(&h.target)
+                .all(|i| train_items.contains(i))
+        );
+        assert!(h.fold_in.iter().all(|i| !h.target.contains(i)));
+        let n = h.fold_in.len() + h.target.len();
+        assert_eq!(h.target.len(), n / 5, "80/20 split of {n}");
+    }
+    // Users with >= 5 positives are all somewhere.
+    let mut pos = vec![0usize; ds.n_users()];
+    for r in ds.ratings.iter().filter(|r| r.rating >= 4.0) {
+        pos[r.user as usize] += 1;
+    }
+    let eligible = pos.iter().filter(|&&c| c >= 5).count();
+    assert_eq!(sg.train_users.len() + 100, eligible);
+    let train_pos: usize = sg.train_users.iter().map(|&u| pos[u as usize]).sum();
+    assert_eq!(sg.train.len(), train_pos);
+    // Same seed, same split.
+    let again = strong_generalization(&ds.ratings, 50, 4.0, 7);
+    assert_eq!(again.test, sg.test);
+}
+
+#[test]
+fn real_ml_latest_small() {
+    let dir = movielens_dir();
+    let ds = Dataset::load(&DataSource::Dir(dir), DatasetName::MlLatestSmall).unwrap();
+    let s = ds.stats();
+    assert_eq!(s.users, 610);
+    assert_eq!(s.movies, 9742);
+    assert_eq!(s.rated_movies, 9724);
+    assert_eq!(s.ratings, 100_836);
+    assert_eq!(s.histogram.len(), 10);
+    assert_eq!(s.histogram[0].0, 0.5);
+    assert_eq!(s.histogram[9].0, 5.0);
+    assert!(!ds.genre_names.iter().any(|g| g == "(no genres listed)"));
+    assert!(ds.genre_names.windows(2).all(|w| w[0] < w[1]));
+    let item = ds.item_index(11).unwrap();
+    let m = &ds.movies[item as usize];
+    assert_eq!(
+        (m.title.as_str(), m.year),
+        ("American President, The", Some(1995))
+    );
+    assert_eq!(ds.genres_of(item), vec!["Comedy", "Drama", "Romance"]);
+    let q = &ds.movies[ds.item_index(7789).unwrap() as usize];
+    assert_eq!(q.title, "11'09\"01 - September 11");
+    let death_note = &ds.movies[ds.item_index(171749).unwrap() as usize];
+    assert_eq!(
+        (
+            death_note.title.as_str(),
+            death_note.year,
+            death_note.genres
+        ),
+        ("Death Note: Desu nôto", Some(2006), 0)
+    );
+    // tags.csv line 2: 2,60756,funny,...
+    let tags = &ds.movies[ds.item_index(60756).unwrap() as usize].tags;
+    assert!(tags.contains(&"funny".to_string()), "{tags:?}");
+    assert!(tags.contains(&"highly quotable".to_string()), "{tags:?}");
+    assert!(ds.users.is_none());
+}
+
+#[test]
+fn real_ml1m_without_ratings_gives_clear_error() {
+    let dir = movielens_dir();
+    let err = Dataset::load(&DataSource::Dir(dir.clone()), DatasetName::Ml1m).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, DataError::MissingFile { .. }), "{msg}");
+    assert!(msg.contains("ml-1m/ratings.dat not found"), "{msg}");
+    assert!(
+        msg.contains(&dir.join("ml-1m").display().to_string()),
+        "{msg}"
+    );
+    assert!(msg.contains("--data-dir"), "{msg}");
+    // The movie list and users of ml-1m parse (latin-1).
+    let folder = dir.join("ml-1m");
+    let (movies, genres) = dat::parse_movies(&folder.join("movies.dat"), Encoding::Latin1).unwrap();
+    assert_eq!(movies.len(), 3883);
+    assert_eq!(genres.len(), 18);
+    let (ids, users) = dat::parse_users(&folder.join("users.dat")).unwrap();
+    assert_eq!((ids.len(), users.len()), (6040, 6040));
+    assert_eq!(users[0].gender, 'F');
+    assert_eq!(users[0].occupation, "K-12 student");
+}
