@@ -567,6 +567,7 @@ impl OutFile {
             format!("--out {shown}: cannot create the folder {}", dir.display())
         })?;
         let prefix = format!(".{}.", name.to_string_lossy());
+        remove_leftovers(dir, &prefix);
         let temp = tempfile::Builder::new()
             .prefix(&prefix)
             .suffix(".partial")
@@ -600,6 +601,27 @@ impl OutFile {
             .with_context(|| format!("--out {shown}: replacing the file"))?;
         eprintln!("Wrote {shown} ({} bytes)", bytes.len());
         Ok(())
+    }
+}
+
+/// Removes the temporary files of earlier runs for the same target that were killed before
+/// they could clean up (`.NAME.XXXXXX.partial`).
+fn remove_leftovers(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix)
+            && name.ends_with(".partial")
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            eprintln!(
+                "Removed {}, left by an interrupted run",
+                entry.path().display()
+            );
+        }
     }
 }
 

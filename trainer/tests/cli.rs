@@ -373,6 +373,17 @@ fn out_is_replaced_only_by_a_complete_file() {
     assert!(run.success, "{}", run.stderr);
     shared::Recommender::from_bytes(&std::fs::read(&partial).unwrap()).unwrap();
     assert_eq!(names_in(&models), ["model.bin", "model.partial"]);
+
+    // A temporary file left by a killed run is removed by the next run for that target.
+    std::fs::write(models.join(".model.bin.Ab12Cd.partial"), b"half").unwrap();
+    let run = train_popularity(tmp.path(), &target, &[]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("left by an interrupted run"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(names_in(&models), ["model.bin", "model.partial"]);
 }
 
 /// A three-movie model file (ids 1, 2, 3), as in `shared`'s format tests.
