@@ -17,8 +17,9 @@ use trainer::classic::knn::Similarity;
 use trainer::classic::runs::{ClassicModel, ClassicRun, Overrides};
 use trainer::data::split::{self, HeldOutUser};
 use trainer::data::{DataSource, Dataset, DatasetName};
+use trainer::models::explicit::Loss;
 use trainer::pipeline::{self, ExplicitModel, ExplicitRun, FoldInRun, RatingSplit, RunReport};
-use trainer::training::{Checkpoints, Loss, TrainingConfig};
+use trainer::training::{Checkpoints, TrainingConfig};
 
 #[derive(Parser)]
 #[command(version, about = "Train, evaluate and export MovieLens recommenders")]

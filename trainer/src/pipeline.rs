@@ -7,15 +7,15 @@ use crate::ease::{Ease, Regularisation, Tuned};
 use crate::evaluate::{self, FoldInTask};
 use crate::export;
 use crate::models::autorec::AutoRecConfig;
+use crate::models::autorec::{RatingColumns, train_autorec};
 use crate::models::deep::{DeepConfig, ItemFeatures};
+use crate::models::explicit::{Loss, RatingData, train_explicit};
 use crate::models::foldin::{FoldIn, FoldInConfig};
+use crate::models::foldin::{PickRows, train_foldin};
 use crate::models::mf::MfConfig;
 use crate::models::neumf::NeuMfConfig;
 use crate::models::{Dims, RatingModel};
-use crate::training::{
-    self, Checkpoints, History, Loss, PickRows, Plan, RatingColumns, RatingData, RunSettings,
-    TrainingConfig,
-};
+use crate::training::{Checkpoints, History, Plan, RunSettings, TrainingConfig};
 use anyhow::{Context, Result, bail};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
@@ -365,7 +365,7 @@ where
         settings,
         checkpoints: &run.checkpoints,
     };
-    let (best, history) = training::train_explicit(model, data, run.loss, &plan, device)?;
+    let (best, history) = train_explicit(model, data, run.loss, &plan, device)?;
     let metrics = rating_test_metrics(dataset, &run.split, test, run.training.seed, |ratings| {
         data.predict::<B::InnerBackend, _>(&best, ratings, device)
     });
@@ -409,11 +409,10 @@ fn fit_autorec<B: AutodiffBackend>(
         settings,
         checkpoints: &run.checkpoints,
     };
-    let (best, history) =
-        training::train_autorec(model, &columns, run.l2, &plan, device, |valid| {
-            let reconstructed = columns.reconstruct(valid, device);
-            crate::metrics::rmse(&predict(&reconstructed, data.validation), &truth)
-        })?;
+    let (best, history) = train_autorec(model, &columns, run.l2, &plan, device, |valid| {
+        let reconstructed = columns.reconstruct(valid, device);
+        crate::metrics::rmse(&predict(&reconstructed, data.validation), &truth)
+    })?;
     let reconstructed = columns.reconstruct(&best, device);
     let metrics = rating_test_metrics(dataset, &run.split, test, run.training.seed, |ratings| {
         predict(&reconstructed, ratings)
@@ -643,7 +642,7 @@ pub fn run_foldin<B: AutodiffBackend>(
         settings: &settings,
         checkpoints: &run.checkpoints,
     };
-    let (best, history) = training::train_foldin(model, &rows, run.l2, &plan, device, |valid| {
+    let (best, history) = train_foldin(model, &rows, run.l2, &plan, device, |valid| {
         let logits = valid.forward(validation_picks.normalized(&all, device));
         let scores: Vec<f32> = logits
             .into_data()

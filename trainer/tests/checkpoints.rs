@@ -6,8 +6,9 @@ mod common;
 use std::path::Path;
 use trainer::backend::Cpu;
 use trainer::data::Dataset;
+use trainer::models::explicit::Loss;
 use trainer::pipeline::{self, ExplicitModel, ExplicitRun, RatingSplit, RunReport};
-use trainer::training::{Checkpoints, Loss, TrainingConfig};
+use trainer::training::{Checkpoints, TrainingConfig};
 
 /// A small MF run checkpointing into `dir`.
 fn run(dir: &Path, epochs: usize, lr: f64, resume: bool) -> ExplicitRun {

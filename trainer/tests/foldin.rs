@@ -8,8 +8,9 @@ use shared::Recommender;
 use trainer::backend::Cpu;
 use trainer::export;
 use trainer::models::foldin::FoldInConfig;
+use trainer::models::foldin::PickRows;
 use trainer::pipeline::{self, FoldInRun};
-use trainer::training::{Checkpoints, PickRows, TrainingConfig};
+use trainer::training::{Checkpoints, TrainingConfig};
 
 #[test]
 fn exported_weights_score_like_the_burn_model() {

@@ -3,8 +3,9 @@
 mod common;
 
 use trainer::backend::Cpu;
+use trainer::models::explicit::Loss;
 use trainer::pipeline::{self, ExplicitModel, ExplicitRun, RatingSplit};
-use trainer::training::{Checkpoints, Loss, TrainingConfig};
+use trainer::training::{Checkpoints, TrainingConfig};
 
 fn run(model: ExplicitModel, training: TrainingConfig, checkpoints: Checkpoints) -> ExplicitRun {
     ExplicitRun {

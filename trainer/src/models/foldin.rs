@@ -7,10 +7,14 @@
 //! Nothing in it is per-user, so a visitor nobody trained on is scored from their picks alone;
 //! [`shared::foldin`] runs exactly this forward pass (without dropout) in the browser.
 
+use crate::training::{Goal, History, Plan, fit, minibatch_epoch};
+use anyhow::Result;
 use burn::module::Param;
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, Relu};
+use burn::optim::AdamConfig;
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
+use burn::tensor::backend::AutodiffBackend;
 
 #[derive(Config, Debug)]
 pub struct FoldInConfig {
@@ -120,4 +124,86 @@ impl<B: Backend> FoldIn<B> {
         let log_probs = log_softmax(self.forward(picks), 1);
         (log_probs * targets).sum_dim(1).mean().neg()
     }
+}
+
+/// Users' liked movies as rows of a multi-hot matrix, indexed by fold-in model item.
+pub struct PickRows<'a> {
+    pub rows: &'a [Vec<u32>],
+    pub items: usize,
+}
+
+impl PickRows<'_> {
+    /// `[n, items]` with each row L2-normalised (1/sqrt(#picks) on picked items).
+    pub fn normalized<B: Backend>(&self, which: &[usize], device: &B::Device) -> Tensor<B, 2> {
+        self.dense(which, true, device)
+    }
+
+    /// `[n, items]` with ones on picked items.
+    pub fn multi_hot<B: Backend>(&self, which: &[usize], device: &B::Device) -> Tensor<B, 2> {
+        self.dense(which, false, device)
+    }
+
+    fn dense<B: Backend>(
+        &self,
+        which: &[usize],
+        normalize: bool,
+        device: &B::Device,
+    ) -> Tensor<B, 2> {
+        let mut data = vec![0f32; which.len() * self.items];
+        for (r, &u) in which.iter().enumerate() {
+            let row = &self.rows[u];
+            let value = if normalize && !row.is_empty() {
+                1.0 / (row.len() as f32).sqrt()
+            } else {
+                1.0
+            };
+            for &item in row {
+                data[r * self.items + item as usize] = value;
+            }
+        }
+        Tensor::from_data(TensorData::new(data, [which.len(), self.items]), device)
+    }
+}
+
+/// Trains the fold-in model on training users' liked movies; early stopping on `validate`
+/// (NDCG@100 of held-out validation users).
+pub fn train_foldin<B: AutodiffBackend>(
+    model: FoldIn<B>,
+    users: &PickRows,
+    l2: f64,
+    plan: &Plan,
+    device: &B::Device,
+    validate: impl FnMut(&FoldIn<B::InnerBackend>) -> f64,
+) -> Result<(FoldIn<B::InnerBackend>, History)> {
+    let config = plan.config;
+    let weight_decay = burn::optim::decay::WeightDecayConfig::new(l2 as f32);
+    let optim = AdamConfig::new()
+        .with_weight_decay(Some(weight_decay))
+        .init::<B, FoldIn<B>>();
+    let mut order: Vec<usize> = (0..users.rows.len())
+        .filter(|&u| !users.rows[u].is_empty())
+        .collect();
+    fit(
+        model,
+        optim,
+        plan,
+        ("NDCG@100", Goal::Maximize),
+        device,
+        |model, optim, epoch| {
+            minibatch_epoch(
+                model,
+                optim,
+                epoch,
+                &mut order,
+                config.batch_size,
+                |model, chunk| {
+                    model.loss(
+                        users.normalized::<B>(chunk, device),
+                        users.multi_hot::<B>(chunk, device),
+                    )
+                },
+            )
+        },
+        validate,
+    )
 }

@@ -6,6 +6,7 @@
 
 pub mod autorec;
 pub mod deep;
+pub mod explicit;
 pub mod foldin;
 pub mod mf;
 pub mod neumf;
