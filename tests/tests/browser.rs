@@ -6,7 +6,7 @@ use serde_json::Value;
 use shared::Recommender;
 use std::path::Path;
 use std::process::Command;
-use xtask::browser::{Browser, TempDir};
+use xtask::browser::{Browser, temp_dir};
 use xtask::paths;
 use xtask::serve::StaticServer;
 
@@ -191,7 +191,7 @@ async fn hundreds_of_picks_still_get_recommendations() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_model_is_explained_with_the_fix() -> Result<()> {
-    let copy = TempDir::new("damaged-model")?;
+    let copy = temp_dir("damaged-model")?;
     for file in ["index.html", "style.css"] {
         std::fs::copy(paths::static_dir().join(file), copy.path().join(file))?;
     }

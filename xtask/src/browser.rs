@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use std::net::{TcpListener, TcpStream};
 use std::ops::Deref;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use tempfile::TempDir;
 use thirtyfour::prelude::*;
 
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -42,31 +42,11 @@ pub fn webdriver_json(profile: &Path) -> Value {
     json!({ "goog:chromeOptions": { "binary": CHROMIUM, "args": chromium_args(profile) } })
 }
 
-/// A fresh, empty folder for one browser's profile, removed when dropped.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(purpose: &str) -> Result<Self> {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "movierec-{purpose}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path)?;
-        Ok(Self(path))
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A fresh, empty folder (a browser's profile, a copy of the page), removed when dropped.
+pub fn temp_dir(purpose: &str) -> Result<TempDir> {
+    Ok(tempfile::Builder::new()
+        .prefix(&format!("movierec-{purpose}-"))
+        .tempdir()?)
 }
 
 /// A port nobody listens on right now.
@@ -124,7 +104,7 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let profile = TempDir::new("chromium")?;
+        let profile = temp_dir("chromium")?;
         let mut capabilities = DesiredCapabilities::chrome();
         capabilities.set_binary(CHROMIUM)?;
         for arg in chromium_args(profile.path()) {

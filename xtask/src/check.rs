@@ -2,7 +2,7 @@
 //! lints, native tests, the end-to-end browser tests, the page's wasm tests, the CUDA build)
 //! and ends with a one-line summary.
 
-use crate::browser::{CHROMEDRIVER, TempDir, webdriver_json};
+use crate::browser::{CHROMEDRIVER, temp_dir, webdriver_json};
 use crate::build_web::{WASM_TARGET, build_web};
 use crate::install;
 use crate::model::ensure_model;
@@ -96,7 +96,7 @@ fn install_prerequisites() -> Result<()> {
 
 /// The page's `wasm_bindgen_test`s, in headless Chromium with this project's flags.
 fn wasm_tests() -> Result<()> {
-    let profile = TempDir::new("wasm-tests")?;
+    let profile = temp_dir("wasm-tests")?;
     let capabilities = profile.path().join("webdriver.json");
     std::fs::write(
         &capabilities,
