@@ -302,17 +302,7 @@ fn unwritable_out_fails_before_reading_data() {
     std::fs::write(&blocker, "a file, not a folder").unwrap();
     let out = blocker.join("model.bin");
     for model in ["foldin", "popularity"] {
-        let run = trainer(&[
-            "train",
-            "--model",
-            model,
-            "--data-dir",
-            text(tmp.path()),
-            "--heldout-users",
-            "5",
-            "--out",
-            text(&out),
-        ]);
+        let run = train_new_user_model(model, tmp.path(), &out, &[]);
         assert!(!run.success, "{model}: {}", run.stderr);
         assert!(
             run.stderr.contains("--out") && run.stderr.contains(text(&out)),
@@ -329,12 +319,13 @@ fn unwritable_out_fails_before_reading_data() {
     }
 }
 
-/// `train --model popularity` (a second's work) on `data`, exporting to `out`.
-fn train_popularity(data: &Path, out: &Path, extra: &[&str]) -> Run {
+/// `train --model MODEL` for new users (5 held out) on `data`, exporting to `out`, then the
+/// `extra` arguments. `popularity` is a second's work.
+fn train_new_user_model(model: &str, data: &Path, out: &Path, extra: &[&str]) -> Run {
     let mut args = vec![
         "train",
         "--model",
-        "popularity",
+        model,
         "--data-dir",
         text(data),
         "--heldout-users",
@@ -354,7 +345,7 @@ fn out_is_replaced_only_by_a_complete_file() {
     let target = models.join("model.bin");
 
     // The folder is created; the new file is whole, and nothing else is left beside it.
-    let run = train_popularity(tmp.path(), &target, &[]);
+    let run = train_new_user_model("popularity", tmp.path(), &target, &[]);
     assert!(run.success, "{}", run.stderr);
     let bytes = std::fs::read(&target).unwrap();
     shared::Recommender::from_bytes(&bytes).expect("a complete model file");
@@ -362,21 +353,26 @@ fn out_is_replaced_only_by_a_complete_file() {
 
     // A run that fails after --out was claimed leaves the previous file and no temporary file.
     std::fs::write(&target, b"previous").unwrap();
-    let run = train_popularity(tmp.path(), &target, &["--min-item-users", "1000"]);
+    let run = train_new_user_model(
+        "popularity",
+        tmp.path(),
+        &target,
+        &["--min-item-users", "1000"],
+    );
     assert!(!run.success, "{}", run.stderr);
     assert_eq!(std::fs::read(&target).unwrap(), b"previous");
     assert_eq!(names_in(&models), ["model.bin"]);
 
     // `--out X.partial` is no longer its own temporary file.
     let partial = models.join("model.partial");
-    let run = train_popularity(tmp.path(), &partial, &[]);
+    let run = train_new_user_model("popularity", tmp.path(), &partial, &[]);
     assert!(run.success, "{}", run.stderr);
     shared::Recommender::from_bytes(&std::fs::read(&partial).unwrap()).unwrap();
     assert_eq!(names_in(&models), ["model.bin", "model.partial"]);
 
     // A temporary file left by a killed run is removed by the next run for that target.
     std::fs::write(models.join(".model.bin.Ab12Cd.partial"), b"half").unwrap();
-    let run = train_popularity(tmp.path(), &target, &[]);
+    let run = train_new_user_model("popularity", tmp.path(), &target, &[]);
     assert!(run.success, "{}", run.stderr);
     assert!(
         run.stderr.contains("left by an interrupted run"),
@@ -395,22 +391,28 @@ fn write_tiny_model(path: &Path) {
 const QUERIES: &str =
     "{\"liked\":[1,99]}\n\n{\"liked\":[98]}\n{\"liked\":[2,3]}\n{\"liked\":[99,97]}\n";
 
-#[test]
-fn queries_skip_and_count_unknown_movies() {
+/// `recommend --queries` with the tiny model ([`write_tiny_model`]) and a queries file holding
+/// `queries`, then the `extra` arguments.
+fn recommend_queries(queries: &[u8], extra: &[&str]) -> Run {
     let tmp = tempfile::tempdir().unwrap();
     let model = tmp.path().join("model.bin");
     write_tiny_model(&model);
-    let queries = tmp.path().join("queries.jsonl");
-    std::fs::write(&queries, QUERIES).unwrap();
-    let run = trainer(&[
+    let queries_file = tmp.path().join("queries.jsonl");
+    std::fs::write(&queries_file, queries).unwrap();
+    let mut args = vec![
         "recommend",
         "--model",
         text(&model),
         "--queries",
-        text(&queries),
-        "--top",
-        "2",
-    ]);
+        text(&queries_file),
+    ];
+    args.extend_from_slice(extra);
+    trainer(&args)
+}
+
+#[test]
+fn queries_skip_and_count_unknown_movies() {
+    let run = recommend_queries(QUERIES.as_bytes(), &["--top", "2"]);
     assert!(run.success, "{}", run.stderr);
     let answers: Vec<Value> = run
         .stdout
@@ -449,19 +451,7 @@ fn queries_skip_and_count_unknown_movies() {
 
 #[test]
 fn strict_queries_fail_on_the_first_unknown_movie() {
-    let tmp = tempfile::tempdir().unwrap();
-    let model = tmp.path().join("model.bin");
-    write_tiny_model(&model);
-    let queries = tmp.path().join("queries.jsonl");
-    std::fs::write(&queries, QUERIES).unwrap();
-    let run = trainer(&[
-        "recommend",
-        "--model",
-        text(&model),
-        "--queries",
-        text(&queries),
-        "--strict",
-    ]);
+    let run = recommend_queries(QUERIES.as_bytes(), &["--strict"]);
     assert!(!run.success);
     assert!(
         run.stderr
@@ -473,18 +463,7 @@ fn strict_queries_fail_on_the_first_unknown_movie() {
 
 #[test]
 fn invalid_utf8_in_queries_names_its_line() {
-    let tmp = tempfile::tempdir().unwrap();
-    let model = tmp.path().join("model.bin");
-    write_tiny_model(&model);
-    let queries = tmp.path().join("queries.jsonl");
-    std::fs::write(&queries, b"{\"liked\":[1]}\n{\"liked\":[\"\xff\"]}\n").unwrap();
-    let run = trainer(&[
-        "recommend",
-        "--model",
-        text(&model),
-        "--queries",
-        text(&queries),
-    ]);
+    let run = recommend_queries(b"{\"liked\":[1]}\n{\"liked\":[\"\xff\"]}\n", &[]);
     assert!(!run.success);
     assert!(
         run.stderr.contains("line 2: not valid UTF-8"),

@@ -4,27 +4,11 @@
 //! sets it). A missing folder fails these tests with a message that says so.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 use trainer::data::{
-    DataError, DataSource, Dataset, DatasetName, Encoding, UserInfo, dat, strong_generalization,
+    DataError, DataSource, Dataset, DatasetName, Encoding, UserInfo, dat, movielens_dir,
+    strong_generalization,
 };
-
-/// The real MovieLens folder: `MOVIELENS_DIR` or `<workspace>/../shared/movielens`. Panics
-/// (fails the test) with a clear message when it does not exist.
-fn movielens_dir() -> PathBuf {
-    let dir = match std::env::var_os("MOVIELENS_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/movielens"),
-    };
-    assert!(
-        dir.is_dir(),
-        "real-data test: MovieLens folder {} does not exist; set MOVIELENS_DIR to the folder \
-         that contains ml-100k/ and ml-latest-small/",
-        dir.display()
-    );
-    dir
-}
 
 #[test]
 fn real_ml100k() {

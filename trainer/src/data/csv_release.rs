@@ -15,16 +15,15 @@
 //! first ([`check_quoting`]): a quoted field ends on its line, followed by a comma or the line
 //! end. Tags of movies that are not in the movie list are ignored.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
 use csv::{ByteRecord, StringRecord};
 
-use super::error::{empty_file, field_count, malformed};
+use super::error::{field_count, malformed};
 use super::lines::{Encoding, Line, as_truncated, decode, for_each_line, num_u32, open};
-use super::records::{self, GenreTable, add_tag, check_duplicate, no_ratings, split_title_year};
+use super::records::{self, MovieList, add_tag, no_ratings};
 use super::{DataError, IdIndex, Movie, Rating, shown};
 
 const MOVIES_HEADER: &str = "movieId,title,genres";
@@ -33,40 +32,14 @@ const TAGS_HEADER: &str = "userId,movieId,tag,timestamp";
 
 /// `movies.csv` with header `movieId,title,genres`. Returns the movies and sorted genre names.
 pub fn parse_movies(path: &Path) -> Result<(Vec<Movie>, Vec<String>), DataError> {
-    let mut movies = Vec::with_capacity(65_536);
-    let mut genres = GenreTable::default();
-    let mut seen = HashMap::new();
-    let mut csv_lines = CsvLines::new();
-    let mut header_seen = false;
-    for_each_line(path, |line| {
-        if !header_seen {
-            header_seen = true;
-            return check_header(path, line.no, line.bytes, MOVIES_HEADER);
-        }
-        let f = csv_lines.split(path, line)?;
-        if f.len() != 3 {
-            return Err(field_count(path, line.no, 3, "comma", f.len()));
-        }
-        let id = num_u32(path, line.no, "movie id", f[0].as_bytes())?;
-        check_duplicate(&mut seen, path, line.no, id)?;
-        let (title, year) = split_title_year(&f[1]);
-        movies.push(Movie {
-            id,
-            title,
-            year,
-            genres: genres.mask(&f[2], path, line.no)?,
-            tags: Vec::new(),
-        });
-        Ok(())
+    let mut movies = MovieList::with_capacity(65_536);
+    for_each_record(path, MOVIES_HEADER, 3, |line, f| {
+        movies.push(path, line, f[0].as_bytes(), &f[1], &f[2])
     })?;
-    if movies.is_empty() {
-        return Err(empty_file(
-            path,
-            "list the movies, one `movieId,title,genres` line each after that header line",
-        ));
-    }
-    let names = genres.finish(&mut movies);
-    Ok((movies, names))
+    movies.finish(
+        path,
+        "list the movies, one `movieId,title,genres` line each after that header line",
+    )
 }
 
 /// `ratings.csv` with header `userId,movieId,rating,timestamp`. Movie ids are mapped with
@@ -126,24 +99,38 @@ pub(super) fn parse_tags(
     movies: &mut [Movie],
 ) -> Result<usize, DataError> {
     let mut unknown = 0;
-    let mut csv_lines = CsvLines::new();
-    let mut header_seen = false;
-    for_each_line(path, |line| {
-        if !header_seen {
-            header_seen = true;
-            return check_header(path, line.no, line.bytes, TAGS_HEADER);
-        }
-        let f = csv_lines.split(path, line)?;
-        if f.len() != 4 {
-            return Err(field_count(path, line.no, 4, "comma", f.len()));
-        }
-        let movie_id = num_u32(path, line.no, "movie id", f[1].as_bytes())?;
+    for_each_record(path, TAGS_HEADER, 4, |line, f| {
+        let movie_id = num_u32(path, line, "movie id", f[1].as_bytes())?;
         if !add_tag(movies, items, movie_id, &f[2]) {
             unknown += 1;
         }
         Ok(())
     })?;
     Ok(unknown)
+}
+
+/// Reads a quoted CSV file (`movies.csv`, `tags.csv`): checks its header line against `header`,
+/// then calls `f` with the line number and the fields of every other line, each of which must
+/// have `n_fields` comma-separated fields.
+fn for_each_record(
+    path: &Path,
+    header: &str,
+    n_fields: usize,
+    mut f: impl FnMut(usize, &StringRecord) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let mut csv_lines = CsvLines::new();
+    let mut header_seen = false;
+    for_each_line(path, |line| {
+        if !header_seen {
+            header_seen = true;
+            return check_header(path, line.no, line.bytes, header);
+        }
+        let fields = csv_lines.split(path, line)?;
+        if fields.len() != n_fields {
+            return Err(field_count(path, line.no, n_fields, "comma", fields.len()));
+        }
+        f(line.no, fields)
+    })
 }
 
 /// Checks header line `line` (a UTF-8 byte order mark is allowed).
@@ -405,7 +392,7 @@ fn normalize_line_ends(bytes: &mut [u8], after_cr: &mut bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::super::DatasetName;
-    use super::super::test_util::{TempDir, load};
+    use super::super::test_util::{TempDir, load, ml_latest_small};
     use super::*;
 
     #[test]
@@ -541,12 +528,9 @@ mod tests {
     #[test]
     fn duplicate_movie() {
         let tmp = TempDir::new("dup");
-        tmp.write(
-            "ml-latest-small/movies.csv",
+        ml_latest_small(
+            &tmp,
             "movieId,title,genres\n1,A (1999),Drama\n2,B,Drama\n1,C,Drama\n",
-        );
-        tmp.write(
-            "ml-latest-small/ratings.csv",
             "userId,movieId,rating,timestamp\n",
         );
         let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();
@@ -566,12 +550,9 @@ mod tests {
     #[test]
     fn invalid_utf8_in_csv() {
         let tmp = TempDir::new("utf8");
-        tmp.write(
-            "ml-latest-small/movies.csv",
+        ml_latest_small(
+            &tmp,
             b"movieId,title,genres\n1,Caf\xe9 (1999),Drama\n",
-        );
-        tmp.write(
-            "ml-latest-small/ratings.csv",
             "userId,movieId,rating,timestamp\n",
         );
         let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();

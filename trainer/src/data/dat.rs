@@ -1,56 +1,31 @@
 //! ml-1m and ml-10m: `::`-separated `movies.dat` (ml-1m latin-1, ml-10m UTF-8), `ratings.dat`,
 //! ml-1m's `users.dat` and ml-10m's `tags.dat`.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use super::error::{empty_file, field_count, malformed};
+use super::error::{field_count, malformed};
 use super::lines::{Encoding, count_fields, decode, for_each_line, latin1, num_u32, split_n};
-use super::records::{
-    self, GenreTable, RatingsFormat, add_tag, check_duplicate, gender, sort_users, split_title_year,
-};
+use super::records::{self, MovieList, RatingsFormat, add_tag, age, gender, non_empty, sort_users};
 use super::{DataError, IdIndex, Movie, Rating, UserInfo};
 
 /// `movies.dat`: `MovieID::Title (year)::Genre|Genre`. Returns the movies and the sorted genre
 /// names (bitmasks refer to them).
 pub fn parse_movies(path: &Path, enc: Encoding) -> Result<(Vec<Movie>, Vec<String>), DataError> {
-    let mut movies = Vec::with_capacity(16_384);
-    let mut genres = GenreTable::default();
-    let mut seen = HashMap::new();
+    let mut movies = MovieList::with_capacity(16_384);
     for_each_line(path, |line| {
         let text = decode(line.bytes, enc, path, line.no)?;
         let parts = text
             .split_once("::")
             .and_then(|(id, rest)| rest.rsplit_once("::").map(|(t, g)| (id, t, g)));
         let Some((id, title, genre_field)) = parts else {
-            return Err(field_count(
-                path,
-                line.no,
-                3,
-                "'::'",
-                count_fields(&text, "::"),
-            ));
+            return Err(double_colon_field_count(path, line.no, 3, &text));
         };
-        let id = num_u32(path, line.no, "movie id", id.as_bytes())?;
-        check_duplicate(&mut seen, path, line.no, id)?;
-        let (title, year) = split_title_year(title);
-        movies.push(Movie {
-            id,
-            title,
-            year,
-            genres: genres.mask(genre_field, path, line.no)?,
-            tags: Vec::new(),
-        });
-        Ok(())
+        movies.push(path, line.no, id.as_bytes(), title, genre_field)
     })?;
-    if movies.is_empty() {
-        return Err(empty_file(
-            path,
-            "list the movies, one `MovieID::Title (year)::Genres` line each",
-        ));
-    }
-    let names = genres.finish(&mut movies);
-    Ok((movies, names))
+    movies.finish(
+        path,
+        "list the movies, one `MovieID::Title (year)::Genres` line each",
+    )
 }
 
 /// ml-1m occupation codes (README).
@@ -82,13 +57,11 @@ const ML1M_OCCUPATIONS: [&str; 21] = [
 pub fn parse_users(path: &Path) -> Result<(Vec<u32>, Vec<UserInfo>), DataError> {
     let mut rows = Vec::with_capacity(8192);
     for_each_line(path, |line| {
-        let [id, g, age, occ, _zip] = split_n::<5>(line.bytes, b"::")
+        let [id, g, age_field, occ, _zip] = split_n::<5>(line.bytes, b"::")
             .map_err(|found| field_count(path, line.no, 5, "'::'", found))?;
         let id = num_u32(path, line.no, "user id", id)?;
         let gender = gender(path, line.no, &latin1(g))?;
-        let age_n = num_u32(path, line.no, "age", age)?;
-        let age = u8::try_from(age_n)
-            .map_err(|_| malformed(path, line.no, format!("age {age_n} is out of range")))?;
+        let age = age(path, line.no, age_field)?;
         let occ_n = num_u32(path, line.no, "occupation", occ)?;
         let occupation = ML1M_OCCUPATIONS.get(occ_n as usize).ok_or_else(|| {
             malformed(
@@ -108,12 +81,11 @@ pub fn parse_users(path: &Path) -> Result<(Vec<u32>, Vec<UserInfo>), DataError> 
         ));
         Ok(())
     })?;
-    if rows.is_empty() {
-        return Err(empty_file(
-            path,
-            "list the users, one `UserID::Gender::Age::Occupation::Zip-code` line each",
-        ));
-    }
+    let rows = non_empty(
+        path,
+        rows,
+        "list the users, one `UserID::Gender::Age::Occupation::Zip-code` line each",
+    )?;
     sort_users(path, rows)
 }
 
@@ -143,13 +115,7 @@ pub(super) fn parse_tags(
                 .and_then(|(m, rest)| rest.rsplit_once("::").map(|(tag, _)| (m, tag)))
         });
         let Some((m, tag)) = parts else {
-            return Err(field_count(
-                path,
-                line.no,
-                4,
-                "'::'",
-                count_fields(&text, "::"),
-            ));
+            return Err(double_colon_field_count(path, line.no, 4, &text));
         };
         let movie_id = num_u32(path, line.no, "movie id", m.as_bytes())?;
         if !add_tag(movies, items, movie_id, tag) {
@@ -158,6 +124,12 @@ pub(super) fn parse_tags(
         Ok(())
     })?;
     Ok(unknown)
+}
+
+/// [`DataError::FieldCount`] for line `line`, whose text `text` should have `expected`
+/// `::`-separated fields.
+fn double_colon_field_count(path: &Path, line: usize, expected: usize, text: &str) -> DataError {
+    field_count(path, line, expected, "'::'", count_fields(text, "::"))
 }
 
 #[cfg(test)]

@@ -213,7 +213,7 @@ pub(super) fn malformed(path: &Path, line: usize, reason: impl Into<String>) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{DATA, TempDir, load, ml100k};
+    use super::super::test_util::{DATA, TempDir, load, ml_latest_small, ml100k};
     use super::*;
 
     /// Huge bad values are quoted cut, in every error that quotes input.
@@ -252,9 +252,9 @@ mod tests {
             "{msg:.400}"
         );
         // A header.
-        tmp.write("ml-latest-small/movies.csv", format!("{long}\n"));
-        tmp.write(
-            "ml-latest-small/ratings.csv",
+        ml_latest_small(
+            &tmp,
+            format!("{long}\n"),
             "userId,movieId,rating,timestamp\n",
         );
         let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();

@@ -277,7 +277,9 @@ pub(super) fn num_u32(
 #[cfg(test)]
 mod tests {
     use super::super::DatasetName;
-    use super::super::test_util::{DATA, GENRE, ITEM, TempDir, USER, load, ml100k};
+    use super::super::test_util::{
+        DATA, GENRE, ITEM, TempDir, USER, load, ml_latest_small, ml100k,
+    };
     use super::*;
 
     #[test]
@@ -326,21 +328,14 @@ mod tests {
         );
         // Empty CSV file: no ratings (not a truncation).
         let tmp = TempDir::new("empty");
-        tmp.write(
-            "ml-latest-small/movies.csv",
-            "movieId,title,genres\n1,A (1999),Drama\n",
-        );
-        tmp.write("ml-latest-small/ratings.csv", "");
+        ml_latest_small(&tmp, "movieId,title,genres\n1,A (1999),Drama\n", "");
         let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();
         assert!(matches!(err, DataError::NoRatings { .. }), "{err:?}");
         // Unterminated quote on the last line.
-        tmp.write(
-            "ml-latest-small/ratings.csv",
-            "userId,movieId,rating,timestamp\n",
-        );
-        tmp.write(
-            "ml-latest-small/movies.csv",
+        ml_latest_small(
+            &tmp,
             "movieId,title,genres\n1,\"A (1999",
+            "userId,movieId,rating,timestamp\n",
         );
         let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();
         assert!(

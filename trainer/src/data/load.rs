@@ -179,7 +179,7 @@ pub(super) fn densify_users(ratings: &mut [Rating]) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::super::DataSource;
-    use super::super::test_util::{DATA, TempDir, load, ml100k};
+    use super::super::test_util::{DATA, TempDir, load, ml_latest_small, ml100k};
     use super::*;
 
     #[test]
@@ -256,12 +256,9 @@ mod tests {
         let err = Dataset::load(&folder, DatasetName::Ml100k).unwrap_err();
         assert!(matches!(err, DataError::IsDirectory { .. }), "{err:?}");
         // An optional file (tags).
-        tmp.write(
-            "ml-latest-small/movies.csv",
+        ml_latest_small(
+            &tmp,
             "movieId,title,genres\n1,A,Drama\n",
-        );
-        tmp.write(
-            "ml-latest-small/ratings.csv",
             "userId,movieId,rating,timestamp\n1,1,4,1\n",
         );
         std::fs::create_dir_all(tmp.path().join("ml-latest-small/tags.csv")).unwrap();
@@ -293,12 +290,9 @@ mod tests {
         assert!(matches!(err, DataError::NoRatings { .. }), "{err:?}");
         let msg = err.to_string();
         assert!(msg.contains("ml-100k/u.data has no ratings"), "{msg}");
-        tmp.write(
-            "ml-latest-small/movies.csv",
+        ml_latest_small(
+            &tmp,
             "movieId,title,genres\n1,A,Drama\n",
-        );
-        tmp.write(
-            "ml-latest-small/ratings.csv",
             "userId,movieId,rating,timestamp\n",
         );
         let err = load(&tmp, DatasetName::MlLatestSmall).unwrap_err();
@@ -341,12 +335,9 @@ mod tests {
         );
         assert_eq!(ds.duplicate_ratings, 4);
         // A csv release (users are densified first).
-        tmp.write(
-            "ml-latest-small/movies.csv",
+        ml_latest_small(
+            &tmp,
             "movieId,title,genres\n1,A,Drama\n2,B,Drama\n",
-        );
-        tmp.write(
-            "ml-latest-small/ratings.csv",
             "userId,movieId,rating,timestamp\n9,2,1.0,5\n3,1,2.0,1\n9,2,4.5,6\n",
         );
         let ds = load(&tmp, DatasetName::MlLatestSmall).unwrap();

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::error::{empty_file, field_count, malformed};
+use super::error::{field_count, malformed};
 use super::lines::{Encoding, count_fields, decode, for_each_line, num_u32};
-use super::records::{self, RatingsFormat, check_duplicate, gender, sort_users, split_title_year};
+use super::records::{
+    self, RatingsFormat, age, check_duplicate, gender, non_empty, sort_users, split_title_year,
+};
 use super::{DataError, IdIndex, Movie, Rating, UserInfo, shown};
 
 /// `u.data` or a split file (`u1.base`, ...): `user\titem\trating\ttimestamp`. Movie ids are
@@ -38,12 +40,11 @@ pub fn parse_genres(path: &Path) -> Result<Vec<String>, DataError> {
         names.push(name.to_string());
         Ok(())
     })?;
-    if names.is_empty() {
-        return Err(empty_file(
-            path,
-            "list the genres, one `name|index` line each (19 in ml-100k)",
-        ));
-    }
+    let names = non_empty(
+        path,
+        names,
+        "list the genres, one `name|index` line each (19 in ml-100k)",
+    )?;
     if names.len() > 32 {
         return Err(malformed(path, names.len(), "more than 32 genres"));
     }
@@ -99,13 +100,11 @@ pub fn parse_items(path: &Path, n_genres: usize) -> Result<Vec<Movie>, DataError
         });
         Ok(())
     })?;
-    if movies.is_empty() {
-        return Err(empty_file(
-            path,
-            "list the movies, one `id|title|release date|video date|url|genre flags` line each",
-        ));
-    }
-    Ok(movies)
+    non_empty(
+        path,
+        movies,
+        "list the movies, one `id|title|release date|video date|url|genre flags` line each",
+    )
 }
 
 /// `u.user`: `id|age|gender|occupation|zip`. Returns ids (ascending) and infos.
@@ -118,23 +117,19 @@ pub fn parse_users(path: &Path) -> Result<(Vec<u32>, Vec<UserInfo>), DataError> 
             return Err(field_count(path, line.no, 5, "'|'", f.len()));
         }
         let id = num_u32(path, line.no, "user id", f[0].as_bytes())?;
-        let age = num_u32(path, line.no, "age", f[1].as_bytes())?;
-        let age = u8::try_from(age)
-            .map_err(|_| malformed(path, line.no, format!("age {age} is out of range")))?;
         let info = UserInfo {
-            age,
+            age: age(path, line.no, f[1].as_bytes())?,
             gender: gender(path, line.no, f[2])?,
             occupation: f[3].trim().to_string(),
         };
         rows.push((id, line.no, info));
         Ok(())
     })?;
-    if rows.is_empty() {
-        return Err(empty_file(
-            path,
-            "list the users, one `id|age|gender|occupation|zip code` line each",
-        ));
-    }
+    let rows = non_empty(
+        path,
+        rows,
+        "list the users, one `id|age|gender|occupation|zip code` line each",
+    )?;
     sort_users(path, rows)
 }
 

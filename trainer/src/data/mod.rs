@@ -484,6 +484,24 @@ pub fn find_folder(dir: &Path, name: DatasetName) -> Result<PathBuf, DataError> 
     Err(missing_file(name, key_files[0], searched))
 }
 
+/// The real MovieLens folder that the real-data tests read (the unit tests of this crate and
+/// `trainer/tests/real_data.rs`): `MOVIELENS_DIR` or `<workspace>/../shared/movielens`. Panics
+/// (fails the test) with a clear message when it does not exist.
+#[doc(hidden)]
+pub fn movielens_dir() -> PathBuf {
+    let dir = match std::env::var_os("MOVIELENS_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/movielens"),
+    };
+    assert!(
+        dir.is_dir(),
+        "real-data test: MovieLens folder {} does not exist; set MOVIELENS_DIR to the folder \
+         that contains ml-100k/ and ml-latest-small/",
+        dir.display()
+    );
+    dir
+}
+
 #[cfg(test)]
 mod tests {
     use super::test_util::TempDir;

@@ -1,11 +1,12 @@
 //! What the release formats share once a line is split into fields: one rating from its four
-//! fields (and the line-based reader of `u.data` and `ratings.dat`), the genre table, the
-//! `Title (year)` split, duplicate movie and user ids, genders, and tags.
+//! fields (and the line-based reader of `u.data` and `ratings.dat`), the genre table and a movie
+//! list with genre names, the `Title (year)` split, duplicate movie and user ids, ages, genders,
+//! tags, and the error for a file that lists nothing.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::error::{bad_number, field_count, malformed};
+use super::error::{bad_number, empty_file, field_count, malformed};
 use super::lines::{for_each_line, num_u32, parse_f32, parse_i64, split_n};
 use super::{DataError, IdIndex, Movie, Rating, UserInfo, shown};
 
@@ -109,6 +110,19 @@ pub(super) fn no_ratings(path: &Path, ratings: Vec<Rating>) -> Result<Vec<Rating
     Ok(ratings)
 }
 
+/// `rows`, or [`DataError::EmptyFile`] naming `path` and what it `should` list when there are
+/// none.
+pub(super) fn non_empty<T>(
+    path: &Path,
+    rows: Vec<T>,
+    should: &'static str,
+) -> Result<Vec<T>, DataError> {
+    if rows.is_empty() {
+        return Err(empty_file(path, should));
+    }
+    Ok(rows)
+}
+
 // ---------------------------------------------------------------------------------- movies
 
 /// Interns genre names while parsing; [`GenreTable::finish`] sorts them and remaps the masks.
@@ -173,6 +187,60 @@ impl GenreTable {
             m.genres = mask;
         }
         order.into_iter().map(|i| self.names[i].clone()).collect()
+    }
+}
+
+/// A movie list with genre names being read (`movies.dat`, `movies.csv`): the movies so far,
+/// the line of each id (a repeated id is an error) and the genre table.
+pub(super) struct MovieList {
+    movies: Vec<Movie>,
+    seen: HashMap<u32, usize>,
+    genres: GenreTable,
+}
+
+impl MovieList {
+    pub(super) fn with_capacity(capacity: usize) -> MovieList {
+        MovieList {
+            movies: Vec::with_capacity(capacity),
+            seen: HashMap::new(),
+            genres: GenreTable::default(),
+        }
+    }
+
+    /// Adds the movie of line `line` from its fields: the id, `Title (year)` and the
+    /// `|`-separated genres.
+    pub(super) fn push(
+        &mut self,
+        path: &Path,
+        line: usize,
+        id: &[u8],
+        title: &str,
+        genres: &str,
+    ) -> Result<(), DataError> {
+        let id = num_u32(path, line, "movie id", id)?;
+        check_duplicate(&mut self.seen, path, line, id)?;
+        let (title, year) = split_title_year(title);
+        let genres = self.genres.mask(genres, path, line)?;
+        self.movies.push(Movie {
+            id,
+            title,
+            year,
+            genres,
+            tags: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// The movies and the sorted genre names their masks refer to; [`DataError::EmptyFile`]
+    /// naming `path` and what it `should` list when there are no movies.
+    pub(super) fn finish(
+        self,
+        path: &Path,
+        should: &'static str,
+    ) -> Result<(Vec<Movie>, Vec<String>), DataError> {
+        let mut movies = non_empty(path, self.movies, should)?;
+        let names = self.genres.finish(&mut movies);
+        Ok((movies, names))
     }
 }
 
@@ -254,6 +322,12 @@ pub(super) fn gender(path: &Path, line: usize, s: &str) -> Result<char, DataErro
             format!("gender must be M or F, found {}", shown(other.as_bytes())),
         )),
     }
+}
+
+/// The age field of line `line`: a whole number up to 255.
+pub(super) fn age(path: &Path, line: usize, value: &[u8]) -> Result<u8, DataError> {
+    let age = num_u32(path, line, "age", value)?;
+    u8::try_from(age).map_err(|_| malformed(path, line, format!("age {age} is out of range")))
 }
 
 /// Sorts users `(id, line, info)` by id and rejects duplicates; returns ids and infos.

@@ -1,5 +1,6 @@
 //! Test helpers shared by the data layer's tests (and a few others in the crate): a temporary
-//! folder, the real MovieLens folder, and a small ml-100k release written into a folder.
+//! folder, the real MovieLens folder, and a small ml-100k release or an ml-latest-small movie
+//! list and ratings written into a folder.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,21 +46,8 @@ impl Drop for TempDir {
     }
 }
 
-/// The real MovieLens folder: `MOVIELENS_DIR` or `<workspace>/../shared/movielens`. Panics
-/// (fails the test) with a clear message when it does not exist.
-pub fn movielens_dir() -> PathBuf {
-    let dir = match std::env::var_os("MOVIELENS_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/movielens"),
-    };
-    assert!(
-        dir.is_dir(),
-        "real-data test: MovieLens folder {} does not exist; set MOVIELENS_DIR to the folder \
-         that contains ml-100k/ and ml-latest-small/",
-        dir.display()
-    );
-    dir
-}
+/// The real MovieLens folder (kept here for the tests that import it with the other helpers).
+pub use super::movielens_dir;
 
 /// `u.genre` of the small ml-100k release ([`ml100k`]), with a trailing blank line.
 pub const GENRE: &str = "unknown|0\nAction|1\nComedy|2\n\n";
@@ -77,6 +65,13 @@ pub fn ml100k(tmp: &TempDir, data: &[u8]) {
     tmp.write("ml-100k/u.item", ITEM);
     tmp.write("ml-100k/u.user", USER);
     tmp.write("ml-100k/u.data", data);
+}
+
+/// Writes `movies.csv` and `ratings.csv` of an ml-latest-small release into
+/// `tmp/ml-latest-small`.
+pub fn ml_latest_small(tmp: &TempDir, movies: impl AsRef<[u8]>, ratings: impl AsRef<[u8]>) {
+    tmp.write("ml-latest-small/movies.csv", movies);
+    tmp.write("ml-latest-small/ratings.csv", ratings);
 }
 
 /// Loads release `name` from the folder `tmp`.
