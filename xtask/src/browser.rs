@@ -54,10 +54,12 @@ pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
 }
 
-/// chromedriver and the browsers it started: one process group, killed together when dropped.
-struct DriverProcess(Child);
+/// A child started as the leader of its own process group (`process_group(0)`): it and every
+/// process it started (chromedriver and its browsers, cargo and the program it runs) are killed
+/// together when dropped.
+pub struct ProcessGroup(pub Child);
 
-impl Drop for DriverProcess {
+impl Drop for ProcessGroup {
     fn drop(&mut self) {
         let group = format!("-{}", self.0.id());
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
@@ -68,7 +70,7 @@ impl Drop for DriverProcess {
 /// A headless Chromium session with a fresh profile.
 pub struct Browser {
     driver: WebDriver,
-    _chromedriver: DriverProcess,
+    _chromedriver: ProcessGroup,
     _profile: TempDir,
 }
 
@@ -88,7 +90,7 @@ impl Browser {
             );
         }
         let port = free_port()?;
-        let chromedriver = DriverProcess(
+        let chromedriver = ProcessGroup(
             Command::new(CHROMEDRIVER)
                 .arg(format!("--port={port}"))
                 .stdout(Stdio::null())

@@ -2,7 +2,7 @@
 //! lints, native tests, the end-to-end browser tests, the page's wasm tests, the CUDA build)
 //! and ends with a one-line summary.
 
-use crate::browser::{CHROMEDRIVER, temp_dir, webdriver_json};
+use crate::browser::{CHROMEDRIVER, ProcessGroup, temp_dir, webdriver_json};
 use crate::build_web::{WASM_TARGET, build_web};
 use crate::install;
 use crate::model::ensure_model;
@@ -10,7 +10,8 @@ use crate::{cargo, paths, run};
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::os::unix::process::CommandExt;
+use std::process::Stdio;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -115,12 +116,13 @@ fn wasm_tests() -> Result<()> {
 /// The README's main command for real: `cargo xtask serve` on a free port, then the page, its
 /// wasm and the model fetched over HTTP, then stopped.
 fn serve_smoke() -> Result<()> {
-    let mut server = ChildGuard(
-        Command::new(std::env::current_exe()?)
-            .args(["serve", "--port", "0"])
+    let mut server = ProcessGroup(
+        cargo()
+            .args(["xtask", "serve", "--port", "0"])
             .stdout(Stdio::piped())
+            .process_group(0)
             .spawn()
-            .context("starting `xtask serve`")?,
+            .context("starting `cargo xtask serve`")?,
     );
     let stdout = server.0.stdout.take().expect("piped");
     let (found, address) = std::sync::mpsc::channel();
@@ -135,7 +137,7 @@ fn serve_smoke() -> Result<()> {
     // Generous: on a fresh checkout `serve` trains the model and builds the page first.
     let address = address
         .recv_timeout(Duration::from_secs(1800))
-        .context("`xtask serve` never said where it serves")?;
+        .context("`cargo xtask serve` never said where it serves")?;
     let page = http_get(&address, "/")?;
     if !String::from_utf8_lossy(&page).contains("<html") {
         bail!("/ is not the page");
@@ -152,16 +154,6 @@ fn serve_smoke() -> Result<()> {
         model.len()
     );
     Ok(())
-}
-
-/// Kills the child when dropped, so a failed check leaves no server behind.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// The body of a `GET` answered with 200, over a plain connection.
