@@ -4,7 +4,7 @@
 //! item-based variant is the one that beats matrix factorisation on MovieLens.
 
 use crate::data::Rating;
-use crate::training::{Goal, History, Plan, fit, minibatch_epoch};
+use crate::training::{Goal, History, Plan, fit};
 use anyhow::Result;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::AdamConfig;
@@ -120,29 +120,19 @@ pub fn train_autorec<B: AutodiffBackend>(
     device: &B::Device,
     validate: impl FnMut(&AutoRec<B::InnerBackend>) -> f64,
 ) -> Result<(AutoRec<B::InnerBackend>, History)> {
-    let config = plan.config;
     let optim = AdamConfig::new().init::<B, AutoRec<B>>();
-    let mut order: Vec<usize> = (0..columns.items).filter(|&i| columns.rated[i]).collect();
+    let movies: Vec<usize> = (0..columns.items).filter(|&i| columns.rated[i]).collect();
     fit(
         model,
         optim,
         plan,
         ("RMSE", Goal::Minimize),
         device,
-        |model, optim, epoch| {
-            minibatch_epoch(
-                model,
-                optim,
-                epoch,
-                &mut order,
-                config.batch_size,
-                |model, chunk| {
-                    let values = columns.rows::<B>(chunk, &columns.values, device);
-                    let observed = columns.rows::<B>(chunk, &columns.observed, device);
-                    model.loss(values, observed, l2)
-                },
-            )
-        },
+        (movies, |model: &AutoRec<B>, chunk: &[usize]| {
+            let values = columns.rows::<B>(chunk, &columns.values, device);
+            let observed = columns.rows::<B>(chunk, &columns.observed, device);
+            model.loss(values, observed, l2)
+        }),
         validate,
     )
 }

@@ -3,7 +3,7 @@
 
 use crate::data::Rating;
 use crate::models::{RatingBatch, RatingModel};
-use crate::training::{Goal, History, Plan, fit, minibatch_epoch};
+use crate::training::{Goal, History, Plan, fit};
 use anyhow::Result;
 use burn::module::AutodiffModule;
 use burn::optim::AdamConfig;
@@ -105,39 +105,29 @@ where
     M: AutodiffModule<B> + RatingModel<B>,
     M::InnerModule: RatingModel<B::InnerBackend>,
 {
-    let config = plan.config;
     let optim = AdamConfig::new().init::<B, M>();
     let truth: Vec<f32> = data.validation.iter().map(|r| r.rating).collect();
-    let mut order: Vec<usize> = (0..data.train.len()).collect();
+    let ratings: Vec<usize> = (0..data.train.len()).collect();
     fit(
         model,
         optim,
         plan,
         ("RMSE", Goal::Minimize),
         device,
-        |model, optim, epoch| {
-            minibatch_epoch(
-                model,
-                optim,
-                epoch,
-                &mut order,
-                config.batch_size,
-                |model, chunk| {
-                    let refs: Vec<&Rating> = chunk.iter().map(|&i| &data.train[i]).collect();
-                    let batch = data.batch::<B>(&refs, device);
-                    let error = model.predict(&batch) - batch.targets.clone();
-                    let per_example = loss.per_example(error) + model.penalty(&batch);
-                    match data.weights {
-                        Some(weights) => {
-                            let w: Vec<f32> = chunk.iter().map(|&i| weights[i]).collect();
-                            let w = Tensor::from_data(TensorData::new(w, [chunk.len()]), device);
-                            (per_example * w).mean()
-                        }
-                        None => per_example.mean(),
-                    }
-                },
-            )
-        },
+        (ratings, |model: &M, chunk: &[usize]| {
+            let refs: Vec<&Rating> = chunk.iter().map(|&i| &data.train[i]).collect();
+            let batch = data.batch::<B>(&refs, device);
+            let error = model.predict(&batch) - batch.targets.clone();
+            let per_example = loss.per_example(error) + model.penalty(&batch);
+            match data.weights {
+                Some(weights) => {
+                    let w: Vec<f32> = chunk.iter().map(|&i| weights[i]).collect();
+                    let w = Tensor::from_data(TensorData::new(w, [chunk.len()]), device);
+                    (per_example * w).mean()
+                }
+                None => per_example.mean(),
+            }
+        }),
         |valid| {
             let pred = data.predict::<B::InnerBackend, _>(valid, data.validation, device);
             crate::metrics::rmse(&pred, &truth)

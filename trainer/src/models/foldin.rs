@@ -7,7 +7,7 @@
 //! Nothing in it is per-user, so a visitor nobody trained on is scored from their picks alone;
 //! [`shared::foldin`] runs exactly this forward pass (without dropout) in the browser.
 
-use crate::training::{Goal, History, Plan, fit, minibatch_epoch};
+use crate::training::{Goal, History, Plan, fit};
 use anyhow::Result;
 use burn::module::Param;
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, Relu};
@@ -175,12 +175,11 @@ pub fn train_foldin<B: AutodiffBackend>(
     device: &B::Device,
     validate: impl FnMut(&FoldIn<B::InnerBackend>) -> f64,
 ) -> Result<(FoldIn<B::InnerBackend>, History)> {
-    let config = plan.config;
     let weight_decay = burn::optim::decay::WeightDecayConfig::new(l2 as f32);
     let optim = AdamConfig::new()
         .with_weight_decay(Some(weight_decay))
         .init::<B, FoldIn<B>>();
-    let mut order: Vec<usize> = (0..users.rows.len())
+    let users_with_picks: Vec<usize> = (0..users.rows.len())
         .filter(|&u| !users.rows[u].is_empty())
         .collect();
     fit(
@@ -189,21 +188,12 @@ pub fn train_foldin<B: AutodiffBackend>(
         plan,
         ("NDCG@100", Goal::Maximize),
         device,
-        |model, optim, epoch| {
-            minibatch_epoch(
-                model,
-                optim,
-                epoch,
-                &mut order,
-                config.batch_size,
-                |model, chunk| {
-                    model.loss(
-                        users.normalized::<B>(chunk, device),
-                        users.multi_hot::<B>(chunk, device),
-                    )
-                },
+        (users_with_picks, |model: &FoldIn<B>, chunk: &[usize]| {
+            model.loss(
+                users.normalized::<B>(chunk, device),
+                users.multi_hot::<B>(chunk, device),
             )
-        },
+        }),
         validate,
     )
 }

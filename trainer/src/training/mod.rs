@@ -2,9 +2,10 @@
 //! validation metric, a progress bar with the live loss, checkpoints written atomically every
 //! epoch, `--resume`, and a clear stop when the loss diverges.
 //!
-//! [`fit`] owns the epoch loop; each model's trainer (`models::explicit::train_explicit`,
-//! `models::foldin::train_foldin`, `models::autorec::train_autorec`) supplies one epoch of
-//! batches through [`minibatch_epoch`] and a validation metric. [`checkpoint`] writes and
+//! [`fit`] owns the epoch loop and its mini-batches; each model's trainer
+//! (`models::explicit::train_explicit`, `models::foldin::train_foldin`,
+//! `models::autorec::train_autorec`) supplies its examples, the loss of a batch of them and a
+//! validation metric. [`checkpoint`] writes and
 //! verifies the checkpoint files.
 //!
 //! A checkpoint folder holds `model-E.bin` and `optim-E.bin` (after epoch E), `best-B.bin` (the
@@ -123,16 +124,16 @@ pub struct Plan<'a> {
 }
 
 /// Where an epoch stands: its learning rate, its seed (for shuffling and dropout) and its bar.
-pub struct Epoch<'a> {
-    pub lr: f64,
-    pub seed: u64,
-    pub bar: &'a ProgressBar,
+struct Epoch<'a> {
+    lr: f64,
+    seed: u64,
+    bar: &'a ProgressBar,
 }
 
-/// One epoch of mini-batches over `order`, shuffled with the epoch's seed: the body every model's
-/// epoch shares. `objective` gives the loss of one batch of indices into the model's examples.
-/// Returns the updated model and the mean batch loss.
-pub(crate) fn minibatch_epoch<B, M, O>(
+/// One epoch of mini-batches over `order`, shuffled with the epoch's seed. `objective` gives the
+/// loss of one batch of indices into the model's examples. Returns the updated model and the mean
+/// batch loss.
+fn minibatch_epoch<B, M, O>(
     mut model: M,
     optim: &mut O,
     epoch: &Epoch,
@@ -167,16 +168,16 @@ where
 
 /// The epoch loop shared by every model.
 ///
-/// `epoch` trains one epoch (it gets the model, optimizer, learning rate, the epoch's seed and a
-/// progress bar, and returns the updated model and the mean training loss); `validate` scores the
-/// inference copy of the model.
+/// Each epoch is one shuffled pass of mini-batches of `plan.config.batch_size` over `examples`
+/// (indices into the model's training examples: ratings, users or movies); `objective` gives the
+/// loss of one batch of them. `validate` scores the inference copy of the model.
 pub fn fit<B, M, O>(
     mut model: M,
     mut optim: O,
     plan: &Plan,
     (metric, goal): (&str, Goal),
     device: &B::Device,
-    mut epoch: impl FnMut(M, &mut O, &Epoch) -> Result<(M, f64)>,
+    (mut examples, objective): (Vec<usize>, impl Fn(&M, &[usize]) -> Tensor<B, 1>),
     mut validate: impl FnMut(&M::InnerModule) -> f64,
 ) -> Result<(M::InnerModule, History)>
 where
@@ -278,7 +279,7 @@ where
                 .progress_chars("=> "),
         );
         bar.set_prefix((e + 1).to_string());
-        let (updated, train_loss) = epoch(
+        let (updated, train_loss) = minibatch_epoch(
             model,
             &mut optim,
             &Epoch {
@@ -286,6 +287,9 @@ where
                 seed: epoch_seed,
                 bar: &bar,
             },
+            &mut examples,
+            config.batch_size,
+            &objective,
         )?;
         model = updated;
         let valid_model = model.valid();
