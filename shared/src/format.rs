@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 8] = b"MOVIEREC";
 /// Bumped whenever the payload's layout changes; older and newer files are refused by name.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 /// Where a model came from and how well it did, shown to the visitor.
@@ -29,6 +29,8 @@ pub struct ModelInfo {
     pub description: String,
     /// Evaluation figures, e.g. ("NDCG@100", 0.41).
     pub metrics: Vec<(String, f64)>,
+    /// Every setting of the training run, as JSON.
+    pub settings: String,
 }
 
 /// Everything the page needs: no ratings, only the catalogue and the fold-in weights.

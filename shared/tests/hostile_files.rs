@@ -63,6 +63,7 @@ fn seed_files() -> Vec<Vec<u8>> {
         model: "foldin".into(),
         description: "seed".into(),
         metrics: vec![("NDCG@100".into(), 0.4)],
+        settings: "{}".into(),
     };
     let with_tower = ModelFile {
         info: info.clone(),

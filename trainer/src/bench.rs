@@ -12,19 +12,16 @@
 //! Every model uses the command line's defaults. `--quick` keeps ml-100k, u1 and a few epochs: a
 //! smoke run well under a minute.
 
-use crate::classic::baseline::BaselineFit;
-use crate::classic::content::TfIdf;
-use crate::classic::knn::{Centering, KnnConfig, Similarity};
-use crate::classic::runs::{self, ClassicModel, HeldOutSpec, Overrides, RatingSpec, Spec};
 use crate::data::{DataSource, Dataset, DatasetName};
-use crate::ease::{Ease, Regularisation};
-use crate::evaluate::{self, FoldInTask};
-use crate::pipeline::{self, ExplicitModel, ExplicitRun, FoldInRun, RatingSplit, RunReport};
+use crate::evaluate;
+use crate::new_user::content::TfIdf;
 use crate::plot::{self, Labels, Series};
-use crate::training::History;
+use crate::rating::RatingSplit;
+use crate::rating::knn::Similarity;
+use crate::registry::{ModelName, Options, Outcome, Run, Task};
+use crate::report::RunReport;
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
-use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -43,22 +40,9 @@ pub struct BenchOptions {
     pub seed: u64,
 }
 
-/// The releases compared, and what counts as liked in the new-user protocol (the command line's
-/// defaults).
+/// The releases compared.
 const DATASETS: [DatasetName; 2] = [DatasetName::Ml100k, DatasetName::MlLatestSmall];
-const POSITIVE_THRESHOLD: f32 = 4.0;
-const MIN_ITEM_USERS: usize = 3;
 const FOLDS: [&str; 5] = ["u1", "u2", "u3", "u4", "u5"];
-
-/// Surprise's published ml-100k 5-fold RMSE and MAE (README, `examples/benchmark.py`, default
-/// parameters), for the models that are theirs.
-const SURPRISE: [(&str, &str, f64, f64); 5] = [
-    ("baseline", "BaselineOnly", 0.944, 0.748),
-    ("svd", "SVD", 0.934, 0.737),
-    ("svdpp", "SVDpp", 0.919, 0.721),
-    ("knn-user", "KNNWithMeans", 0.951, 0.749),
-    ("knn-baseline", "KNNBaseline", 0.931, 0.733),
-];
 
 /// One table row: a run and, for models the page can load, the size of its weights file.
 #[derive(Clone, Serialize)]
@@ -70,11 +54,7 @@ struct Row {
 
 impl Row {
     fn metric(&self, name: &str) -> Option<f64> {
-        self.report
-            .metrics
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| *v)
+        self.report.metric(name)
     }
 }
 
@@ -105,235 +85,130 @@ impl Progress {
     }
 }
 
-/// The rating models: the command line's classic ones with their defaults, then variants
-/// (other similarities, item-based, SGD baselines).
-fn rating_models(seed: u64) -> Vec<(String, RatingSpec)> {
-    let mut models: Vec<(String, RatingSpec)> = ClassicModel::value_variants()
-        .iter()
-        .filter_map(|m| match m.spec(&Overrides::default(), seed) {
-            Spec::Rating(spec) => Some((m.name(), spec)),
-            Spec::HeldOut(_) => None,
+/// A bench row: a model from the registry with command-line options over its defaults.
+struct Job {
+    model: ModelName,
+    /// The row's name: the model's, or the model's and how the options change it.
+    label: String,
+    options: Options,
+}
+
+/// Every model of `task` with its defaults, then the variants worth a row of their own.
+/// `--quick` trains the burn models for a few epochs.
+fn jobs(task: Task, quick: bool) -> Vec<Job> {
+    let mut jobs: Vec<Job> = ModelName::of(task)
+        .map(|model| Job {
+            model,
+            label: model.name().to_string(),
+            options: Options::default(),
         })
         .collect();
-    let means = KnnConfig::new(Centering::Means);
-    let baselines = KnnConfig::new(Centering::Baselines);
-    let variants = [
-        ("baseline (SGD)", RatingSpec::Baseline(BaselineFit::SGD)),
-        (
-            "knn-user (cosine)",
-            RatingSpec::Knn(means.with_similarity(Similarity::Cosine)),
-        ),
-        (
-            "knn-user (Pearson)",
-            RatingSpec::Knn(means.with_similarity(Similarity::Pearson)),
-        ),
-        (
-            "knn-item (Pearson-baseline)",
-            RatingSpec::Knn(
-                means
-                    .item_based()
-                    .with_similarity(Similarity::PEARSON_BASELINE),
+    let variant = |model: ModelName, how: &str, options: Options| Job {
+        model,
+        label: format!("{} ({how})", model.name()),
+        options,
+    };
+    match task {
+        Task::Rating => jobs.extend([
+            variant(
+                ModelName::Baseline,
+                "SGD",
+                Options {
+                    learning_rate: Some(0.005),
+                    ..Options::default()
+                },
             ),
-        ),
-        (
-            "knn-baseline (item, Pearson-baseline)",
-            RatingSpec::Knn(
-                baselines
-                    .item_based()
-                    .with_similarity(Similarity::PEARSON_BASELINE),
+            variant(
+                ModelName::KnnUser,
+                "cosine",
+                Options {
+                    similarity: Some(Similarity::Cosine),
+                    ..Options::default()
+                },
             ),
-        ),
-    ];
-    models.extend(variants.map(|(label, spec)| (label.to_string(), spec)));
-    models
-}
-
-/// The command line's defaults for a burn rating model; two epochs with `--quick`.
-fn explicit_run(model: ExplicitModel, split: &RatingSplit, options: &BenchOptions) -> ExplicitRun {
-    let mut run = ExplicitRun::new(model, split.clone(), options.seed);
-    if options.quick {
-        run.training.epochs = 2;
+            variant(
+                ModelName::KnnUser,
+                "Pearson",
+                Options {
+                    similarity: Some(Similarity::Pearson),
+                    ..Options::default()
+                },
+            ),
+            variant(
+                ModelName::KnnItem,
+                "Pearson-baseline",
+                Options {
+                    similarity: Some(Similarity::PEARSON_BASELINE),
+                    ..Options::default()
+                },
+            ),
+        ]),
+        Task::NewUser => jobs.push(variant(
+            ModelName::Foldin,
+            "fine-tuned",
+            Options {
+                epochs: Some(400),
+                ..Options::default()
+            },
+        )),
     }
-    run
-}
-
-/// The command line's fold-in settings, fine-tuned or not; three epochs with `--quick`.
-fn foldin_run(heldout_users: usize, fine_tune: bool, options: &BenchOptions) -> FoldInRun {
-    if !fine_tune {
-        return FoldInRun::new(heldout_users, options.seed);
-    }
-    let mut run = FoldInRun::fine_tuned(heldout_users, options.seed);
-    if options.quick {
-        run.training.epochs = 3;
-    }
-    run
-}
-
-/// Every rating model on one split.
-fn rating_rows<B: AutodiffBackend>(
-    dataset: &Dataset,
-    kind: &RatingSplit,
-    models: &[(String, RatingSpec)],
-    options: &BenchOptions,
-    progress: &Progress,
-    device: &B::Device,
-) -> Result<Vec<Row>> {
-    let split = kind.apply(dataset, options.seed)?;
-    let place = format!("{} {kind:?}", dataset.name);
-    let mut rows: Vec<Row> = models
-        .iter()
-        .map(|(label, spec)| {
-            let report = progress.job(&format!("{place}: {label}"), false, || {
-                runs::run_rating(dataset, kind, &split, label, spec, options.seed)
-            });
-            Row {
-                report,
-                file_bytes: None,
+    if quick {
+        for job in jobs.iter_mut().filter(|job| job.model.burn()) {
+            if task == Task::Rating || job.options.epochs.is_some() {
+                job.options.epochs = Some(if task == Task::Rating { 2 } else { 3 });
             }
-        })
-        .collect();
-    for &model in ExplicitModel::value_variants() {
-        let run = explicit_run(model, kind, options);
-        let report = progress.job(&format!("{place}: {model:?}"), true, || {
-            pipeline::run_explicit::<B>(dataset, &run, device)
-        })?;
-        rows.push(Row {
-            report,
-            file_bytes: None,
-        });
-    }
-    Ok(rows)
-}
-
-/// A report for a model scored directly (not through an exported file).
-fn direct_report(
-    label: &str,
-    dataset: &Dataset,
-    task: &FoldInTask,
-    started: Instant,
-    parameters: usize,
-    score: impl Fn(&[u32]) -> Vec<f32> + Sync,
-) -> Row {
-    let train_seconds = started.elapsed().as_secs_f64();
-    Row {
-        report: RunReport {
-            model: label.to_string(),
-            dataset: dataset.name.to_string(),
-            split: format!("strong generalization, {} test users", task.test.len()),
-            metrics: evaluate::heldout_metrics(&task.test, score),
-            train_seconds,
-            parameters,
-            history: History::default(),
-        },
-        file_bytes: None,
-    }
-}
-
-/// Jobs per new-user section: the classic new-user models, exact TF-IDF, EASE, and fold-in
-/// with and without fine-tuning.
-fn heldout_jobs() -> usize {
-    ClassicModel::value_variants()
-        .iter()
-        .filter(|m| !m.is_rating_model())
-        .count()
-        + 4
-}
-
-/// Every new-user model on the strong-generalization task of `dataset`.
-fn heldout_rows<B: AutodiffBackend>(
-    dataset: &Dataset,
-    heldout_users: usize,
-    options: &BenchOptions,
-    progress: &Progress,
-    device: &B::Device,
-) -> Result<Vec<Row>> {
-    let seed = options.seed;
-    let place = format!("{} new users", dataset.name);
-    let task = progress.0.suspend(|| {
-        pipeline::heldout_task(
-            dataset,
-            &dataset.ratings,
-            heldout_users,
-            POSITIVE_THRESHOLD,
-            MIN_ITEM_USERS,
-            seed,
-        )
-    })?;
-    let mut rows = Vec::new();
-    for model in ClassicModel::value_variants() {
-        let Spec::HeldOut(spec) = model.spec(&Overrides::default(), seed) else {
-            continue;
-        };
-        let (report, file) = progress.job(&format!("{place}: {}", model.name()), true, || {
-            runs::run_heldout(dataset, &task, &model.name(), &spec, seed)
-        })?;
-        rows.push(Row {
-            report,
-            file_bytes: Some(file.to_bytes().len()),
-        });
-        if matches!(spec, HeldOutSpec::Content { .. }) {
-            let row = progress.job(&format!("{place}: exact TF-IDF"), false, || {
-                let started = Instant::now();
-                let tfidf = TfIdf::new(dataset, &task.items);
-                let parameters = tfidf.parameters();
-                direct_report(
-                    "content (exact TF-IDF)",
-                    dataset,
-                    &task,
-                    started,
-                    parameters,
-                    |picks| tfidf.scores(picks),
-                )
-            });
-            rows.push(row);
         }
     }
-    let ease = progress.job(&format!("{place}: EASE"), true, || -> Result<Row> {
-        let started = Instant::now();
-        let items = task.items.len();
-        let grid = Regularisation::grid(&pipeline::EASE_LAMBDAS, &[0.0]);
-        let ease = Ease::tuned(&task.train_rows, items, &task.validation, &grid)?;
-        Ok(direct_report(
-            &format!("ease ({})", ease.regularisation),
-            dataset,
-            &task,
-            started,
-            items * items,
-            |picks| ease.model.scores(picks),
-        ))
-    })?;
-    rows.push(ease);
-    for fine_tune in [false, true] {
-        let label = if fine_tune {
-            "foldin (fine-tuned)"
-        } else {
-            "foldin"
-        };
-        let foldin = progress.job(&format!("{place}: {label}"), true, || {
-            pipeline::run_foldin::<B>(
-                dataset,
-                &dataset.ratings,
-                &foldin_run(heldout_users, fine_tune, options),
-                device,
-            )
-        })?;
-        rows.push(Row {
-            file_bytes: Some(foldin.file.to_bytes().len()),
-            report: RunReport {
-                model: label.to_string(),
-                ..foldin.report
-            },
-        });
-    }
-    Ok(rows)
+    jobs
+}
+
+/// Runs every job on `run`.
+fn rows<B: AutodiffBackend>(
+    run: &Run<B>,
+    jobs: &[Job],
+    place: &str,
+    progress: &Progress,
+) -> Result<Vec<Row>> {
+    jobs.iter()
+        .map(|job| {
+            let Outcome { report, file } =
+                progress.job(&format!("{place}: {}", job.label), true, || {
+                    job.model.run(&job.options, run)
+                })?;
+            Ok(Row {
+                report: RunReport {
+                    model: job.label.clone(),
+                    ..report
+                },
+                file_bytes: file.map(|file| file.to_bytes().len()),
+            })
+        })
+        .collect()
+}
+
+/// The exact (sparse, not LSA-reduced) TF-IDF scores, which the page cannot load: how much the
+/// content model loses to its reduction.
+fn exact_tfidf_row<B: AutodiffBackend>(run: &Run<B>) -> Result<Row> {
+    let task = run.new_user_task()?;
+    let started = Instant::now();
+    let tfidf = TfIdf::new(run.dataset, &task.items);
+    Ok(Row {
+        report: RunReport {
+            model: "content (exact TF-IDF)".into(),
+            dataset: run.dataset.name.to_string(),
+            split: format!("strong generalization, {} test users", task.test.len()),
+            metrics: evaluate::heldout_metrics(&task.test, |picks| tfidf.scores(picks)),
+            train_seconds: started.elapsed().as_secs_f64(),
+            parameters: tfidf.parameters(),
+            history: Default::default(),
+            settings: serde_json::Value::Null,
+        },
+        file_bytes: None,
+    })
 }
 
 /// Runs the whole comparison and writes the report; returns the README's path.
-pub fn run<B: AutodiffBackend>(
-    source: &DataSource,
-    options: &BenchOptions,
-    device: &B::Device,
-) -> Result<PathBuf> {
+pub fn run<B: AutodiffBackend>(source: &DataSource, options: &BenchOptions) -> Result<PathBuf> {
     let started = Instant::now();
     let out = &options.out_dir;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -347,44 +222,60 @@ pub fn run<B: AutodiffBackend>(
         .map(|&name| Dataset::load(source, name).with_context(|| format!("loading {name}")))
         .collect::<Result<Vec<_>>>()?;
     let folds = if options.quick { &FOLDS[..1] } else { &FOLDS };
-    let models = rating_models(options.seed);
-    let per_split = models.len() + ExplicitModel::value_variants().len();
+    let rating_jobs = jobs(Task::Rating, options.quick);
+    let new_user_jobs = jobs(Task::NewUser, options.quick);
     let rating_splits = folds.len() + datasets.len() - 1;
-    let progress = Progress::new(per_split * rating_splits + heldout_jobs() * datasets.len());
+    let progress = Progress::new(
+        rating_jobs.len() * rating_splits + (new_user_jobs.len() + 1) * datasets.len(),
+    );
+    let device = B::Device::default();
+    let run_on = |dataset, split: RatingSplit| {
+        let mut run = Run::<B>::new(dataset, options.seed, device.clone());
+        run.split = split;
+        run
+    };
 
     let ml100k = &datasets[0];
     let mut fold_rows = Vec::new();
     for fold in folds {
-        let kind = RatingSplit::Predefined(fold.to_string());
-        fold_rows.push(rating_rows::<B>(
-            ml100k, &kind, &models, options, &progress, device,
-        )?);
+        let run = run_on(ml100k, RatingSplit::Predefined(fold.to_string()));
+        let place = format!("{} {fold}", ml100k.name);
+        fold_rows.push(rows(&run, &rating_jobs, &place, &progress)?);
     }
     let mut sections = vec![Section {
         title: "Rating prediction: ml-100k, predefined split u1".into(),
         rows: fold_rows[0].clone(),
     }];
     for dataset in &datasets[1..] {
+        let run = run_on(dataset, RatingSplit::Random(0.1));
         sections.push(Section {
             title: format!(
                 "Rating prediction: {}, random 90/10 split (seed {})",
                 dataset.name, options.seed
             ),
-            rows: rating_rows::<B>(
-                dataset,
-                &RatingSplit::Random(0.1),
-                &models,
-                options,
+            rows: rows(
+                &run,
+                &rating_jobs,
+                &format!("{} random", dataset.name),
                 &progress,
-                device,
             )?,
         });
     }
     for dataset in &datasets {
-        let heldout_users = pipeline::default_heldout_users(dataset.name);
+        let run = Run::<B>::new(dataset, options.seed, device.clone());
+        let place = format!("{} new users", dataset.name);
+        let mut new_user_rows = rows(&run, &new_user_jobs, &place, &progress)?;
+        let exact = progress.job(&format!("{place}: exact TF-IDF"), false, || {
+            exact_tfidf_row(&run)
+        })?;
+        let content = new_user_rows
+            .iter()
+            .position(|row| row.report.model == ModelName::Content.name())
+            .map_or(new_user_rows.len(), |k| k + 1);
+        new_user_rows.insert(content, exact);
         sections.push(Section {
             title: format!("New users (strong generalization): {}", dataset.name),
-            rows: heldout_rows::<B>(dataset, heldout_users, options, &progress, device)?,
+            rows: new_user_rows,
         });
     }
     progress.0.finish_and_clear();
@@ -631,15 +522,19 @@ fn folds_section(fold_rows: &[Vec<Row>]) -> String {
         };
         let ((rmse, rmse_sd), (mae, mae_sd)) = (mean_sd(&values("RMSE")), mean_sd(&values("MAE")));
         let model = &first.report.model;
-        let published = SURPRISE.iter().find(|s| s.0 == model);
+        let published = ModelName::all()
+            .iter()
+            .find(|m| m.name() == model)
+            .and_then(|m| m.surprise());
         let (theirs_rmse, theirs_mae) = published.map_or(("–".into(), "–".into()), |s| {
-            (format!("{:.3}", s.2), format!("{:.3}", s.3))
+            (format!("{:.3}", s.rmse), format!("{:.3}", s.mae))
         });
         let _ = writeln!(
             out,
             "| {model} | {rmse:.4} ± {rmse_sd:.4} | {mae:.4} ± {mae_sd:.4} | {theirs_rmse} | {theirs_mae} |"
         );
-        if let Some(&(_, name, their_rmse, _)) = published {
+        if let Some(published) = published {
+            let (name, their_rmse) = (published.name, published.rmse);
             let delta = rmse - their_rmse;
             let verdict = if delta.abs() <= 0.01 {
                 "within ±0.01"
@@ -701,23 +596,16 @@ fn readme(
             );
         }
     }
+    out.push_str("## The models\n\n");
+    for model in ModelName::all() {
+        let _ = writeln!(out, "- `{}`: {}.", model.name(), model.about());
+    }
     out.push_str(
-        "## The models\n\n\
-         - `baseline`: μ + b_u + b_i by ALS (Surprise's `BaselineOnly`); `baseline (SGD)` the SGD fit.\n\
-         - `svd`: Funk-SVD exactly as Surprise's `SVD` (100 factors, 20 epochs of SGD).\n\
-         - `svdpp`: SVD++ exactly as Surprise's `SVDpp` (20 factors, 20 epochs of SGD).\n\
-         - `knn-user`, `knn-item`: Surprise's `KNNWithMeans` (k = 40, MSD unless named); \
-         `knn-baseline`: its `KNNBaseline`.\n\
-         - `mf`, `neumf`, `deep`, `autorec`: the burn models, early-stopped on 5% of the training ratings.\n\
-         - `popularity`: the most-rated movies, for everyone.\n\
-         - `content`: TF-IDF over genres, title words, decade and tags, LSA-reduced to 64 \
-         dimensions for the page; `content (exact TF-IDF)` scores the sparse vectors directly.\n\
-         - `puresvd`: PureSVD of the liked-movies matrix, rank tuned on validation users.\n\
-         - `hybrid`: content LSA next to PureSVD factors, the content weight tuned on validation users.\n\
-         - `ease`: EASE, λ tuned on validation users. `foldin`: the fold-in network, EDLAE (EASE with \
-         dropout emphasis) factorised to a rank tuned on validation users; `foldin (fine-tuned)`: \
-         the same start fine-tuned with the multinomial loss (the page's default is `hybrid`).\n\n\
-         ## Plots\n\n",
+        "\nVariants: `baseline (SGD)` is fitted by SGD at Surprise's rate; `knn-user (cosine)`, \
+         `knn-user (Pearson)` and `knn-item (Pearson-baseline)` change the similarity; \
+         `content (exact TF-IDF)` scores the sparse TF-IDF vectors the page cannot load; \
+         `foldin (fine-tuned)` trains the fold-in network's start for up to 400 epochs. The burn \
+         rating models are early-stopped on 5% of the training ratings.\n\n## Plots\n\n",
     );
     for (file, caption) in plots {
         let _ = write!(out, "### {caption}\n\n![{caption}]({file})\n\n");
@@ -730,6 +618,7 @@ mod tests {
     use super::*;
     use crate::backend::Cpu;
     use crate::data::test_util::{TempDir, movielens_dir};
+    use crate::training::History;
 
     #[test]
     fn human_counts_and_tables() {
@@ -746,6 +635,7 @@ mod tests {
                 train_seconds: 1.5,
                 parameters: 2_626,
                 history: History::default(),
+                settings: serde_json::Value::Null,
             },
             file_bytes,
         };
@@ -774,12 +664,7 @@ mod tests {
             quick: true,
             seed: 42,
         };
-        let readme = run::<Cpu>(
-            &DataSource::Dir(movielens_dir()),
-            &options,
-            &Default::default(),
-        )
-        .unwrap();
+        let readme = run::<Cpu>(&DataSource::Dir(movielens_dir()), &options).unwrap();
         let text = std::fs::read_to_string(&readme).unwrap();
         for heading in [
             "## Rating prediction: ml-100k, predefined split u1",

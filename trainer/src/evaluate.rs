@@ -126,10 +126,16 @@ pub fn heldout_metrics(
 
 /// NDCG@100 alone, for validation during training and λ tuning.
 pub fn ndcg_at_100(users: &[HeldOutUser], score: impl Fn(&[u32]) -> Vec<f32> + Sync) -> f64 {
+    ndcg_at_100_by_user(users, |k| score(&users[k].fold_in))
+}
+
+/// NDCG@100 with the scores of the `k`-th user given by `score(k)`.
+pub fn ndcg_at_100_by_user(users: &[HeldOutUser], score: impl Fn(usize) -> Vec<f32> + Sync) -> f64 {
     let sum: f64 = users
         .par_iter()
-        .map(|u| {
-            let ranked = metrics::top_k(&score(&u.fold_in), 100, &u.fold_in);
+        .enumerate()
+        .map(|(k, u)| {
+            let ranked = metrics::top_k(&score(k), 100, &u.fold_in);
             let relevant: HashSet<u32> = u.target.iter().copied().collect();
             metrics::ndcg_at_k(&ranked, &relevant, 100)
         })

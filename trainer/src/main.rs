@@ -9,17 +9,19 @@ use options::{
 };
 use serde_json::json;
 use shared::{RecommendError, Recommender, Request};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use trainer::backend::{self, Device};
-use trainer::classic::knn::Similarity;
-use trainer::classic::runs::{ClassicModel, ClassicRun, Overrides};
 use trainer::data::split::{self, HeldOutUser};
 use trainer::data::{DataSource, Dataset, DatasetName};
-use trainer::models::explicit::Loss;
-use trainer::pipeline::{self, ExplicitModel, ExplicitRun, FoldInRun, RatingSplit, RunReport};
-use trainer::training::{Checkpoints, TrainingConfig};
+use trainer::rating::RatingSplit;
+use trainer::rating::explicit::Loss;
+use trainer::rating::knn::Similarity;
+use trainer::registry::{self, ModelName, Options, Outcome, Run, Task};
+use trainer::report::{RunReport, join_with_and};
+use trainer::training::Checkpoints;
 
 #[derive(Parser)]
 #[command(version, about = "Train, evaluate and export MovieLens recommenders")]
@@ -40,6 +42,8 @@ enum Command {
     Recommend(RecommendArgs),
     /// Train and evaluate every model on ml-100k and ml-latest-small; write a report.
     Bench(BenchArgs),
+    /// List every model: its `--model` name, its task and what it is.
+    Models,
 }
 
 #[derive(Args)]
@@ -93,16 +97,16 @@ impl DataArgs {
 struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// mf, neumf, deep (explicit ratings) or foldin (new users; exports to the page).
-    /// Classic models: baseline, svd, svdpp, knn-user, knn-item, knn-baseline (ratings); popularity,
-    /// puresvd, content, hybrid (new users; export to the page).
-    #[arg(long, default_value = "foldin")]
-    model: String,
-    /// Explicit models: u1..u5, ua, ub (ml-100k), random[:FRACTION] or latest.
-    #[arg(long, default_value = "u1")]
-    split: RatingSplit,
-    #[arg(long, value_enum, default_value = "mse")]
-    loss: Loss,
+    /// The model: `trainer models` lists them. Rating models are measured on --split; new-user
+    /// models on held-out users, and export the page's weights.
+    #[arg(long, value_enum, default_value = "foldin")]
+    model: ModelName,
+    /// Rating models: u1..u5, ua, ub (ml-100k), random[:FRACTION] or latest [default: u1].
+    #[arg(long)]
+    split: Option<RatingSplit>,
+    /// Rating networks (mf, neumf, deep): the training loss [default: mse].
+    #[arg(long, value_enum)]
+    loss: Option<Loss>,
     #[arg(long, value_enum, default_value = "cpu")]
     device: Device,
     /// Training epochs. 0 only for the fold-in model, whose default it is: its EASE start,
@@ -157,21 +161,18 @@ struct TrainArgs {
     /// MovieLens user ids (one per line) kept out of training entirely.
     #[arg(long)]
     exclude_users: Option<PathBuf>,
-    /// Fold-in: users held out for validation and again for test (at least 1).
+    /// New-user models: users held out for validation and again for test (at least 1).
     #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
     heldout_users: Option<usize>,
-    /// Fold-in: only movies liked by at least this many training users (at least 1) are in the
-    /// model.
-    #[arg(long, default_value_t = 3, value_parser = positive_usize, allow_negative_numbers = true)]
-    min_item_users: usize,
+    /// New-user models: only movies liked by at least this many training users (at least 1) are
+    /// in the model [default: 3].
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
+    min_item_users: Option<usize>,
     /// Fold-in: train from random weights instead of the factorised EASE solution.
     #[arg(long)]
     random_init: bool,
-    /// Fold-in: also fit and report EASE on the same users.
-    #[arg(long)]
-    compare_ease: bool,
-    /// Fold-in: where to write the page's weights file. Checked before any work; an existing
-    /// file is replaced only once the new one is complete.
+    /// New-user models: where to write the page's weights file. Checked before any work; an
+    /// existing file is replaced only once the new one is complete.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Print the report as JSON.
@@ -239,9 +240,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => {
             backend::check(args.device)?;
             match args.device {
-                Device::Cpu => train::<backend::Cpu>(&args, &Default::default()),
+                Device::Cpu => train::<backend::Cpu>(&args, Default::default()),
                 #[cfg(feature = "cuda")]
-                Device::Cuda => train::<backend::Gpu>(&args, &Default::default()),
+                Device::Cuda => train::<backend::Gpu>(&args, Default::default()),
                 #[cfg(not(feature = "cuda"))]
                 Device::Cuda => unreachable!("backend::check refuses CUDA without the feature"),
             }
@@ -254,255 +255,139 @@ fn run(cli: Cli) -> Result<()> {
                     cache_dir: args.cache_dir.clone(),
                 },
             };
-            trainer::bench::run::<backend::Cpu>(&source, &args.options, &Default::default())
-                .map(|_| ())
+            trainer::bench::run::<backend::Cpu>(&source, &args.options).map(|_| ())
         }
         Command::Recommend(args) => recommend(&args),
+        Command::Models => {
+            print!("{}", registry::table());
+            Ok(())
+        }
     }
 }
 
-/// The command line's training options over a model's defaults.
-fn override_training(training: &mut TrainingConfig, args: &TrainArgs) {
-    training.batch_size = args.batch_size.unwrap_or(training.batch_size);
-    training.epochs = args.epochs.unwrap_or(training.epochs);
-    training.learning_rate = args.lr.unwrap_or(training.learning_rate);
-    training.patience = args.patience.unwrap_or(training.patience);
-}
-
-/// What `train --model` names.
-#[derive(Clone, Copy)]
-enum ModelKind {
-    FoldIn,
-    Explicit(ExplicitModel),
-    Classic(ClassicModel),
-}
-
-impl ModelKind {
-    fn parse(name: &str) -> Result<Self> {
-        if name == "foldin" {
-            return Ok(Self::FoldIn);
+impl TrainArgs {
+    /// The model options, as the registry reads them: the one place flags become settings.
+    fn options(&self) -> Options {
+        Options {
+            factors: self.factors,
+            epochs: self.epochs,
+            learning_rate: self.lr,
+            batch_size: self.batch_size,
+            l2: self.l2,
+            patience: self.patience,
+            dropout: self.dropout,
+            hidden: self.hidden.clone(),
+            neighbours: self.k,
+            similarity: self.similarity,
+            time_decay_days: self.time_decay_days,
+            loss: self.loss,
+            random_init: self.random_init.then_some(true),
         }
-        if let Ok(model) = <ClassicModel as clap::ValueEnum>::from_str(name, false) {
-            return Ok(Self::Classic(model));
+    }
+
+    /// The data and protocol of the run, from the command line over the defaults.
+    fn run<'a, B: burn::tensor::backend::Backend>(
+        &self,
+        dataset: &'a Dataset,
+        device: B::Device,
+    ) -> Result<Run<'a, B>> {
+        let mut run = Run::new(dataset, self.seed, device);
+        if let Some(path) = &self.exclude_users {
+            let excluded = split::read_user_id_file(path, dataset)?;
+            eprintln!("Leaving {} users out of training", excluded.len());
+            run.ratings = Cow::Owned(split::exclude_users(&dataset.ratings, &excluded));
         }
-        let Ok(model) = <ExplicitModel as clap::ValueEnum>::from_str(name, false) else {
-            let classic: Vec<String> = <ClassicModel as clap::ValueEnum>::value_variants()
+        if let Some(split) = &self.split {
+            run.split = split.clone();
+        }
+        run.heldout_users = self.heldout_users.unwrap_or(run.heldout_users);
+        run.min_item_users = self.min_item_users.unwrap_or(run.min_item_users);
+        run.checkpoints = Checkpoints {
+            dir: self.checkpoint_dir.clone(),
+            resume: self.resume,
+        };
+        Ok(run)
+    }
+
+    /// Refuses the protocol options that the model's task does not use. (Model options are
+    /// checked by the registry.)
+    fn check_task_options(&self) -> Result<()> {
+        let rating = self.model.task() == Task::Rating;
+        let names = |keep: &dyn Fn(ModelName) -> bool| -> String {
+            let names: Vec<&str> = ModelName::all()
                 .iter()
+                .filter(|m| keep(**m))
                 .map(|m| m.name())
                 .collect();
-            bail!(
-                "unknown model {name:?}: use foldin, mf, neumf, deep, autorec or a classic model ({})",
-                classic.join(", ")
-            );
+            join_with_and(&names)
         };
-        Ok(Self::Explicit(model))
-    }
-
-    /// Whether the model is evaluated on unseen users and exports weights for the page.
-    fn exports(self) -> bool {
-        match self {
-            ModelKind::FoldIn => true,
-            ModelKind::Explicit(_) => false,
-            ModelKind::Classic(model) => !model.is_rating_model(),
+        let rating_models = || {
+            format!(
+                "the rating models ({})",
+                names(&|m| m.task() == Task::Rating)
+            )
+        };
+        let new_user_models = || {
+            format!(
+                "the new-user models ({}), which export weights for the page",
+                names(&|m| m.task() == Task::NewUser)
+            )
+        };
+        let burn_models = || format!("the models trained with burn ({})", names(&|m| m.burn()));
+        // (option, given, read by this model, the models that read it)
+        let rules: [(&str, bool, bool, &dyn Fn() -> String); 6] = [
+            ("--split", self.split.is_some(), rating, &rating_models),
+            (
+                "--heldout-users",
+                self.heldout_users.is_some(),
+                !rating,
+                &new_user_models,
+            ),
+            (
+                "--exclude-users",
+                self.exclude_users.is_some(),
+                !rating,
+                &new_user_models,
+            ),
+            (
+                "--min-item-users",
+                self.min_item_users.is_some(),
+                !rating,
+                &new_user_models,
+            ),
+            ("--out", self.out.is_some(), !rating, &new_user_models),
+            (
+                "--checkpoint-dir",
+                self.checkpoint_dir.is_some(),
+                self.model.burn(),
+                &burn_models,
+            ),
+        ];
+        if let Some((option, .., models)) = rules.iter().find(|(_, given, read, _)| *given && !read)
+        {
+            bail!(
+                "{option} applies to {}, not to --model {}",
+                models(),
+                self.model.name()
+            );
         }
+        Ok(())
     }
-}
-
-/// The option combinations a model cannot use, refused before any data is read.
-fn check_train_options(args: &TrainArgs, kind: ModelKind) -> Result<()> {
-    let fold_in = matches!(kind, ModelKind::FoldIn);
-    let explicit = matches!(kind, ModelKind::Explicit(_));
-    let knn = matches!(kind, ModelKind::Classic(model) if model.is_knn());
-    const KNN: &str = "knn-user, knn-item and knn-baseline";
-    const FOLD_IN: &str = "the fold-in model (foldin)";
-    const EXPLICIT: &str = "the explicit models (mf, neumf, deep, autorec)";
-    const BURN: &str = "the models trained with burn (foldin, mf, neumf, deep, autorec)";
-    const NEW_USER: &str = "the new-user models (foldin, popularity, puresvd, content, hybrid), which export weights for the page";
-    // (option, given, read by this model, the models that read it)
-    let rules = [
-        ("--k", args.k.is_some(), knn, KNN),
-        ("--similarity", args.similarity.is_some(), knn, KNN),
-        ("--dropout", args.dropout.is_some(), fold_in, FOLD_IN),
-        ("--hidden", args.hidden.is_some(), fold_in, FOLD_IN),
-        ("--random-init", args.random_init, fold_in, FOLD_IN),
-        ("--compare-ease", args.compare_ease, fold_in, FOLD_IN),
-        (
-            "--time-decay-days",
-            args.time_decay_days.is_some(),
-            explicit,
-            EXPLICIT,
-        ),
-        (
-            "--batch-size",
-            args.batch_size.is_some(),
-            fold_in || explicit,
-            BURN,
-        ),
-        (
-            "--patience",
-            args.patience.is_some(),
-            fold_in || explicit,
-            BURN,
-        ),
-        (
-            "--checkpoint-dir",
-            args.checkpoint_dir.is_some(),
-            fold_in || explicit,
-            BURN,
-        ),
-        (
-            "--heldout-users",
-            args.heldout_users.is_some(),
-            kind.exports(),
-            NEW_USER,
-        ),
-        (
-            "--exclude-users",
-            args.exclude_users.is_some(),
-            kind.exports(),
-            NEW_USER,
-        ),
-        ("--out", args.out.is_some(), kind.exports(), NEW_USER),
-    ];
-    if let Some((option, .., models)) = rules.iter().find(|(_, given, read, _)| *given && !read) {
-        bail!(
-            "{option} applies to {models}, not to --model {}",
-            args.model
-        );
-    }
-    // The fold-in model's EASE start is a model before any epoch; every other model would be
-    // left at its initial weights.
-    let meaningful_untrained = matches!(kind, ModelKind::FoldIn) && !args.random_init;
-    if args.epochs == Some(0) && !meaningful_untrained {
-        bail!(
-            "--epochs 0 trains nothing: use at least 1 (0 is only for the fold-in model's EASE start, without --random-init)"
-        );
-    }
-    Ok(())
 }
 
 fn train<B: burn::tensor::backend::AutodiffBackend>(
     args: &TrainArgs,
-    device: &B::Device,
+    device: B::Device,
 ) -> Result<()> {
-    let kind = ModelKind::parse(&args.model)?;
-    check_train_options(args, kind)?;
+    args.check_task_options()?;
+    let options = args.options();
+    args.model.check(&options)?;
     // Before any data is read: an --out that cannot be written fails now, not after training.
     let out = args.out.as_deref().map(OutFile::prepare).transpose()?;
     let dataset = args.data.load()?;
-    let checkpoints = Checkpoints {
-        dir: args.checkpoint_dir.clone(),
-        resume: args.resume,
-    };
-    let ratings = match &args.exclude_users {
-        Some(path) => {
-            let excluded = split::read_user_id_file(path, &dataset)?;
-            eprintln!("Leaving {} users out of training", excluded.len());
-            split::exclude_users(&dataset.ratings, &excluded)
-        }
-        None => dataset.ratings.clone(),
-    };
-    let model = match kind {
-        ModelKind::Classic(model) => {
-            return train_classic(args, model, &dataset, &ratings, out);
-        }
-        ModelKind::FoldIn => {
-            return train_foldin::<B>(args, &dataset, &ratings, checkpoints, out, device);
-        }
-        ModelKind::Explicit(model) => model,
-    };
-    let mut run = ExplicitRun::new(model, args.split.clone(), args.seed);
-    override_training(&mut run.training, args);
-    run.loss = args.loss;
-    run.factors = args.factors.unwrap_or(run.factors);
-    run.l2 = args.l2.unwrap_or(run.l2);
-    run.checkpoints = checkpoints;
-    run.time_decay = args.time_decay_days;
-    let report = pipeline::run_explicit::<B>(&dataset, &run, device)?;
-    print_report(&report, None, args.json);
-    Ok(())
-}
-
-/// The fold-in model: trained, evaluated on held-out users, exported to `out`.
-fn train_foldin<B: burn::tensor::backend::AutodiffBackend>(
-    args: &TrainArgs,
-    dataset: &Dataset,
-    ratings: &[trainer::data::Rating],
-    checkpoints: Checkpoints,
-    out: Option<OutFile>,
-    device: &B::Device,
-) -> Result<()> {
-    let heldout_users = args
-        .heldout_users
-        .unwrap_or(pipeline::default_heldout_users(dataset.name));
-    let mut run = if args.random_init {
-        FoldInRun::fine_tuned(heldout_users, args.seed)
-    } else {
-        FoldInRun::new(heldout_users, args.seed)
-    };
-    if let Some(f) = args.factors {
-        run.config = run.config.with_embedding(f).with_user_dim(f);
-    }
-    if let Some(p) = args.dropout {
-        run.config.dropout = p;
-    }
-    if let Some(h) = &args.hidden {
-        run.config.hidden = h.clone();
-    }
-    override_training(&mut run.training, args);
-    run.l2 = args.l2.unwrap_or(run.l2);
-    run.checkpoints = checkpoints;
-    run.min_item_users = args.min_item_users;
-    run.compare_ease = args.compare_ease;
-    run.init_from_ease = !args.random_init;
-    let result = pipeline::run_foldin::<B>(dataset, ratings, &run, device)?;
-    let bytes = result.file.to_bytes();
-    print_report(&result.report, Some(bytes.len()), args.json);
-    if let Some((regularisation, metrics)) = &result.ease {
-        let ease = RunReport {
-            model: format!("ease ({regularisation})"),
-            metrics: metrics.clone(),
-            train_seconds: 0.0,
-            parameters: result.file.catalog.len().pow(2),
-            history: Default::default(),
-            ..result.report.clone()
-        };
-        print_report(&ease, None, args.json);
-    }
-    if let Some(out) = out {
-        out.commit(&bytes)?;
-    }
-    Ok(())
-}
-
-/// A classic model (`trainer::classic`): no burn, no checkpoints.
-fn train_classic(
-    args: &TrainArgs,
-    model: ClassicModel,
-    dataset: &Dataset,
-    ratings: &[trainer::data::Rating],
-    out: Option<OutFile>,
-) -> Result<()> {
-    let run = ClassicRun {
-        model,
-        overrides: Overrides {
-            factors: args.factors,
-            epochs: args.epochs,
-            learning_rate: args.lr,
-            reg: args.l2,
-            neighbours: args.k,
-            similarity: args.similarity,
-        },
-        seed: args.seed,
-        split: args.split.clone(),
-        heldout_users: args
-            .heldout_users
-            .unwrap_or(pipeline::default_heldout_users(dataset.name)),
-        positive_threshold: 4.0,
-        min_item_users: args.min_item_users,
-    };
-    let (report, file) = trainer::classic::runs::run(dataset, ratings, &run)?;
-    let bytes = file.map(|f| f.to_bytes());
+    let run = args.run::<B>(&dataset, device)?;
+    let Outcome { report, file } = args.model.run(&options, &run)?;
+    let bytes = file.map(|file| file.to_bytes());
     print_report(&report, bytes.as_ref().map(Vec::len), args.json);
     if let (Some(out), Some(bytes)) = (out, &bytes) {
         out.commit(bytes)?;
@@ -512,31 +397,9 @@ fn train_classic(
 
 fn print_report(report: &RunReport, file_bytes: Option<usize>, json: bool) {
     if json {
-        let metrics: serde_json::Map<String, serde_json::Value> = report
-            .metrics
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        println!(
-            "{}",
-            json!({"model": report.model, "dataset": report.dataset, "split": report.split, "metrics": metrics,
-                   "train_seconds": report.train_seconds, "parameters": report.parameters,
-                   "model_bytes": file_bytes, "best_epoch": report.history.best_epoch})
-        );
-        return;
-    }
-    println!(
-        "\n{} on {} ({})",
-        report.model, report.dataset, report.split
-    );
-    println!("| metric | value |\n|---|---|");
-    for (name, value) in &report.metrics {
-        println!("| {name} | {value:.4} |");
-    }
-    println!("| train seconds | {:.1} |", report.train_seconds);
-    println!("| parameters | {} |", report.parameters);
-    if let Some(bytes) = file_bytes {
-        println!("| model file bytes | {bytes} |");
+        println!("{}", report.to_json(file_bytes));
+    } else {
+        println!("{}", report.to_table(file_bytes));
     }
 }
 
@@ -653,13 +516,19 @@ fn eval(args: &EvalArgs) -> Result<()> {
                 .copied()
                 .collect();
             // Everyone listed is held out: fold in 80% of their liked movies, predict the rest.
-            split::fold_in_split(&ratings, 4.0, args.seed)
+            split::fold_in_split(&ratings, registry::POSITIVE_THRESHOLD, args.seed)
         }
         None => {
             let n = args
                 .heldout_users
-                .unwrap_or(pipeline::default_heldout_users(dataset.name));
-            split::strong_generalization(&dataset.ratings, n, 4.0, args.seed).test
+                .unwrap_or(registry::default_heldout_users(dataset.name));
+            split::strong_generalization(
+                &dataset.ratings,
+                n,
+                registry::POSITIVE_THRESHOLD,
+                args.seed,
+            )
+            .test
         }
     };
     // Into the model's item numbering; movies the model doesn't know are dropped.
@@ -682,7 +551,7 @@ fn eval(args: &EvalArgs) -> Result<()> {
     if users.is_empty() {
         bail!("none of the evaluated users has liked movies that the model knows");
     }
-    let metrics = pipeline::heldout_metrics_shared(&recommender, &users);
+    let metrics = trainer::new_user::heldout_metrics_shared(&recommender, &users);
     let report = RunReport {
         model: recommender.info.model.clone(),
         dataset: dataset.name.to_string(),
@@ -691,6 +560,7 @@ fn eval(args: &EvalArgs) -> Result<()> {
         train_seconds: 0.0,
         parameters: 0,
         history: Default::default(),
+        settings: serde_json::from_str(&recommender.info.settings).unwrap_or_default(),
     };
     print_report(&report, None, args.json);
     Ok(())

@@ -6,39 +6,40 @@ mod common;
 use std::path::Path;
 use trainer::backend::Cpu;
 use trainer::data::Dataset;
-use trainer::models::explicit::Loss;
-use trainer::pipeline::{self, ExplicitModel, ExplicitRun, RatingSplit, RunReport};
-use trainer::training::{Checkpoints, TrainingConfig};
+use trainer::rating::RatingSplit;
+use trainer::registry::{ModelName, Options, Run};
+use trainer::report::RunReport;
+use trainer::training::Checkpoints;
 
-/// A small MF run checkpointing into `dir`.
-fn run(dir: &Path, epochs: usize, lr: f64, resume: bool) -> ExplicitRun {
-    ExplicitRun {
-        model: ExplicitModel::Mf,
-        split: RatingSplit::Random(0.2),
-        loss: Loss::Mse,
-        factors: 4,
-        l2: 0.001,
-        training: TrainingConfig::new()
-            .with_epochs(epochs)
-            .with_batch_size(32)
-            .with_learning_rate(lr)
-            .with_patience(100),
-        checkpoints: Checkpoints {
+/// A small MF run checkpointing into `dir`, at learning rate `lr`; an error comes back as the
+/// whole message a person would read.
+fn train(
+    dataset: &Dataset,
+    dir: &Path,
+    epochs: usize,
+    lr: f64,
+    resume: bool,
+) -> Result<RunReport, String> {
+    let options = Options {
+        factors: Some(4),
+        l2: Some(0.001),
+        epochs: Some(epochs),
+        batch_size: Some(32),
+        learning_rate: Some(lr),
+        patience: Some(100),
+        ..Options::default()
+    };
+    common::train(ModelName::Mf, &options, dataset, |run: &mut Run<Cpu>| {
+        run.split = RatingSplit::Random(0.2);
+        run.checkpoints = Checkpoints {
             dir: Some(dir.to_path_buf()),
             resume,
-        },
-        time_decay: None,
-    }
-}
-
-/// Trains; an error comes back as the whole message a person would read.
-fn train(dataset: &Dataset, run: &ExplicitRun) -> Result<RunReport, String> {
-    let device = Default::default();
-    pipeline::run_explicit::<Cpu>(dataset, run, &device).map_err(|e| format!("{e:#}"))
+        };
+    })
 }
 
 fn rmse(report: &RunReport) -> f64 {
-    report.metrics.iter().find(|(k, _)| k == "RMSE").unwrap().1
+    common::metric(report, "RMSE")
 }
 
 fn assert_same_metrics(a: &RunReport, b: &RunReport) {
@@ -63,12 +64,13 @@ fn checkpoint_files(dir: &Path) -> Vec<String> {
 fn a_resumed_run_reports_its_own_model_not_another_runs() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
-    let dir = common::temp_dir("ckpt-foreign");
+    let dir = common::temp_dir();
+    let dir = dir.path();
     // Another run (another learning rate) left its files here without its state.json, and its
     // best model lies under every name this run's best could take.
-    let other = train(&dataset, &run(&dir, 3, 0.05, false)).unwrap();
+    let other = train(&dataset, dir, 3, 0.05, false).unwrap();
     std::fs::remove_file(dir.join("state.json")).unwrap();
-    let foreign = checkpoint_files(&dir)
+    let foreign = checkpoint_files(dir)
         .into_iter()
         .find(|name| name.starts_with("best-"))
         .unwrap();
@@ -78,12 +80,13 @@ fn a_resumed_run_reports_its_own_model_not_another_runs() {
     }
 
     // This run, interrupted after 2 epochs and resumed to 4, ...
-    train(&dataset, &run(&dir, 2, 0.01, false)).unwrap();
-    let resumed = train(&dataset, &run(&dir, 4, 0.01, true)).unwrap();
+    train(&dataset, dir, 2, 0.01, false).unwrap();
+    let resumed = train(&dataset, dir, 4, 0.01, true).unwrap();
     assert_eq!(resumed.history.epochs.len(), 4);
     // ... reports what 4 uninterrupted epochs do.
-    let straight_dir = common::temp_dir("ckpt-foreign-straight");
-    let straight = train(&dataset, &run(&straight_dir, 4, 0.01, false)).unwrap();
+    let straight_dir = common::temp_dir();
+    let straight_dir = straight_dir.path();
+    let straight = train(&dataset, straight_dir, 4, 0.01, false).unwrap();
     assert_same_metrics(&resumed, &straight);
     assert!(
         (rmse(&other) - rmse(&straight)).abs() > 1e-4,
@@ -95,12 +98,13 @@ fn a_resumed_run_reports_its_own_model_not_another_runs() {
 fn an_untrained_best_model_survives_a_resume() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
-    let dir = common::temp_dir("ckpt-untrained");
+    let dir = common::temp_dir();
+    let dir = dir.path();
     // At learning rate 0 no epoch improves on the untrained model: it stays the best.
-    train(&dataset, &run(&dir, 1, 0.0, false)).unwrap();
-    let files = checkpoint_files(&dir);
+    train(&dataset, dir, 1, 0.0, false).unwrap();
+    let files = checkpoint_files(dir);
     assert!(files.iter().any(|f| f == "best-0.bin"), "{files:?}");
-    let resumed = train(&dataset, &run(&dir, 2, 0.0, true)).unwrap();
+    let resumed = train(&dataset, dir, 2, 0.0, true).unwrap();
     assert_eq!(resumed.history.epochs.len(), 2);
     assert_eq!(resumed.history.best_epoch, 0);
 }
@@ -109,40 +113,46 @@ fn an_untrained_best_model_survives_a_resume() {
 fn other_settings_are_refused_naming_the_setting() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
-    let dir = common::temp_dir("ckpt-settings");
-    train(&dataset, &run(&dir, 1, 0.01, false)).unwrap();
+    let dir = common::temp_dir();
+    let dir = dir.path();
+    train(&dataset, dir, 1, 0.01, false).unwrap();
 
-    let err = train(&dataset, &run(&dir, 2, 0.02, true)).unwrap_err();
+    let err = train(&dataset, dir, 2, 0.02, true).unwrap_err();
     assert!(
-        err.contains("lr = 0.01") && err.contains("lr = 0.02") && err.contains("drop --resume"),
+        err.contains("learning_rate = 0.01")
+            && err.contains("learning_rate = 0.02")
+            && err.contains("drop --resume"),
         "{err}"
     );
     assert!(!err.contains("seed"), "only what differs is named: {err}");
     // Starting over there would destroy the other run's checkpoint: refused too.
-    let err = train(&dataset, &run(&dir, 2, 0.02, false)).unwrap_err();
+    let err = train(&dataset, dir, 2, 0.02, false).unwrap_err();
     assert!(
-        err.contains("lr = 0.01") && err.contains("lr = 0.02") && err.contains("delete"),
+        err.contains("learning_rate = 0.01")
+            && err.contains("learning_rate = 0.02")
+            && err.contains("delete"),
         "{err}"
     );
     // The same settings with a larger epoch budget resume.
-    let resumed = train(&dataset, &run(&dir, 2, 0.01, true)).unwrap();
+    let resumed = train(&dataset, dir, 2, 0.01, true).unwrap();
     assert_eq!(resumed.history.epochs.len(), 2);
     // The same settings without --resume would delete it: refused, naming both ways out.
-    let err = train(&dataset, &run(&dir, 1, 0.01, false)).unwrap_err();
+    let err = train(&dataset, dir, 1, 0.01, false).unwrap_err();
     assert!(
         err.contains("already holds a checkpoint of this run") && err.contains("--resume"),
         "{err}"
     );
-    assert_eq!(checkpoint_files(&dir).len(), 3, "the checkpoint is intact");
+    assert_eq!(checkpoint_files(dir).len(), 3, "the checkpoint is intact");
 }
 
 #[test]
 fn a_damaged_or_missing_file_is_refused_by_name() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
-    let dir = common::temp_dir("ckpt-damaged");
-    train(&dataset, &run(&dir, 2, 0.01, false)).unwrap();
-    let files = checkpoint_files(&dir);
+    let dir = common::temp_dir();
+    let dir = dir.path();
+    train(&dataset, dir, 2, 0.01, false).unwrap();
+    let files = checkpoint_files(dir);
     // The model, the optimizer and the best model.
     assert_eq!(files.len(), 3, "{files:?}");
     // (what is done to the file, what the refusal must say)
@@ -164,7 +174,7 @@ fn a_damaged_or_missing_file_is_refused_by_name() {
                 "truncation" => std::fs::write(&path, &original[..original.len() / 2]).unwrap(),
                 _ => std::fs::remove_file(&path).unwrap(),
             }
-            let err = train(&dataset, &run(&dir, 3, 0.01, true)).unwrap_err();
+            let err = train(&dataset, dir, 3, 0.01, true).unwrap_err();
             assert!(
                 err.contains(name.as_str()) && err.contains(said) && !err.contains("data format"),
                 "{damage} of {name}: {err}"
@@ -173,7 +183,7 @@ fn a_damaged_or_missing_file_is_refused_by_name() {
         }
     }
     // Restored, the checkpoint resumes.
-    let resumed = train(&dataset, &run(&dir, 3, 0.01, true)).unwrap();
+    let resumed = train(&dataset, dir, 3, 0.01, true).unwrap();
     assert_eq!(resumed.history.epochs.len(), 3);
 }
 
@@ -181,15 +191,16 @@ fn a_damaged_or_missing_file_is_refused_by_name() {
 fn an_unreadable_state_is_refused_in_words() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
-    let dir = common::temp_dir("ckpt-state");
-    train(&dataset, &run(&dir, 1, 0.01, false)).unwrap();
+    let dir = common::temp_dir();
+    let dir = dir.path();
+    train(&dataset, dir, 1, 0.01, false).unwrap();
     let state = dir.join("state.json");
     let text = std::fs::read(&state).unwrap();
     let broken: [&[u8]; 3] = [&text[..text.len() / 2], b"not json", br#"{"epoch": 1}"#];
     for bytes in broken {
         std::fs::write(&state, bytes).unwrap();
         for resume in [true, false] {
-            let err = train(&dataset, &run(&dir, 2, 0.01, resume)).unwrap_err();
+            let err = train(&dataset, dir, 2, 0.01, resume).unwrap_err();
             assert!(
                 err.contains("state.json") && err.contains("not a checkpoint state"),
                 "{err}"

@@ -175,7 +175,7 @@ fn options_a_model_would_ignore_are_refused() {
         assert_refused(
             &["train", "--model", model, "--dropout", "0.3"],
             "--dropout",
-            "applies to the fold-in model",
+            "applies to ease and foldin",
         );
     }
     for (args, option, models) in [
@@ -187,7 +187,7 @@ fn options_a_model_would_ignore_are_refused() {
         (
             &["train", "--model", "mf", "--random-init"],
             "--random-init",
-            "fold-in",
+            "applies to foldin,",
         ),
         (
             &["train", "--model", "svd", "--checkpoint-dir", "c"],
@@ -197,12 +197,12 @@ fn options_a_model_would_ignore_are_refused() {
         (
             &["train", "--model", "svd", "--batch-size", "8"],
             "--batch-size",
-            "burn",
+            "mf, neumf, deep, autorec and foldin",
         ),
         (
             &["train", "--time-decay-days", "30"],
             "--time-decay-days",
-            "explicit",
+            "mf, neumf and deep,",
         ),
         (
             &["train", "--model", "mf", "--heldout-users", "5"],

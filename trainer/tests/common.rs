@@ -1,8 +1,14 @@
 //! Small synthetic data shared by the integration tests.
 
+// Each test binary compiles this module and uses its own part of it.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
+use trainer::backend::Cpu;
 use trainer::data::{Dataset, DatasetName, Movie, Rating};
+use trainer::registry::{ModelName, Options, Run};
+use trainer::report::RunReport;
 
 /// `users` users in two taste groups: even users like the first half of the movies, odd users
 /// the second half, with ratings 4-5 inside their group and 1-2 outside.
@@ -48,12 +54,32 @@ pub fn two_taste_dataset(users: u32, items: u32) -> Dataset {
     )
 }
 
-/// A fresh, empty temporary directory.
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("trainer-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh, empty temporary directory, removed when dropped.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Trains `model` on `dataset` (seed 42) with `options` over its defaults, the run's protocol
+/// adjusted by `adjust`; an error comes back as the whole message a person would read.
+pub fn train(
+    model: ModelName,
+    options: &Options,
+    dataset: &Dataset,
+    adjust: impl FnOnce(&mut Run<Cpu>),
+) -> Result<RunReport, String> {
+    let mut run = Run::<Cpu>::new(dataset, 42, Default::default());
+    adjust(&mut run);
+    model
+        .run(options, &run)
+        .map(|outcome| outcome.report)
+        .map_err(|err| format!("{err:#}"))
+}
+
+/// A test metric of `report`.
+pub fn metric(report: &RunReport, name: &str) -> f64 {
+    report
+        .metric(name)
+        .unwrap_or_else(|| panic!("no {name} in {:?}", report.metrics))
 }
 
 /// Held by every test that trains or initialises a burn model.

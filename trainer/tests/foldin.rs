@@ -4,13 +4,12 @@ mod common;
 
 use burn::backend::NdArray;
 use burn::prelude::*;
-use shared::Recommender;
+use shared::{ModelFile, Recommender};
 use trainer::backend::Cpu;
-use trainer::export;
-use trainer::models::foldin::FoldInConfig;
-use trainer::models::foldin::PickRows;
-use trainer::pipeline::{self, FoldInRun};
-use trainer::training::{Checkpoints, TrainingConfig};
+use trainer::new_user;
+use trainer::new_user::foldin::{FoldInConfig, PickRows, foldin_weights};
+use trainer::registry::{ModelName, Options, Run};
+use trainer::training::{Checkpoints, History};
 
 #[test]
 fn exported_weights_score_like_the_burn_model() {
@@ -25,11 +24,11 @@ fn exported_weights_score_like_the_burn_model() {
         .init::<NdArray>(items, &device);
     let dataset = common::two_taste_dataset(4, items as u32);
     let item_ids: Vec<u32> = (0..items as u32).collect();
-    let file = export::model_file(
-        export::foldin_weights(&model),
-        export::catalog(&dataset, &item_ids, &vec![1; items]),
-        Default::default(),
-    );
+    let file = ModelFile {
+        info: Default::default(),
+        catalog: new_user::catalog(&dataset, &item_ids, &vec![1; items]),
+        weights: foldin_weights(&model),
+    };
     let recommender = Recommender::from_bytes(&file.to_bytes()).unwrap();
 
     let picks: Vec<Vec<u32>> = vec![
@@ -65,66 +64,52 @@ fn exported_weights_score_like_the_burn_model() {
 fn training_learns_the_taste_groups_and_resumes() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(90, 30);
-    let dir = common::temp_dir("foldin-resume");
-    let run = |epochs: usize, resume: bool| FoldInRun {
-        config: FoldInConfig::new()
-            .with_embedding(8)
-            .with_hidden(vec![16])
-            .with_user_dim(8),
-        l2: 0.0,
-        training: TrainingConfig::new()
-            .with_epochs(epochs)
-            .with_batch_size(16)
-            .with_learning_rate(0.01)
-            .with_patience(100),
-        checkpoints: Checkpoints {
-            dir: Some(dir.clone()),
-            resume,
-        },
-        heldout_users: 10,
-        positive_threshold: 4.0,
-        min_item_users: 1,
-        compare_ease: false,
-        init_from_ease: false,
+    let dir = common::temp_dir();
+    // A small network from random weights.
+    let options = |epochs: usize| Options {
+        random_init: Some(true),
+        factors: Some(8),
+        hidden: Some(vec![16]),
+        l2: Some(0.0),
+        epochs: Some(epochs),
+        batch_size: Some(16),
+        learning_rate: Some(0.01),
+        patience: Some(100),
+        ..Options::default()
     };
-    let device = Default::default();
-    let first =
-        pipeline::run_foldin::<Cpu>(&dataset, &dataset.ratings, &run(3, false), &device).unwrap();
-    let resumed =
-        pipeline::run_foldin::<Cpu>(&dataset, &dataset.ratings, &run(12, true), &device).unwrap();
-    assert_eq!(first.report.history.epochs.len(), 3);
+    let train = |epochs: usize, dir: &std::path::Path, resume: bool| {
+        common::train(
+            ModelName::Foldin,
+            &options(epochs),
+            &dataset,
+            |run: &mut Run<Cpu>| {
+                run.heldout_users = 10;
+                run.min_item_users = 1;
+                run.checkpoints = Checkpoints {
+                    dir: Some(dir.to_path_buf()),
+                    resume,
+                };
+            },
+        )
+        .unwrap()
+    };
+    let first = train(3, dir.path(), false);
+    let resumed = train(12, dir.path(), true);
+    assert_eq!(first.history.epochs.len(), 3);
     assert_eq!(
-        resumed.report.history.epochs.len(),
+        resumed.history.epochs.len(),
         12,
         "resuming continues the same history"
     );
-    let ndcg = resumed
-        .report
-        .metrics
-        .iter()
-        .find(|(k, _)| k == "NDCG@100")
-        .unwrap()
-        .1;
+    let ndcg = common::metric(&resumed, "NDCG@100");
     // Held-out users' targets all lie in their group's half: a model that learned the groups
     // ranks them first; random scores would give about 0.5.
     assert!(ndcg > 0.9, "NDCG@100 {ndcg}");
     // A straight 12-epoch run reaches the same place as 3 + 9 resumed epochs.
-    let straight_dir = common::temp_dir("foldin-straight");
-    let straight = FoldInRun {
-        checkpoints: Checkpoints {
-            dir: Some(straight_dir),
-            resume: false,
-        },
-        ..run(12, false)
-    };
-    let straight =
-        pipeline::run_foldin::<Cpu>(&dataset, &dataset.ratings, &straight, &device).unwrap();
-    let losses =
-        |h: &trainer::training::History| h.epochs.iter().map(|e| e.train_loss).collect::<Vec<_>>();
-    let (a, b) = (
-        losses(&straight.report.history),
-        losses(&resumed.report.history),
-    );
+    let straight_dir = common::temp_dir();
+    let straight = train(12, straight_dir.path(), false);
+    let losses = |h: &History| h.epochs.iter().map(|e| e.train_loss).collect::<Vec<_>>();
+    let (a, b) = (losses(&straight.history), losses(&resumed.history));
     for (x, y) in a.iter().zip(&b) {
         assert!(
             (x - y).abs() < 1e-3 * x.abs().max(1.0),

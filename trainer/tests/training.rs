@@ -1,59 +1,52 @@
-//! Explicit-rating training: it learns, it refuses to diverge silently, it resumes.
+//! Training the rating networks: they learn, they refuse to diverge silently, a checkpoint of
+//! other settings is refused.
 
 mod common;
 
-use trainer::backend::Cpu;
-use trainer::models::explicit::Loss;
-use trainer::pipeline::{self, ExplicitModel, ExplicitRun, RatingSplit};
-use trainer::training::{Checkpoints, TrainingConfig};
+use trainer::rating::RatingSplit;
+use trainer::registry::{ModelName, Options};
+use trainer::training::Checkpoints;
 
-fn run(model: ExplicitModel, training: TrainingConfig, checkpoints: Checkpoints) -> ExplicitRun {
-    ExplicitRun {
-        model,
-        split: RatingSplit::Random(0.2),
-        loss: Loss::Mse,
-        factors: 8,
-        l2: 0.001,
-        training,
-        checkpoints,
-        time_decay: None,
+/// Small networks on a random 80/20 split.
+fn options(epochs: usize, batch_size: usize, learning_rate: f64) -> Options {
+    Options {
+        factors: Some(8),
+        l2: Some(0.001),
+        epochs: Some(epochs),
+        batch_size: Some(batch_size),
+        learning_rate: Some(learning_rate),
+        patience: Some(epochs),
+        ..Options::default()
     }
 }
 
-fn rmse(report: &pipeline::RunReport) -> f64 {
-    report.metrics.iter().find(|(k, _)| k == "RMSE").unwrap().1
+fn random_split(run: &mut trainer::registry::Run<trainer::backend::Cpu>) {
+    run.split = RatingSplit::Random(0.2);
 }
 
 #[test]
-fn every_explicit_model_beats_the_mean() {
+fn every_rating_network_beats_the_mean() {
     let _rng = common::burn_rng();
     // I-AutoRec learns from movies as examples: enough of them to generalise.
     let dataset = common::two_taste_dataset(40, 150);
     // Predicting the mean of ratings that are ~1.5 or ~4.5 gives an RMSE of about 1.6.
     for model in [
-        ExplicitModel::Mf,
-        ExplicitModel::Neumf,
-        ExplicitModel::Deep,
-        ExplicitModel::Autorec,
+        ModelName::Mf,
+        ModelName::Neumf,
+        ModelName::Deep,
+        ModelName::Autorec,
     ] {
         // I-AutoRec's batches are movies, not ratings: smaller batches for as many steps.
-        let batch_size = if model == ExplicitModel::Autorec {
-            4
-        } else {
-            64
-        };
-        let training = TrainingConfig::new()
-            .with_epochs(25)
-            .with_batch_size(batch_size)
-            .with_learning_rate(0.01)
-            .with_patience(25);
-        let report = pipeline::run_explicit::<Cpu>(
+        let batch_size = if model == ModelName::Autorec { 4 } else { 64 };
+        let report = common::train(
+            model,
+            &options(25, batch_size, 0.01),
             &dataset,
-            &run(model, training, Checkpoints::default()),
-            &Default::default(),
+            random_split,
         )
         .unwrap();
-        assert!(rmse(&report) < 0.9, "{model:?}: RMSE {}", rmse(&report));
+        let rmse = common::metric(&report, "RMSE");
+        assert!(rmse < 0.9, "{model:?}: RMSE {rmse}");
     }
 }
 
@@ -61,16 +54,13 @@ fn every_explicit_model_beats_the_mean() {
 fn divergence_stops_with_a_clear_message() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
-    let training = TrainingConfig::new()
-        .with_epochs(5)
-        .with_learning_rate(1e30);
-    let err = pipeline::run_explicit::<Cpu>(
+    let err = common::train(
+        ModelName::Mf,
+        &options(5, 1024, 1e30),
         &dataset,
-        &run(ExplicitModel::Mf, training, Checkpoints::default()),
-        &Default::default(),
+        random_split,
     )
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
     assert!(err.contains("diverged"), "{err}");
 }
 
@@ -78,27 +68,41 @@ fn divergence_stops_with_a_clear_message() {
 fn resume_refuses_a_checkpoint_of_other_settings() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(20, 10);
-    let dir = common::temp_dir("mf-settings");
-    let checkpoints = |resume| Checkpoints {
-        dir: Some(dir.clone()),
-        resume,
+    let dir = common::temp_dir();
+    let with_checkpoints = |resume| {
+        let dir = dir.path().to_path_buf();
+        move |run: &mut trainer::registry::Run<trainer::backend::Cpu>| {
+            random_split(run);
+            run.checkpoints = Checkpoints {
+                dir: Some(dir),
+                resume,
+            };
+        }
     };
-    let training = TrainingConfig::new().with_epochs(2);
-    pipeline::run_explicit::<Cpu>(
+    let two_epochs = Options {
+        epochs: Some(2),
+        ..Options::default()
+    };
+    common::train(
+        ModelName::Mf,
+        &two_epochs,
         &dataset,
-        &run(ExplicitModel::Mf, training.clone(), checkpoints(false)),
-        &Default::default(),
+        with_checkpoints(false),
     )
     .unwrap();
+    let dir = dir.path();
     assert!(
         dir.join("state.json").exists()
             && dir.join("model-2.bin").exists()
             && !dir.join("model-1.bin").exists()
     );
-    let other = run(ExplicitModel::Neumf, training, checkpoints(true));
-    let err = pipeline::run_explicit::<Cpu>(&dataset, &other, &Default::default())
-        .unwrap_err()
-        .to_string();
+    let err = common::train(
+        ModelName::Neumf,
+        &two_epochs,
+        &dataset,
+        with_checkpoints(true),
+    )
+    .unwrap_err();
     assert!(err.contains("other settings"), "{err}");
     assert!(
         err.contains("model = mf") && err.contains("model = neumf"),

@@ -30,6 +30,7 @@ pub fn tiny_model_file() -> ModelFile {
             model: "foldin".into(),
             description: "four movies".into(),
             metrics: vec![("NDCG@10".into(), 0.5)],
+            settings: "{}".into(),
         },
         catalog: Catalog::new(
             ["Animation", "Children", "Crime", "Drama"]

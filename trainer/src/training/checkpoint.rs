@@ -32,6 +32,53 @@ impl RunSettings {
         self
     }
 
+    /// Every setting of `config` by its path (`training.learning_rate`), values as JSON.
+    pub fn of(config: &impl Serialize) -> Self {
+        fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+            match value {
+                serde_json::Value::Object(fields) => {
+                    for (name, value) in fields {
+                        let path = if prefix.is_empty() {
+                            name.clone()
+                        } else {
+                            format!("{prefix}.{name}")
+                        };
+                        flatten(&path, value, out);
+                    }
+                }
+                other => {
+                    out.insert(prefix.to_string(), other.to_string());
+                }
+            }
+        }
+        let mut settings = BTreeMap::new();
+        let value = serde_json::to_value(config).expect("a config is plain data");
+        flatten("", &value, &mut settings);
+        Self(settings)
+    }
+
+    /// These settings without those called `name`, at any depth (`epochs`,
+    /// `fit.training.epochs`).
+    pub fn without(mut self, name: &str) -> Self {
+        self.0
+            .retain(|path, _| path != name && !path.ends_with(&format!(".{name}")));
+        self
+    }
+
+    /// How many ratings a run learns from and the start of their SHA-256: a checkpoint of other
+    /// data (another release, other excluded users) is refused.
+    pub fn digest(ratings: &[crate::data::Rating]) -> String {
+        let mut hasher = Sha256::new();
+        for r in ratings {
+            hasher.update(r.user.to_le_bytes());
+            hasher.update(r.item.to_le_bytes());
+            hasher.update(r.rating.to_le_bytes());
+            hasher.update(r.timestamp.to_le_bytes());
+        }
+        let digest = crate::data::download::hex(&hasher.finalize()[..8]);
+        format!("{} (sha256 {digest}...)", ratings.len())
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
@@ -62,22 +109,13 @@ impl RunSettings {
                 .iter()
                 .map(|name| format!("{name} = {}", settings.get(name).unwrap_or("(not set)")))
                 .collect();
-            join_with_and(&parts)
+            crate::report::join_with_and(&parts)
         };
         Some(format!(
             "it was written with {}, this run has {}",
             show(self),
             show(this_run)
         ))
-    }
-}
-
-/// "a", "a and b", "a, b and c".
-fn join_with_and(parts: &[String]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

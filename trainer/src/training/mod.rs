@@ -16,6 +16,7 @@
 
 pub mod checkpoint;
 
+use crate::registry::Options;
 use anyhow::{Result, bail};
 use burn::module::AutodiffModule;
 use burn::optim::{GradientsParams, Optimizer};
@@ -54,15 +55,17 @@ pub struct TrainingConfig {
 }
 
 impl TrainingConfig {
-    /// The settings that must match for `--resume`: all but the epoch budget, which a resumed
-    /// run may extend.
-    pub fn settings(&self) -> RunSettings {
-        RunSettings::new()
-            .with("batch-size", self.batch_size)
-            .with("lr", self.learning_rate)
-            .with("lr-decay", self.lr_decay)
-            .with("patience", self.patience)
-            .with("seed", self.seed)
+    /// These settings with the command line's epochs, batch size, learning rate and patience,
+    /// and `seed`. Refuses 0 epochs, which would leave the model at its initial weights.
+    pub fn with_options(self, options: &mut Options, seed: u64) -> Result<Self> {
+        Ok(Self {
+            epochs: options.take_epochs()?.unwrap_or(self.epochs),
+            batch_size: options.batch_size.take().unwrap_or(self.batch_size),
+            learning_rate: options.learning_rate.take().unwrap_or(self.learning_rate),
+            patience: options.patience.take().unwrap_or(self.patience),
+            seed,
+            ..self
+        })
     }
 }
 

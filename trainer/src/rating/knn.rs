@@ -1,4 +1,5 @@
-//! Neighbourhood models, as Surprise's `KNNWithMeans` and `KNNBaseline`.
+//! `knn-user`, `knn-item`, `knn-baseline` and `knn-baseline-item`: neighbourhood models, as
+//! Surprise's `KNNWithMeans` and `KNNBaseline`.
 //!
 //! User-based (the default, as in Surprise) the neighbours of user `u` for movie `i` are the
 //! users who rated `i`; item-based they are the movies `u` rated. Of those, the `k` most similar
@@ -21,11 +22,92 @@
 //! or its baseline (with baselines).
 
 use super::baseline::{Baseline, BaselineFit};
-use super::{RatingMatrix, RatingPredictor};
+use super::matrix::{RatingMatrix, RatingPredictor};
+use super::{Fitted, Published, RatingModel};
+use crate::data::Rating;
+use crate::registry::{Model, Options, Run};
+use crate::training::RunSettings;
+use anyhow::Result;
+use burn::config::Config;
+use burn::tensor::backend::AutodiffBackend;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Declares a neighbourhood model: its name, help, default settings and published figures.
+/// Each reads `--k` and `--similarity`.
+macro_rules! knn_model {
+    ($(#[doc = $doc:literal])* $model:ident, $name:literal, $about:literal, $defaults:expr, $surprise:expr) => {
+        $(#[doc = $doc])*
+        pub struct $model;
+
+        impl Model for $model {
+            const NAME: &'static str = $name;
+            const ABOUT: &'static str = $about;
+            type Config = KnnConfig;
+
+            fn config(options: &mut Options, _seed: u64) -> Result<KnnConfig> {
+                let defaults: KnnConfig = $defaults;
+                Ok(KnnConfig {
+                    k: options.neighbours.take().unwrap_or(defaults.k),
+                    similarity: options.similarity.take().unwrap_or(defaults.similarity),
+                    ..defaults
+                })
+            }
+        }
+
+        impl RatingModel for $model {
+            const SURPRISE: Option<Published> = $surprise;
+
+            fn fit<'a, B: AutodiffBackend>(
+                config: &KnnConfig,
+                train: &[Rating],
+                run: &'a Run<B>,
+                _identity: &RunSettings,
+            ) -> Result<Fitted<'a>> {
+                let matrix = RatingMatrix::new(train, run.dataset.n_users(), run.dataset.n_items());
+                Ok(Knn::fit(&matrix, *config).into_fitted())
+            }
+        }
+    };
+}
+
+knn_model!(
+    /// `trainer train --model knn-user`.
+    KnnUserModel,
+    "knn-user",
+    "user-based k-NN with means, MSD (Surprise's KNNWithMeans)",
+    KnnConfig::new(Centering::Means),
+    Some(Published { name: "KNNWithMeans", rmse: 0.951, mae: 0.749 })
+);
+knn_model!(
+    /// `trainer train --model knn-item`.
+    KnnItemModel,
+    "knn-item",
+    "item-based k-NN with means, MSD (Surprise's KNNWithMeans, user_based false)",
+    KnnConfig::new(Centering::Means).with_user_based(false),
+    None
+);
+knn_model!(
+    /// `trainer train --model knn-baseline`.
+    KnnBaselineModel,
+    "knn-baseline",
+    "user-based k-NN around the ALS baselines, MSD (Surprise's KNNBaseline)",
+    KnnConfig::new(Centering::Baselines),
+    Some(Published { name: "KNNBaseline", rmse: 0.931, mae: 0.733 })
+);
+knn_model!(
+    /// `trainer train --model knn-baseline-item`.
+    KnnBaselineItemModel,
+    "knn-baseline-item",
+    "item-based k-NN around the ALS baselines, shrunk Pearson-baseline (Surprise's KNNBaseline as its docs suggest)",
+    KnnConfig::new(Centering::Baselines)
+        .with_user_based(false)
+        .with_similarity(Similarity::PEARSON_BASELINE),
+    None
+);
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Similarity {
     Msd,
     Cosine,
@@ -79,7 +161,7 @@ impl fmt::Display for Similarity {
 }
 
 /// How the neighbours' ratings are centred.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Centering {
     /// `KNNWithMeans`.
     Means,
@@ -87,50 +169,23 @@ pub enum Centering {
     Baselines,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Surprise's defaults: MSD, user-based, k = 40, min_k = 1, min_support = 1.
+#[derive(Config, Copy, Debug, PartialEq)]
 pub struct KnnConfig {
     pub centering: Centering,
+    #[config(default = "Similarity::Msd")]
     pub similarity: Similarity,
+    #[config(default = true)]
     pub user_based: bool,
+    /// Neighbours kept.
+    #[config(default = 40)]
     pub k: usize,
+    /// Fewer voting neighbours than this give no neighbour term.
+    #[config(default = 1)]
     pub min_k: usize,
+    /// Fewer shared ratings than this give a similarity of 0.
+    #[config(default = 1)]
     pub min_support: usize,
-}
-
-impl KnnConfig {
-    /// Surprise's defaults: MSD, user-based, k = 40, min_k = 1, min_support = 1.
-    pub fn new(centering: Centering) -> Self {
-        Self {
-            centering,
-            similarity: Similarity::Msd,
-            user_based: true,
-            k: 40,
-            min_k: 1,
-            min_support: 1,
-        }
-    }
-
-    pub fn with_similarity(self, similarity: Similarity) -> Self {
-        Self { similarity, ..self }
-    }
-
-    pub fn with_k(self, k: usize) -> Self {
-        Self { k, ..self }
-    }
-
-    pub fn item_based(self) -> Self {
-        Self {
-            user_based: false,
-            ..self
-        }
-    }
-}
-
-impl fmt::Display for KnnConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let side = if self.user_based { "user" } else { "item" };
-        write!(f, "{}, {side}-based, k={}", self.similarity, self.k)
-    }
 }
 
 pub struct Knn {
@@ -363,7 +418,7 @@ fn similarity_matrix(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classic::tests::rating;
+    use crate::rating::matrix::tests::rating;
 
     /// u0: i0 = 5, i1 = 3; u1: i0 = 4, i1 = 2, i2 = 4; u2: i0 = 1, i1 = 5, i2 = 2.
     fn tiny() -> RatingMatrix {
@@ -410,7 +465,10 @@ mod tests {
 
     #[test]
     fn item_based_with_means_by_hand() {
-        let knn = Knn::fit(&tiny(), KnnConfig::new(Centering::Means).item_based());
+        let knn = Knn::fit(
+            &tiny(),
+            KnnConfig::new(Centering::Means).with_user_based(false),
+        );
         // MSD(i2, i0): u1 4 vs 4, u2 2 vs 1 → 1/(0.5 + 1) = 2/3; MSD(i2, i1): 2, −3 → 1/7.5.
         assert!(close(f64::from(knn.similarity(2, 0)), 2.0 / 3.0));
         assert!(close(f64::from(knn.similarity(2, 1)), 2.0 / 15.0));

@@ -1,22 +1,62 @@
-//! Neural matrix factorisation (seed 002, He et al. 2017): a GMF branch (element-wise product of
+//! `neumf`: neural matrix factorisation (seed 002, He et al. 2017): a GMF branch (element-wise product of
 //! user and item embeddings) and an MLP branch (their concatenation through ReLU layers), joined
 //! by a final linear layer that predicts the centred rating.
 
+use super::explicit::{
+    Dims, NetworkRun, RatingBatch, RatingData, RatingNetwork, fit_network, row_sq_norms,
+};
 use super::mf::lookup;
-use super::{Dims, RatingBatch, RatingModel, row_sq_norms};
+use super::{Fitted, RatingModel};
+use crate::data::Rating;
+use crate::registry::{Model, Options, Run};
+use crate::training::RunSettings;
+use anyhow::Result;
 use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig, Relu};
 use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+
+/// `trainer train --model neumf`.
+pub struct NeuMfModel;
+
+impl Model for NeuMfModel {
+    const NAME: &'static str = "neumf";
+    const ABOUT: &'static str = "neural matrix factorisation (GMF + MLP), trained with burn";
+    const BURN: bool = true;
+    type Config = NetworkRun<NeuMfConfig>;
+
+    fn config(options: &mut Options, seed: u64) -> Result<NetworkRun<NeuMfConfig>> {
+        let mut network = NeuMfConfig::new();
+        if let Some(factors) = options.factors.take() {
+            network.gmf_factors = factors;
+            network.mlp_factors = factors;
+        }
+        network.l2 = options.l2.take().unwrap_or(network.l2);
+        NetworkRun::new(network, options, seed)
+    }
+}
+
+impl RatingModel for NeuMfModel {
+    fn fit<'a, B: AutodiffBackend>(
+        config: &NetworkRun<NeuMfConfig>,
+        train: &[Rating],
+        run: &'a Run<B>,
+        identity: &RunSettings,
+    ) -> Result<Fitted<'a>> {
+        let init = |_: &RatingData| config.network.init::<B>(Dims::of(run.dataset), &run.device);
+        fit_network(init, &config.fit, train, run, identity)
+    }
+}
 
 #[derive(Config, Debug)]
 pub struct NeuMfConfig {
-    #[config(default = 32)]
+    #[config(default = 64)]
     pub gmf_factors: usize,
-    #[config(default = 32)]
+    #[config(default = 64)]
     pub mlp_factors: usize,
     /// Widths of the MLP branch's hidden layers.
     #[config(default = "vec![64, 32]")]
     pub hidden: Vec<usize>,
-    #[config(default = 0.02)]
+    #[config(default = 0.05)]
     pub l2: f64,
 }
 
@@ -67,7 +107,7 @@ impl NeuMfConfig {
     }
 }
 
-impl<B: Backend> RatingModel<B> for NeuMf<B> {
+impl<B: Backend> RatingNetwork<B> for NeuMf<B> {
     fn predict(&self, batch: &RatingBatch<B>) -> Tensor<B, 1> {
         let gmf = lookup(&self.gmf_user, &batch.users) * lookup(&self.gmf_item, &batch.items);
         let mlp_in = Tensor::cat(

@@ -1,15 +1,83 @@
-//! EASE (Steck 2019): a closed-form item-item model, `B = I - P·diag(1/diag(P))` with
+//! `ease`: EASE (Steck 2019): a closed-form item-item model, `B = I - P·diag(1/diag(P))` with
 //! `P = (XᵀX + Λ)⁻¹`, zero diagonal. With `Λ = λI` it is the strong baseline the fold-in model
 //! must match on held-out users; λ is tuned on validation users. With dropout `p` it is EDLAE
 //! (Steck 2020, "Autoencoders that don't overfit towards the identity"): `Λ = λI + p/(1−p)·
 //! diag(XᵀX)`, the closed form of a denoising autoencoder trained with input dropout `p`, which
 //! regularises popular movies more.
 
+//!
+//! As page weights, the full-rank model is `B`'s rows as input embeddings and the identity as
+//! output embeddings (`items²` bytes each): exact up to int8 rounding, and large. The fold-in
+//! model ([`super::foldin`]) is the factorised form the page can afford.
+
+use super::{Fitted, NewUserModel};
 use crate::data::split::HeldOutUser;
-use crate::evaluate::ndcg_at_100;
+use crate::evaluate::{FoldInTask, ndcg_at_100};
+use crate::registry::{Model, Options, Run};
+use crate::training::RunSettings;
 use anyhow::{Context, Result};
+use burn::config::Config;
+use burn::tensor::backend::AutodiffBackend;
 use faer::Mat;
 use faer::linalg::solvers::DenseSolveCore;
+use shared::{Activation, FoldInModel, QuantMatrix};
+
+/// `trainer train --model ease`.
+pub struct EaseModel;
+
+#[derive(Config, Debug)]
+pub struct EaseConfig {
+    /// λ values tried on the validation users.
+    #[config(default = "vec![50.0, 100.0, 200.0, 400.0, 800.0]")]
+    pub lambdas: Vec<f64>,
+    /// EDLAE dropouts tried with every λ; 0 is plain EASE.
+    #[config(default = "vec![0.0]")]
+    pub dropouts: Vec<f64>,
+}
+
+impl EaseConfig {
+    pub fn grid(&self) -> Vec<Regularisation> {
+        Regularisation::grid(&self.lambdas, &self.dropouts)
+    }
+}
+
+impl Model for EaseModel {
+    const NAME: &'static str = "ease";
+    const ABOUT: &'static str = "EASE, closed form, λ tuned on validation users (--l2 fixes λ, --dropout makes it EDLAE); full rank, a large file";
+    type Config = EaseConfig;
+
+    fn config(options: &mut Options, _seed: u64) -> Result<EaseConfig> {
+        let mut config = EaseConfig::new();
+        if let Some(lambda) = options.l2.take() {
+            config.lambdas = vec![lambda];
+        }
+        if let Some(dropout) = options.dropout.take() {
+            config.dropouts = vec![dropout];
+        }
+        Ok(config)
+    }
+}
+
+impl NewUserModel for EaseModel {
+    fn fit<B: AutodiffBackend>(
+        config: &EaseConfig,
+        task: &FoldInTask,
+        _run: &Run<B>,
+        _identity: &RunSettings,
+    ) -> Result<Fitted> {
+        let items = task.items.len();
+        let tuned = Ease::tuned(&task.train_rows, items, &task.validation, &config.grid())?;
+        Ok(Fitted {
+            weights: tuned.model.foldin_model(),
+            parameters: items * items,
+            description: format!(
+                "EASE ({}), tuned on validation users, full rank",
+                tuned.regularisation
+            ),
+            history: Default::default(),
+        })
+    }
+}
 
 pub struct Ease {
     items: usize,
@@ -76,14 +144,26 @@ impl Ease {
         Ok(Self { items, weights })
     }
 
-    /// Scores for a user who picked `picks`: the sum of the picked items' weight rows.
+    /// Scores for a user who picked `picks`: the picked items' weight rows pooled as the page
+    /// pools (sum / √picks), which ranks as EASE's plain sum does.
     pub fn scores(&self, picks: &[u32]) -> Vec<f32> {
-        let mut scores = vec![0f32; self.items];
-        for &i in picks {
-            let row = &self.weights[i as usize * self.items..(i as usize + 1) * self.items];
-            scores.iter_mut().zip(row).for_each(|(s, w)| *s += w);
+        shared::foldin::pool(&self.weights, self.items, picks.iter().map(|&i| i as usize))
+    }
+
+    /// The page's weights: `B`'s rows in, the identity out, no tower, no bias. The page divides
+    /// the pooled rows by √picks, which scales every score alike and leaves the ranking as is.
+    pub fn foldin_model(&self) -> FoldInModel {
+        let n = self.items;
+        let identity: Vec<f32> = (0..n * n)
+            .map(|k| if k / n == k % n { 1.0 } else { 0.0 })
+            .collect();
+        FoldInModel {
+            input_embeddings: QuantMatrix::quantize(&self.weights, n, n),
+            tower: Vec::new(),
+            activation: Activation::Relu,
+            output_embeddings: QuantMatrix::quantize(&identity, n, n),
+            output_bias: vec![0.0; n],
         }
-        scores
     }
 
     /// A rank-`rank` factorisation `B ≈ P·Qᵀ`, both row-major `[items, rank]`: the start of the
@@ -101,9 +181,8 @@ impl Ease {
         let users: Vec<&Vec<u32>> = rows.iter().filter(|r| !r.is_empty()).collect();
         let mut scores = Mat::<f64>::zeros(users.len(), n);
         for (u, row) in users.iter().enumerate() {
-            let scale = (row.len() as f64).sqrt().recip();
             for (j, score) in self.scores(row).into_iter().enumerate() {
-                scores[(u, j)] = scale * f64::from(score);
+                scores[(u, j)] = f64::from(score);
             }
         }
         let svd = scores
@@ -142,21 +221,22 @@ impl Ease {
             .context("no rank to try")?
             .min(self.items);
         let (input, output) = self.factors(rows, max_rank)?;
+        // Fewer training users than the rank give fewer directions: then the rank is theirs.
+        let width = input.len() / self.items.max(1);
+        let mut tried: Vec<usize> = ranks.iter().copied().filter(|&r| r <= width).collect();
+        if tried.is_empty() {
+            tried.push(width);
+        }
         let mut best: Option<(f64, usize)> = None;
-        for &rank in ranks.iter().filter(|&&r| r <= max_rank) {
+        for rank in tried {
             let (p, q) = (
-                leading_columns(&input, max_rank, rank),
-                leading_columns(&output, max_rank, rank),
+                leading_columns(&input, width, rank),
+                leading_columns(&output, width, rank),
             );
             let ndcg = ndcg_at_100(validation, |picks| {
-                let mut user = vec![0f32; rank];
-                for &i in picks {
-                    user.iter_mut()
-                        .zip(&p[i as usize * rank..(i as usize + 1) * rank])
-                        .for_each(|(u, v)| *u += v);
-                }
+                let user = shared::foldin::pool(&p, rank, picks.iter().map(|&i| i as usize));
                 q.chunks_exact(rank)
-                    .map(|row| row.iter().zip(&user).map(|(a, b)| a * b).sum())
+                    .map(|row| shared::foldin::dot(row, &user))
                     .collect()
             });
             eprintln!("EASE factorised to rank {rank}: validation NDCG@100 {ndcg:.4}");
@@ -167,8 +247,8 @@ impl Ease {
         let (_, rank) = best.context("no rank within the catalogue size")?;
         Ok((
             rank,
-            leading_columns(&input, max_rank, rank),
-            leading_columns(&output, max_rank, rank),
+            leading_columns(&input, width, rank),
+            leading_columns(&output, width, rank),
         ))
     }
 
@@ -281,12 +361,9 @@ mod tests {
         let (p, q) = ease.factors(&rows, 3).unwrap();
         for row in &rows {
             let exact = ease.scores(row);
-            let mut user = [0f32; 3];
-            for &i in row {
-                (0..3).for_each(|k| user[k] += p[i as usize * 3 + k]);
-            }
+            let user = shared::foldin::pool(&p, 3, row.iter().map(|&i| i as usize));
             for (j, e) in exact.iter().enumerate() {
-                let factored: f32 = (0..3).map(|k| user[k] * q[j * 3 + k]).sum();
+                let factored = shared::foldin::dot(&user, &q[j * 3..(j + 1) * 3]);
                 assert!(
                     (factored - e).abs() < 1e-4,
                     "{row:?} movie {j}: {factored} vs {e}"

@@ -1,8 +1,8 @@
-//! Content and collaborative signals in one linear model, for cold start.
+//! `hybrid`: content and collaborative signals in one linear model, for cold start.
 //!
 //! Each movie's vector is the concatenation `[√w · c_i, √(1 − w) · v_i / s]`: `c_i` its
 //! unit-length content LSA vector ([`super::content`]), `v_i` its PureSVD factors
-//! ([`super::svd`]) divided by `s`, the mean length of the non-zero factor rows, so that both
+//! ([`super::puresvd`]) divided by `s`, the mean length of the non-zero factor rows, so that both
 //! halves weigh alike. Used as input and output embeddings (empty tower, zero bias), a new
 //! user's score for movie `j` is
 //!
@@ -16,9 +16,80 @@
 //! so concatenating its embeddings would not add the two scores; PureSVD's factors are a linear
 //! collaborative half, scored by the same `shared` code as the content half.
 
-use super::{ItemEmbeddings, best_on_validation};
+use super::content::ContentConfig;
+use super::content::TfIdf;
+use super::embeddings::{ItemEmbeddings, best_on_validation};
+use super::puresvd::{PureSvd, PureSvdConfig, PureSvdModel};
+use super::{Fitted, NewUserModel};
 use crate::data::split::HeldOutUser;
+use crate::evaluate::FoldInTask;
+use crate::registry::{Model, Options, Run};
+use crate::training::RunSettings;
 use anyhow::Result;
+use burn::config::Config;
+use burn::tensor::backend::AutodiffBackend;
+
+/// `trainer train --model hybrid`.
+pub struct HybridModel;
+
+#[derive(Config, Debug)]
+pub struct HybridConfig {
+    /// The content half: `content`'s settings.
+    pub content: ContentConfig,
+    /// The collaborative half: `puresvd`'s settings.
+    pub collaborative: PureSvdConfig,
+    /// Content weights tried on the validation users.
+    #[config(default = "vec![0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9]")]
+    pub content_weights: Vec<f32>,
+}
+
+impl Model for HybridModel {
+    const NAME: &'static str = "hybrid";
+    const ABOUT: &'static str = "content LSA next to PureSVD factors, the content weight tuned on validation users (--factors fixes the rank)";
+    type Config = HybridConfig;
+
+    fn config(options: &mut Options, seed: u64) -> Result<HybridConfig> {
+        Ok(HybridConfig::new(
+            ContentConfig::new().with_seed(seed),
+            PureSvdModel::config(options, seed)?,
+        ))
+    }
+}
+
+impl NewUserModel for HybridModel {
+    fn fit<B: AutodiffBackend>(
+        config: &HybridConfig,
+        task: &FoldInTask,
+        run: &Run<B>,
+        _identity: &RunSettings,
+    ) -> Result<Fitted> {
+        let ContentConfig { dims, seed } = &config.content;
+        let content = TfIdf::new(run.dataset, &task.items).lsa(*dims, *seed)?;
+        let PureSvdConfig { ranks, seed } = &config.collaborative;
+        let (rank, collaborative) = PureSvd::tuned(
+            &task.train_rows,
+            task.items.len(),
+            &task.validation,
+            ranks,
+            *seed,
+        )?;
+        let (weight, embeddings) = tuned(
+            &content,
+            &collaborative,
+            &task.validation,
+            &config.content_weights,
+        )?;
+        Ok(Fitted {
+            weights: embeddings.foldin_model(),
+            parameters: embeddings.parameters(),
+            description: format!(
+                "hybrid: content LSA ({} dimensions, weight {weight}) + PureSVD (rank {rank}), tuned on validation users",
+                content.dims
+            ),
+            history: Default::default(),
+        })
+    }
+}
 
 /// The concatenated vectors for content weight `content_weight` in `[0, 1]`.
 pub fn combine(

@@ -1,4 +1,4 @@
-//! The deep rating model of seed 000 (YouTube-DNN-style ranking network): user and item
+//! `deep`: the deep rating model of seed 000 (YouTube-DNN-style ranking network): user and item
 //! embeddings concatenated with the item's side features, then Linear → BatchNorm → ReLU →
 //! Dropout blocks and a linear output, plus user and item biases.
 //!
@@ -8,24 +8,67 @@
 //! year — each standardised over the movies. They are constant tensors inside the model, looked
 //! up by item like the embeddings.
 
+use super::explicit::{
+    Dims, NetworkRun, RatingBatch, RatingData, RatingNetwork, fit_network, row_sq_norms,
+};
 use super::mf::lookup;
-use super::{Dims, RatingBatch, RatingModel, row_sq_norms};
+use super::{Fitted, RatingModel};
 use crate::data::{Movie, Rating};
+use crate::registry::{Model, Options, Run};
+use crate::training::RunSettings;
+use anyhow::Result;
 use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer,
     Linear, LinearConfig, Relu,
 };
 use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+
+/// `trainer train --model deep`.
+pub struct DeepModel;
+
+impl Model for DeepModel {
+    const NAME: &'static str = "deep";
+    const ABOUT: &'static str = "YouTube-DNN-style ranking network with genres, decade and rating features, trained with burn";
+    const BURN: bool = true;
+    type Config = NetworkRun<DeepConfig>;
+
+    fn config(options: &mut Options, seed: u64) -> Result<NetworkRun<DeepConfig>> {
+        let mut network = DeepConfig::new();
+        network.factors = options.factors.take().unwrap_or(network.factors);
+        network.l2 = options.l2.take().unwrap_or(network.l2);
+        NetworkRun::new(network, options, seed)
+    }
+}
+
+impl RatingModel for DeepModel {
+    fn fit<'a, B: AutodiffBackend>(
+        config: &NetworkRun<DeepConfig>,
+        train: &[Rating],
+        run: &'a Run<B>,
+        identity: &RunSettings,
+    ) -> Result<Fitted<'a>> {
+        // The movie features come from the ratings the network trains on, never the ones that
+        // decide early stopping.
+        let init = |data: &RatingData| {
+            let features = ItemFeatures::new(&run.dataset.movies, &data.train);
+            config
+                .network
+                .init::<B>(Dims::of(run.dataset), &features, &run.device)
+        };
+        fit_network(init, &config.fit, train, run, identity)
+    }
+}
 
 #[derive(Config, Debug)]
 pub struct DeepConfig {
-    #[config(default = 32)]
+    #[config(default = 64)]
     pub factors: usize,
     #[config(default = "vec![128, 64]")]
     pub hidden: Vec<usize>,
     #[config(default = 0.3)]
     pub dropout: f64,
-    #[config(default = 0.02)]
+    #[config(default = 0.05)]
     pub l2: f64,
     /// Width of the learned decade embedding.
     #[config(default = 8)]
@@ -182,7 +225,7 @@ impl DeepConfig {
     }
 }
 
-impl<B: Backend> RatingModel<B> for Deep<B> {
+impl<B: Backend> RatingNetwork<B> for Deep<B> {
     fn predict(&self, batch: &RatingBatch<B>) -> Tensor<B, 1> {
         let input = Tensor::cat(
             vec![

@@ -3,11 +3,11 @@
 //! thin SVD of the small dense factors. PureSVD factors the user × movie matrix with it, LSA the
 //! movie × term TF-IDF matrix.
 
-use super::standard_normal;
 use anyhow::{Context, Result, anyhow};
 use faer::Mat;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
 /// Extra random directions beyond the rank, and subspace iterations: enough for the slowly
@@ -110,7 +110,10 @@ pub fn truncated_svd(matrix: &SparseRows, rank: usize, seed: u64) -> Result<Trun
     let omega = Dense {
         rows: n,
         cols: width,
-        values: (0..n * width).map(|_| standard_normal(&mut rng)).collect(),
+        values: StandardNormal
+            .sample_iter(&mut rng)
+            .take(n * width)
+            .collect(),
     };
     let transposed = matrix.transpose();
     let mut basis = matrix.times(&omega).orthonormalized();

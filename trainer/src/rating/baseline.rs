@@ -1,4 +1,4 @@
-//! Baseline estimates and popularity.
+//! `baseline`: baseline estimates.
 //!
 //! [`Baseline`] is Surprise's `BaselineOnly`: `r̂(u, i) = μ + b_u + b_i`, the biases fitted as in
 //! Surprise's `optimize_baselines`, either by alternating least squares (its default: 10 sweeps,
@@ -6,16 +6,65 @@
 //! over the ratings grouped by user (20 epochs, learning rate 0.005, regularisation 0.02).
 //! Unknown users and movies get a zero bias. `KNNBaseline` and the Pearson-baseline similarity
 //! reuse these biases.
-//!
-//! [`popularity`] ranks every movie by its number of training ratings, the same list for
-//! everyone; as page weights it is a `FoldInModel` whose only non-zero part is the output bias
-//! `ln(1 + count)`.
 
-use super::{RatingMatrix, RatingPredictor};
-use shared::{Activation, FoldInModel, QuantMatrix};
+use super::matrix::{RatingMatrix, RatingPredictor};
+use super::{Fitted, Published, RatingModel};
+use crate::data::Rating;
+use crate::registry::{Model, Options, Run};
+use crate::training::RunSettings;
+use anyhow::Result;
+use burn::config::Config;
+use burn::tensor::backend::AutodiffBackend;
+use serde::{Deserialize, Serialize};
+
+/// `trainer train --model baseline`.
+pub struct BaselineModel;
+
+#[derive(Config, Debug)]
+pub struct BaselineConfig {
+    /// How the biases are fitted.
+    #[config(default = "BaselineFit::ALS")]
+    pub fit: BaselineFit,
+}
+
+impl Model for BaselineModel {
+    const NAME: &'static str = "baseline";
+    const ABOUT: &'static str =
+        "μ + b_u + b_i by ALS, or by SGD at the rate --lr (Surprise's BaselineOnly)";
+    type Config = BaselineConfig;
+
+    fn config(options: &mut Options, _seed: u64) -> Result<BaselineConfig> {
+        let mut fit = match options.learning_rate.take() {
+            Some(learning_rate) => BaselineFit::sgd(learning_rate),
+            None => BaselineFit::ALS,
+        };
+        if let Some(epochs) = options.take_epochs()? {
+            fit = fit.with_epochs(epochs);
+        }
+        Ok(BaselineConfig::new().with_fit(fit))
+    }
+}
+
+impl RatingModel for BaselineModel {
+    const SURPRISE: Option<Published> = Some(Published {
+        name: "BaselineOnly",
+        rmse: 0.944,
+        mae: 0.748,
+    });
+
+    fn fit<'a, B: AutodiffBackend>(
+        config: &BaselineConfig,
+        train: &[Rating],
+        run: &'a Run<B>,
+        _identity: &RunSettings,
+    ) -> Result<Fitted<'a>> {
+        let matrix = RatingMatrix::new(train, run.dataset.n_users(), run.dataset.n_items());
+        Ok(Baseline::fit(&matrix, config.fit).into_fitted())
+    }
+}
 
 /// How the biases are fitted; the constants are Surprise's defaults.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum BaselineFit {
     Als {
         epochs: usize,
@@ -35,11 +84,36 @@ impl BaselineFit {
         reg_user: 15.0,
         reg_item: 10.0,
     };
-    pub const SGD: Self = Self::Sgd {
-        epochs: 20,
-        learning_rate: 0.005,
-        reg: 0.02,
-    };
+    pub const SGD: Self = Self::sgd(0.005);
+
+    /// SGD at `learning_rate`, otherwise with Surprise's defaults.
+    pub const fn sgd(learning_rate: f64) -> Self {
+        Self::Sgd {
+            epochs: 20,
+            learning_rate,
+            reg: 0.02,
+        }
+    }
+
+    /// The same fit with `epochs` sweeps (ALS) or epochs (SGD).
+    pub fn with_epochs(self, epochs: usize) -> Self {
+        match self {
+            Self::Als {
+                reg_user, reg_item, ..
+            } => Self::Als {
+                epochs,
+                reg_user,
+                reg_item,
+            },
+            Self::Sgd {
+                learning_rate, reg, ..
+            } => Self::Sgd {
+                epochs,
+                learning_rate,
+                reg,
+            },
+        }
+    }
 }
 
 /// `μ + b_u + b_i`.
@@ -115,23 +189,10 @@ impl RatingPredictor for Baseline {
     }
 }
 
-/// Page weights that rank movies by `ln(1 + rating count)`, whatever the picks.
-pub fn popularity(rating_counts: &[u32]) -> FoldInModel {
-    let items = rating_counts.len();
-    let zeros = QuantMatrix::quantize(&vec![0.0; items], items, 1);
-    FoldInModel {
-        input_embeddings: zeros.clone(),
-        tower: Vec::new(),
-        activation: Activation::Relu,
-        output_embeddings: zeros,
-        output_bias: rating_counts.iter().map(|&c| (c as f32).ln_1p()).collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classic::tests::rating;
+    use crate::rating::matrix::tests::rating;
 
     /// User 0 rated movie 0 with 5 and movie 1 with 3, user 1 rated movie 0 with 4: μ = 4.
     fn tiny() -> RatingMatrix {
@@ -191,17 +252,5 @@ mod tests {
         assert!(close(b.user_bias[1], -0.000025));
         assert!(close(b.item_bias[0], 0.005 + 0.005 * (-0.005 - 0.0001)));
         assert_eq!(b.parameters(), 5);
-    }
-
-    #[test]
-    fn popularity_ignores_the_picks() {
-        let model = popularity(&[3, 10, 0]);
-        model.validate(3).unwrap();
-        let scorer = shared::Scorer::new(&model);
-        for picks in [vec![0], vec![1, 2]] {
-            let s = scorer.score_picks(&picks);
-            assert!(s[1] > s[0] && s[0] > s[2] && s[2] == 0.0, "{s:?}");
-            assert!((s[1] - 11f32.ln()).abs() < 1e-6);
-        }
     }
 }

@@ -1,4 +1,4 @@
-//! Content-based recommendation over movie metadata.
+//! `content`: content-based recommendation over movie metadata.
 //!
 //! Every movie is a bag of tokens: its genres, the words of its title (lower case, without a few
 //! English stop words and one-letter words), its decade, and the tags users gave it (releases
@@ -14,11 +14,64 @@
 //! vectors are both input and output embeddings (empty tower, zero bias). Scores are then
 //! cosines in the reduced space, which also relate movies through co-occurring tokens.
 
-use super::ItemEmbeddings;
+use super::embeddings::ItemEmbeddings;
 use super::truncated_svd::{SparseRows, truncated_svd};
+use super::{Fitted, NewUserModel};
 use crate::data::{Dataset, Movie};
+use crate::evaluate::FoldInTask;
+use crate::registry::{Model, Options, Run};
+use crate::training::RunSettings;
 use anyhow::Result;
+use burn::config::Config;
+use burn::tensor::backend::AutodiffBackend;
 use std::collections::HashMap;
+
+/// `trainer train --model content`.
+pub struct ContentModel;
+
+#[derive(Config, Debug)]
+pub struct ContentConfig {
+    /// LSA dimensions the page's vectors keep.
+    #[config(default = 64)]
+    pub dims: usize,
+    #[config(default = 42)]
+    pub seed: u64,
+}
+
+impl Model for ContentModel {
+    const NAME: &'static str = "content";
+    const ABOUT: &'static str =
+        "TF-IDF over genres, title words, decade and tags, LSA-reduced (--factors dimensions)";
+    type Config = ContentConfig;
+
+    fn config(options: &mut Options, seed: u64) -> Result<ContentConfig> {
+        let config = ContentConfig::new().with_seed(seed);
+        Ok(match options.factors.take() {
+            Some(dims) => config.with_dims(dims),
+            None => config,
+        })
+    }
+}
+
+impl NewUserModel for ContentModel {
+    fn fit<B: AutodiffBackend>(
+        config: &ContentConfig,
+        task: &FoldInTask,
+        run: &Run<B>,
+        _identity: &RunSettings,
+    ) -> Result<Fitted> {
+        let embeddings = TfIdf::new(run.dataset, &task.items).lsa(config.dims, config.seed)?;
+        Ok(Fitted {
+            weights: embeddings.foldin_model(),
+            parameters: embeddings.parameters(),
+            description: format!(
+                "content-based TF-IDF over genres, title words, decade and tags, LSA-reduced to {} dimensions",
+                embeddings.dims
+            ),
+            history: Default::default(),
+        })
+    }
+}
 
 /// Title words that carry no content.
 const STOP_WORDS: [&str; 12] = [

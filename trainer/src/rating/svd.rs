@@ -1,4 +1,4 @@
-//! Matrix factorisation, for ratings and for ranking.
+//! `svd` and `svdpp`: matrix factorisation of the ratings.
 //!
 //! [`FunkSvd`] is Surprise's `SVD` (Funk 2006; Koren, Bell & Volinsky 2009), step for step:
 //! `r̂(u, i) = μ + b_u + b_i + q_i·p_u`, factors drawn from normal(0, 0.1), biases from zero, then
@@ -14,43 +14,118 @@
 //! each rating also moves every `y_j` of the user's movies, `y_j += lr (e q_i |N(u)|^-½ − reg y_j)`
 //! (the old `q_i`); `q_i` then learns from `p_u` plus that implicit term. Surprise's defaults
 //! for it: 20 factors, lr 0.007, reg 0.02.
-//!
-//! [`PureSvd`] is Cremonesi, Koren & Turrin 2010: the truncated SVD `R ≈ U Σ Vᵀ` of the
-//! user × movie matrix with zeros where nothing is known (here: 1 for a liked movie), and a user
-//! with picks `x` scores `x V Vᵀ`. That is [`ItemEmbeddings`] with `V` as both embeddings, so a
-//! brand-new user is folded in without refitting and the page runs it as it is.
 
-use super::truncated_svd::{SparseRows, truncated_svd};
-use super::{ItemEmbeddings, RatingMatrix, RatingPredictor, best_on_validation, standard_normal};
-use crate::data::split::HeldOutUser;
+use super::matrix::{RatingMatrix, RatingPredictor};
+use super::{Fitted, Published, RatingModel};
+use crate::data::Rating;
+use crate::registry::{Model, Options, Run};
+use crate::training::RunSettings;
 use anyhow::Result;
+use burn::config::Config;
+use burn::tensor::backend::AutodiffBackend;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand_distr::{Distribution, Normal};
 
-#[derive(Clone, Debug, PartialEq)]
+/// `trainer train --model svd`.
+pub struct SvdModel;
+/// `trainer train --model svdpp`.
+pub struct SvdppModel;
+
+/// Surprise's `SVD` defaults; [`FunkSvdConfig::svdpp`] has its `SVDpp` ones.
+#[derive(Config, Debug, PartialEq)]
 pub struct FunkSvdConfig {
+    #[config(default = 100)]
     pub factors: usize,
+    #[config(default = 20)]
     pub epochs: usize,
+    #[config(default = 0.005)]
     pub learning_rate: f64,
+    #[config(default = 0.02)]
     pub reg: f64,
+    /// Standard deviation of the initial factors.
+    #[config(default = 0.1)]
     pub init_std: f64,
+    #[config(default = 42)]
     pub seed: u64,
     /// SVD++: add the implicit feedback of which movies a user rated.
+    #[config(default = false)]
     pub implicit: bool,
 }
 
 impl Default for FunkSvdConfig {
-    /// Surprise's defaults.
     fn default() -> Self {
-        Self {
-            factors: 100,
-            epochs: 20,
-            learning_rate: 0.005,
-            reg: 0.02,
-            init_std: 0.1,
-            seed: 42,
-            implicit: false,
-        }
+        Self::new()
+    }
+}
+
+impl FunkSvdConfig {
+    /// These settings with the command line's factors, epochs, rate, regularisation and seed.
+    fn with_options(self, options: &mut Options, seed: u64) -> Result<Self> {
+        Ok(Self {
+            factors: options.factors.take().unwrap_or(self.factors),
+            epochs: options.take_epochs()?.unwrap_or(self.epochs),
+            learning_rate: options.learning_rate.take().unwrap_or(self.learning_rate),
+            reg: options.l2.take().unwrap_or(self.reg),
+            seed,
+            ..self
+        })
+    }
+}
+
+impl Model for SvdModel {
+    const NAME: &'static str = "svd";
+    const ABOUT: &'static str = "Funk-SVD, step for step as Surprise's SVD";
+    type Config = FunkSvdConfig;
+
+    fn config(options: &mut Options, seed: u64) -> Result<FunkSvdConfig> {
+        FunkSvdConfig::new().with_options(options, seed)
+    }
+}
+
+impl RatingModel for SvdModel {
+    const SURPRISE: Option<Published> = Some(Published {
+        name: "SVD",
+        rmse: 0.934,
+        mae: 0.737,
+    });
+
+    fn fit<'a, B: AutodiffBackend>(
+        config: &FunkSvdConfig,
+        train: &[Rating],
+        run: &'a Run<B>,
+        _identity: &RunSettings,
+    ) -> Result<Fitted<'a>> {
+        let matrix = RatingMatrix::new(train, run.dataset.n_users(), run.dataset.n_items());
+        Ok(FunkSvd::fit(&matrix, config).into_fitted())
+    }
+}
+
+impl Model for SvdppModel {
+    const NAME: &'static str = "svdpp";
+    const ABOUT: &'static str =
+        "SVD++: Funk-SVD plus which movies a user rated, as Surprise's SVDpp";
+    type Config = FunkSvdConfig;
+
+    fn config(options: &mut Options, seed: u64) -> Result<FunkSvdConfig> {
+        FunkSvdConfig::svdpp().with_options(options, seed)
+    }
+}
+
+impl RatingModel for SvdppModel {
+    const SURPRISE: Option<Published> = Some(Published {
+        name: "SVDpp",
+        rmse: 0.919,
+        mae: 0.721,
+    });
+
+    fn fit<'a, B: AutodiffBackend>(
+        config: &FunkSvdConfig,
+        train: &[Rating],
+        run: &'a Run<B>,
+        identity: &RunSettings,
+    ) -> Result<Fitted<'a>> {
+        SvdModel::fit(config, train, run, identity)
     }
 }
 
@@ -85,11 +160,9 @@ impl FunkSvd {
     pub fn fit(matrix: &RatingMatrix, config: &FunkSvdConfig) -> Self {
         let k = config.factors;
         let mut rng = StdRng::seed_from_u64(config.seed);
-        let mut draw = |n: usize| -> Vec<f64> {
-            (0..n * k)
-                .map(|_| config.init_std * standard_normal(&mut rng))
-                .collect()
-        };
+        let normal = Normal::new(0.0, config.init_std).expect("a finite standard deviation");
+        let mut draw =
+            |n: usize| -> Vec<f64> { normal.sample_iter(&mut rng).take(n * k).collect() };
         let user_factors = draw(matrix.users());
         let item_factors = draw(matrix.items());
         // SVD++'s y_j, row-major `[items, factors]`; none for plain SVD.
@@ -243,70 +316,11 @@ impl RatingPredictor for FunkSvd {
     }
 }
 
-/// The right singular vectors of the user × movie like-matrix, up to some largest rank.
-pub struct PureSvd {
-    items: usize,
-    max_rank: usize,
-    /// Row-major `[items, max_rank]`: `V`.
-    item_factors: Vec<f64>,
-}
-
-impl PureSvd {
-    /// Factors the matrix whose row `u` has a 1 at each movie in `rows[u]`.
-    pub fn fit(rows: &[Vec<u32>], items: usize, max_rank: usize, seed: u64) -> Result<Self> {
-        let matrix = SparseRows {
-            cols: items,
-            rows: rows
-                .iter()
-                .map(|row| row.iter().map(|&i| (i, 1.0)).collect())
-                .collect(),
-        };
-        let svd = truncated_svd(&matrix, max_rank, seed)?;
-        Ok(Self {
-            items,
-            max_rank: svd.rank,
-            item_factors: svd.right,
-        })
-    }
-
-    /// The model with the `rank` leading factors.
-    pub fn embeddings(&self, rank: usize) -> ItemEmbeddings {
-        let rank = rank.min(self.max_rank);
-        let values = self
-            .item_factors
-            .chunks_exact(self.max_rank)
-            .flat_map(|row| row[..rank].iter().map(|&v| v as f32))
-            .collect();
-        ItemEmbeddings {
-            items: self.items,
-            dims: rank,
-            values,
-        }
-    }
-
-    /// Factors once at the largest rank, keeps the rank with the best validation NDCG@100.
-    pub fn tuned(
-        rows: &[Vec<u32>],
-        items: usize,
-        validation: &[HeldOutUser],
-        ranks: &[usize],
-        seed: u64,
-    ) -> Result<(usize, ItemEmbeddings)> {
-        let largest = ranks.iter().copied().max().unwrap_or(0);
-        let svd = Self::fit(rows, items, largest, seed)?;
-        best_on_validation(
-            "PureSVD rank",
-            ranks.iter().map(|&rank| (rank, svd.embeddings(rank))),
-            validation,
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classic::baseline::{Baseline, BaselineFit};
-    use crate::classic::tests::rating;
+    use crate::rating::baseline::{Baseline, BaselineFit};
+    use crate::rating::matrix::tests::rating;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12
@@ -454,29 +468,5 @@ mod tests {
                 rmse(&baseline)
             );
         }
-    }
-
-    #[test]
-    fn pure_svd_scores_co_liked_movies() {
-        // Movies 0, 1, 2 are liked together, 3 and 4 together.
-        let rows = vec![
-            vec![0, 1, 2],
-            vec![0, 1],
-            vec![1, 2],
-            vec![0, 2],
-            vec![3, 4],
-            vec![3, 4],
-        ];
-        let svd = PureSvd::fit(&rows, 5, 2, 3).unwrap();
-        let scores = svd.embeddings(2).scores(&[0]);
-        assert!(scores[1] > 0.1 && scores[2] > 0.1, "{scores:?}");
-        assert!(
-            scores[3].abs() < 1e-5 && scores[4].abs() < 1e-5,
-            "{scores:?}"
-        );
-        // Rank 1 keeps only the larger block.
-        let rank_one = svd.embeddings(1);
-        assert_eq!(rank_one.dims, 1);
-        assert!(rank_one.scores(&[3])[4].abs() < 1e-5);
     }
 }

@@ -1,9 +1,46 @@
-//! Biased matrix factorisation (seed 001): `r̂ = μ + b_u + b_i + p_u · q_i`, trained on
+//! `mf`: biased matrix factorisation (seed 001): `r̂ = μ + b_u + b_i + p_u · q_i`, trained on
 //! mean-normalised ratings with L2 on every touched parameter (Funk / Koren's "SVD").
 
-use super::{Dims, RatingBatch, RatingModel, row_sq_norms};
+use super::explicit::{
+    Dims, NetworkRun, RatingBatch, RatingData, RatingNetwork, fit_network, row_sq_norms,
+};
+use super::{Fitted, RatingModel};
+use crate::data::Rating;
+use crate::registry::{Model, Options, Run};
+use crate::training::RunSettings;
+use anyhow::Result;
 use burn::nn::{Embedding, EmbeddingConfig, Initializer};
 use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+
+/// `trainer train --model mf`.
+pub struct MfModel;
+
+impl Model for MfModel {
+    const NAME: &'static str = "mf";
+    const ABOUT: &'static str = "biased matrix factorisation, trained with burn";
+    const BURN: bool = true;
+    type Config = NetworkRun<MfConfig>;
+
+    fn config(options: &mut Options, seed: u64) -> Result<NetworkRun<MfConfig>> {
+        let mut network = MfConfig::new();
+        network.factors = options.factors.take().unwrap_or(network.factors);
+        network.l2 = options.l2.take().unwrap_or(network.l2);
+        NetworkRun::new(network, options, seed)
+    }
+}
+
+impl RatingModel for MfModel {
+    fn fit<'a, B: AutodiffBackend>(
+        config: &NetworkRun<MfConfig>,
+        train: &[Rating],
+        run: &'a Run<B>,
+        identity: &RunSettings,
+    ) -> Result<Fitted<'a>> {
+        let init = |_: &RatingData| config.network.init::<B>(Dims::of(run.dataset), &run.device);
+        fit_network(init, &config.fit, train, run, identity)
+    }
+}
 
 #[derive(Config, Debug)]
 pub struct MfConfig {
@@ -51,7 +88,7 @@ pub(crate) fn lookup<B: Backend>(table: &Embedding<B>, ids: &Tensor<B, 1, Int>) 
     table.weight.val().select(0, ids.clone())
 }
 
-impl<B: Backend> RatingModel<B> for Mf<B> {
+impl<B: Backend> RatingNetwork<B> for Mf<B> {
     fn predict(&self, batch: &RatingBatch<B>) -> Tensor<B, 1> {
         let p = lookup(&self.user_factors, &batch.users);
         let q = lookup(&self.item_factors, &batch.items);

@@ -1,0 +1,145 @@
+//! Recommending to new users: models fitted on some users that score movies for anyone from the
+//! movies they like, without refitting. This is what the page runs.
+//!
+//! The protocol is strong generalization (Liang et al. 2018): validation and test users are held
+//! out of training; each sees 80% of their liked movies and is measured on the other 20%. Each
+//! model is one file implementing [`NewUserModel`]; its weights are exported in the page's
+//! format (`shared::FoldInModel`) and measured through `shared::Recommender` on the test users,
+//! exactly as the page would score them.
+//!
+//! - Classic models over [`embeddings::ItemEmbeddings`]: [`popularity`], [`content`] (TF-IDF,
+//!   LSA), [`puresvd`], [`hybrid`]; [`truncated_svd`] factors their matrices.
+//! - [`ease`]: EASE and EDLAE, closed form.
+//! - [`foldin`]: the burn network, started from factorised EDLAE.
+
+pub mod content;
+pub mod ease;
+pub mod embeddings;
+pub mod foldin;
+pub mod hybrid;
+pub mod popularity;
+pub mod puresvd;
+pub mod truncated_svd;
+
+use crate::data::Dataset;
+use crate::data::split::HeldOutUser;
+use crate::evaluate::{self, FoldInTask};
+use crate::registry::{Model, Outcome, Run, Task};
+use crate::report::RunReport;
+use crate::training::{History, RunSettings};
+use anyhow::{Context, Result};
+use burn::tensor::backend::AutodiffBackend;
+use shared::{Catalog, FoldInModel, ModelFile, ModelInfo, Movie, Recommender};
+use std::time::Instant;
+
+/// A model that recommends to users nobody trained on and exports the page's weights.
+pub trait NewUserModel: Model {
+    /// Fits the model on the task's training users, choosing what it tunes on the validation
+    /// users; `identity` names the run for its checkpoints.
+    fn fit<B: AutodiffBackend>(
+        config: &Self::Config,
+        task: &FoldInTask,
+        run: &Run<B>,
+        identity: &RunSettings,
+    ) -> Result<Fitted>;
+}
+
+/// A fitted new-user model.
+pub struct Fitted {
+    /// The page's weights, over the task's movies.
+    pub weights: FoldInModel,
+    /// Fitted values, before quantisation.
+    pub parameters: usize,
+    /// What was fitted and chosen, in words (the model file's description).
+    pub description: String,
+    /// Burn models: the epochs.
+    pub history: History,
+}
+
+/// Fits `M` on the run's new-user task, exports it and measures the export on the test users.
+pub fn run<B: AutodiffBackend, M: NewUserModel>(
+    config: M::Config,
+    run: &Run<B>,
+) -> Result<Outcome> {
+    let task = run.new_user_task()?;
+    let identity = run.identity::<M>(&config, Task::NewUser);
+    let started = Instant::now();
+    let fitted = M::fit(&config, task, run, &identity)?;
+    let train_seconds = started.elapsed().as_secs_f64();
+    let settings = serde_json::to_value(&config)?;
+    let file = export_evaluated(
+        run.dataset,
+        task,
+        fitted.weights,
+        ModelInfo {
+            dataset: run.dataset.name.to_string(),
+            model: M::NAME.to_string(),
+            description: fitted.description,
+            metrics: Vec::new(),
+            settings: settings.to_string(),
+        },
+    )?;
+    Ok(Outcome {
+        report: RunReport {
+            model: M::NAME.to_string(),
+            dataset: run.dataset.name.to_string(),
+            split: format!("strong generalization, {} test users", task.test.len()),
+            metrics: file.info.metrics.clone(),
+            train_seconds,
+            parameters: fitted.parameters,
+            history: fitted.history,
+            settings,
+        },
+        file: Some(file),
+    })
+}
+
+/// The page's weights file for `weights` over the task's movies, evaluated as the page runs it
+/// (quantised, through `shared`) on the task's test users; the figures go into `info.metrics`.
+pub fn export_evaluated(
+    dataset: &Dataset,
+    task: &FoldInTask,
+    weights: FoldInModel,
+    info: ModelInfo,
+) -> Result<ModelFile> {
+    let mut file = ModelFile {
+        info,
+        catalog: catalog(dataset, &task.items, &task.rating_counts),
+        weights,
+    };
+    // The page would refuse a model with, say, a NaN weight: say so now, before it is written.
+    let recommender = Recommender::new(file.clone())
+        .context("the trained model cannot be exported (lower --lr or raise the L2 weight)")?;
+    file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
+    Ok(file)
+}
+
+/// The catalogue entries for `items` (dataset item indices), in model order.
+pub fn catalog(dataset: &Dataset, items: &[u32], rating_counts: &[u32]) -> Catalog {
+    let movies = items
+        .iter()
+        .zip(rating_counts)
+        .map(|(&i, &count)| {
+            let m = &dataset.movies[i as usize];
+            Movie {
+                id: m.id,
+                title: m.title.clone(),
+                year: m.year,
+                genres: m.genres,
+                rating_count: count,
+            }
+        })
+        .collect();
+    Catalog::new(dataset.genre_names.clone(), movies)
+}
+
+/// Held-out metrics of a loaded model file (users given in the model's item numbering).
+pub fn heldout_metrics_shared(
+    recommender: &Recommender,
+    users: &[HeldOutUser],
+) -> Vec<(String, f64)> {
+    evaluate::heldout_metrics(users, |picks| {
+        let picks: Vec<usize> = picks.iter().map(|&i| i as usize).collect();
+        recommender.scores(&picks)
+    })
+}

@@ -1,0 +1,197 @@
+//! Rating prediction: models that estimate the rating a known user gives a movie, trained on a
+//! split of the ratings and measured on its test ratings (RMSE, MAE, R²; HR@10 and NDCG@10
+//! against 99 sampled negatives under the leave-latest-out split).
+//!
+//! Each model is one file implementing [`RatingModel`]: the classic ones in plain Rust
+//! ([`baseline`], [`svd`], [`knn`], over a [`matrix::RatingMatrix`]) and the burn networks
+//! ([`mf`], [`neumf`], [`deep`], trained by [`explicit`]; [`autorec`]).
+
+pub mod autorec;
+pub mod baseline;
+pub mod deep;
+pub mod explicit;
+pub mod knn;
+pub mod matrix;
+pub mod mf;
+pub mod neumf;
+pub mod svd;
+
+use crate::data::split::{self, Split};
+use crate::data::{Dataset, Rating};
+use crate::evaluate;
+use crate::registry::{Model, Outcome, Run, Task};
+use crate::report::RunReport;
+use crate::training::{History, RunSettings};
+use anyhow::{Result, bail};
+use burn::tensor::backend::AutodiffBackend;
+use std::time::Instant;
+
+/// A model that predicts ratings.
+pub trait RatingModel: Model {
+    /// Surprise's published figures, when the model is one of theirs.
+    const SURPRISE: Option<Published> = None;
+
+    /// Fits the model on `train` (ratings of `run.dataset`); `identity` names the run for its
+    /// checkpoints.
+    fn fit<'a, B: AutodiffBackend>(
+        config: &Self::Config,
+        train: &[Rating],
+        run: &'a Run<B>,
+        identity: &RunSettings,
+    ) -> Result<Fitted<'a>>;
+}
+
+/// A model's figures in Surprise's README (ml-100k, 5-fold, default parameters).
+#[derive(Clone, Copy, Debug)]
+pub struct Published {
+    /// Surprise's class name.
+    pub name: &'static str,
+    pub rmse: f64,
+    pub mae: f64,
+}
+
+/// Estimated ratings of the given (user, movie) pairs, not yet clipped to the rating scale.
+pub type Predict<'a> = Box<dyn Fn(&[Rating]) -> Vec<f32> + 'a>;
+
+/// A fitted rating model.
+pub struct Fitted<'a> {
+    pub predict: Predict<'a>,
+    /// Fitted values (weights, biases, factors, similarities).
+    pub parameters: usize,
+    /// Burn models: the epochs.
+    pub history: History,
+}
+
+/// Fits `M` on the run's training ratings and measures it on its test ratings.
+pub fn run<B: AutodiffBackend, M: RatingModel>(config: M::Config, run: &Run<B>) -> Result<Outcome> {
+    let Split { train, test } = run.rating_split()?;
+    let identity = run.identity::<M>(&config, Task::Rating);
+    let started = Instant::now();
+    let fitted = M::fit(&config, train, run, &identity)?;
+    let train_seconds = started.elapsed().as_secs_f64();
+    let (lo, hi) = rating_scale(&run.dataset.ratings);
+    let metrics = rating_test_metrics(run.dataset, &run.split, test, run.seed, |ratings| {
+        let mut predicted = (fitted.predict)(ratings);
+        predicted.iter_mut().for_each(|p| *p = p.clamp(lo, hi));
+        predicted
+    });
+    Ok(Outcome {
+        report: RunReport {
+            model: M::NAME.to_string(),
+            dataset: run.dataset.name.to_string(),
+            split: run.split.name(),
+            metrics,
+            train_seconds,
+            parameters: fitted.parameters,
+            history: fitted.history,
+            settings: serde_json::to_value(&config)?,
+        },
+        file: None,
+    })
+}
+
+/// How ratings are split for explicit models.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RatingSplit {
+    /// ml-100k's u1..u5, ua, ub.
+    Predefined(String),
+    /// Random test fraction, seeded.
+    Random(f64),
+    /// Each user's latest rating is the test (NCF protocol, with 99 sampled negatives).
+    LeaveLatestOut,
+}
+
+impl std::str::FromStr for RatingSplit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "latest" => Ok(Self::LeaveLatestOut),
+            "random" => Ok(Self::Random(0.1)),
+            _ if s.starts_with("random:") => s[7..]
+                .parse::<f64>()
+                .ok()
+                .filter(|f| *f > 0.0 && *f < 1.0)
+                .map(Self::Random)
+                .ok_or_else(|| {
+                    format!(
+                        "bad test fraction in {s:?}: a number above 0 and below 1, e.g. random:0.1"
+                    )
+                }),
+            "u1" | "u2" | "u3" | "u4" | "u5" | "ua" | "ub" => Ok(Self::Predefined(s.into())),
+            _ => Err(format!(
+                "unknown split {s:?}: use u1..u5, ua, ub (ml-100k), random[:FRACTION] or latest"
+            )),
+        }
+    }
+}
+
+impl RatingSplit {
+    /// The split as `--split` names it: `u1`, `random:0.2`, `latest`.
+    pub fn name(&self) -> String {
+        match self {
+            RatingSplit::Predefined(name) => name.clone(),
+            RatingSplit::Random(fraction) => format!("random:{fraction}"),
+            RatingSplit::LeaveLatestOut => "latest".into(),
+        }
+    }
+
+    /// The split's training and test ratings; an error when either is empty.
+    pub fn apply(&self, dataset: &Dataset, seed: u64) -> Result<Split> {
+        let split = match self {
+            RatingSplit::Predefined(name) => dataset.predefined_split(name)?,
+            RatingSplit::Random(fraction) => split::random_split(&dataset.ratings, *fraction, seed),
+            RatingSplit::LeaveLatestOut => split::leave_latest_out(&dataset.ratings),
+        };
+        if split.train.is_empty() || split.test.is_empty() {
+            bail!(
+                "the {} split of {} leaves no training or no test ratings",
+                self.name(),
+                dataset.name
+            );
+        }
+        Ok(split)
+    }
+}
+
+/// The lowest and highest rating value: predictions are clipped to it.
+pub fn rating_scale(ratings: &[Rating]) -> (f32, f32) {
+    ratings
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), r| {
+            (lo.min(r.rating), hi.max(r.rating))
+        })
+}
+
+/// Test metrics of a rating model: RMSE, MAE, R², plus HR@10 and NDCG@10 against 99 sampled
+/// negatives under the leave-latest-out split. `predict` gives one rating per (user, item).
+pub fn rating_test_metrics(
+    dataset: &Dataset,
+    split: &RatingSplit,
+    test: &[Rating],
+    seed: u64,
+    predict: impl Fn(&[Rating]) -> Vec<f32>,
+) -> Vec<(String, f64)> {
+    let truth: Vec<f32> = test.iter().map(|r| r.rating).collect();
+    let mut metrics = evaluate::rating_metrics(&predict(test), &truth);
+    if *split == RatingSplit::LeaveLatestOut {
+        let negatives =
+            split::sample_negatives(&dataset.ratings, test, dataset.n_items(), 99, seed);
+        metrics.extend(evaluate::sampled_metrics(
+            test,
+            &negatives,
+            |user, items| {
+                let candidates: Vec<Rating> = items
+                    .iter()
+                    .map(|&item| Rating {
+                        user,
+                        item,
+                        rating: 0.0,
+                        timestamp: 0,
+                    })
+                    .collect();
+                predict(&candidates)
+            },
+        ));
+    }
+    metrics
+}

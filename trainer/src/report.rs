@@ -1,0 +1,73 @@
+//! What a run reports: its test metrics, time, size, training history and settings, printed as a
+//! table or as JSON.
+
+use crate::training::History;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// The model's `--model` name (a bench row may say more: "knn-user (cosine)").
+    pub model: String,
+    pub dataset: String,
+    /// The rating split (`u1`, `random:0.1`, `latest`) or the held-out users.
+    pub split: String,
+    pub metrics: Vec<(String, f64)>,
+    pub train_seconds: f64,
+    pub parameters: usize,
+    pub history: History,
+    /// Every setting of the run (the model's config).
+    pub settings: serde_json::Value,
+}
+
+impl RunReport {
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// One JSON line: the report, and the size of the exported file when there is one.
+    pub fn to_json(&self, file_bytes: Option<usize>) -> String {
+        #[derive(Serialize)]
+        struct Line<'a> {
+            #[serde(flatten)]
+            report: &'a RunReport,
+            model_bytes: Option<usize>,
+        }
+        serde_json::to_string(&Line {
+            report: self,
+            model_bytes: file_bytes,
+        })
+        .expect("a report is plain data")
+    }
+
+    /// A markdown table of the metrics, time, size and file size.
+    pub fn to_table(&self, file_bytes: Option<usize>) -> String {
+        let mut out = format!(
+            "\n{} on {} ({})\n| metric | value |\n|---|---|\n",
+            self.model, self.dataset, self.split
+        );
+        for (name, value) in &self.metrics {
+            out += &format!("| {name} | {value:.4} |\n");
+        }
+        out += &format!("| train seconds | {:.1} |\n", self.train_seconds);
+        out += &format!("| parameters | {} |", self.parameters);
+        if let Some(bytes) = file_bytes {
+            out += &format!("\n| model file bytes | {bytes} |");
+        }
+        out
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+pub fn join_with_and(parts: &[impl AsRef<str>]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
