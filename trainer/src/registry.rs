@@ -363,6 +363,7 @@ models! {
         KnnItem => rating::knn::KnnItemModel,
         KnnBaseline => rating::knn::KnnBaselineModel,
         KnnBaselineItem => rating::knn::KnnBaselineItemModel,
+        SlopeOne => rating::slope_one::SlopeOneModel,
         Mf => rating::mf::MfModel,
         Neumf => rating::neumf::NeuMfModel,
         Deep => rating::deep::DeepModel,

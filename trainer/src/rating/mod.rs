@@ -14,6 +14,7 @@ pub mod knn;
 pub mod matrix;
 pub mod mf;
 pub mod neumf;
+pub mod slope_one;
 pub mod svd;
 
 use crate::data::split::{self, Split};
