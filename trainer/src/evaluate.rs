@@ -86,6 +86,28 @@ impl FoldInTask {
     }
 }
 
+impl FoldInTask {
+    /// The same task with every held-out user's liked movies added to the training rows: what
+    /// a model is refit on once its settings are chosen. The validation and test users stay for
+    /// the models that look at them, but a refit model's figures on them would mean nothing.
+    pub fn everyone(&self) -> FoldInTask {
+        let mut train_rows = self.train_rows.clone();
+        for user in self.validation.iter().chain(&self.test) {
+            let mut row: Vec<u32> = user.fold_in.iter().chain(&user.target).copied().collect();
+            row.sort_unstable();
+            row.dedup();
+            train_rows.push(row);
+        }
+        FoldInTask {
+            items: self.items.clone(),
+            rating_counts: self.rating_counts.clone(),
+            train_rows,
+            validation: self.validation.clone(),
+            test: self.test.clone(),
+        }
+    }
+}
+
 /// Ranking metrics over held-out users; `score` maps fold-in items to one score per item.
 /// Fold-in items are never ranked. Recall@K is normalised by min(K, |target|) as in Liang et al.
 pub fn heldout_metrics(

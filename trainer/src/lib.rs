@@ -9,6 +9,7 @@
 //! - [`evaluate`], [`metrics`]: every protocol's metrics.
 //! - [`report`]: what a run reports; [`bench`]: `trainer bench`, every model on the same splits,
 //!   one report, [`plot`] its SVGs.
+//! - [`synth`]: `trainer synth`, synthetic releases in the real file layout, for scale.
 //! - [`backend`]: CPU (ndarray) or CUDA.
 
 pub mod backend;
@@ -21,4 +22,5 @@ pub mod plot;
 pub mod rating;
 pub mod registry;
 pub mod report;
+pub mod synth;
 pub mod training;

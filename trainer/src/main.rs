@@ -44,6 +44,23 @@ enum Command {
     Bench(BenchArgs),
     /// List every model: its `--model` name, its task and what it is.
     Models,
+    /// Write a synthetic release shaped like a real one, to measure at sizes not at hand.
+    Synth(SynthArgs),
+}
+
+#[derive(Args)]
+struct SynthArgs {
+    /// The release to imitate: ml-latest-small, ml-25m or ml-32m.
+    #[arg(long)]
+    like: DatasetName,
+    /// Where the release's folder is written (the --data-dir of later runs).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Users, movies and ratings times this (above 0, at most 10).
+    #[arg(long, default_value_t = 1.0, value_parser = positive_finite_f64, allow_negative_numbers = true)]
+    scale: f64,
 }
 
 #[derive(Args)]
@@ -171,6 +188,11 @@ struct TrainArgs {
     /// Fold-in: train from random weights instead of the factorised EASE solution.
     #[arg(long)]
     random_init: bool,
+    /// New-user models: export the fit on the training users. By default the settings chosen
+    /// on validation users are refit on every user for the exported file; the figures are the
+    /// training users' fit's either way.
+    #[arg(long)]
+    no_refit: bool,
     /// New-user models: where to write the page's weights file. Checked before any work; an
     /// existing file is replaced only once the new one is complete.
     #[arg(long)]
@@ -262,6 +284,22 @@ fn run(cli: Cli) -> Result<()> {
             print!("{}", registry::table());
             Ok(())
         }
+        Command::Synth(args) => {
+            if args.scale > 10.0 {
+                bail!("--scale {}: at most 10", args.scale);
+            }
+            let shape = trainer::synth::Shape::of(args.like)?.scaled(args.scale);
+            let written = trainer::synth::write(shape, &args.out, args.seed)?;
+            println!(
+                "Wrote {}: {} users, {} movies, {} ratings, {} tags",
+                written.folder.display(),
+                written.users,
+                written.movies,
+                written.ratings,
+                written.tags
+            );
+            Ok(())
+        }
     }
 }
 
@@ -301,6 +339,7 @@ impl TrainArgs {
             run.split = split.clone();
         }
         run.heldout_users = self.heldout_users.unwrap_or(run.heldout_users);
+        run.refit = !self.no_refit;
         run.min_item_users = self.min_item_users.unwrap_or(run.min_item_users);
         run.checkpoints = Checkpoints {
             dir: self.checkpoint_dir.clone(),
@@ -335,7 +374,7 @@ impl TrainArgs {
         };
         let burn_models = || format!("the models trained with burn ({})", names(&|m| m.burn()));
         // (option, given, read by this model, the models that read it)
-        let rules: [(&str, bool, bool, &dyn Fn() -> String); 6] = [
+        let rules: [(&str, bool, bool, &dyn Fn() -> String); 7] = [
             ("--split", self.split.is_some(), rating, &rating_models),
             (
                 "--heldout-users",
@@ -356,6 +395,7 @@ impl TrainArgs {
                 &new_user_models,
             ),
             ("--out", self.out.is_some(), !rating, &new_user_models),
+            ("--no-refit", self.no_refit, !rating, &new_user_models),
             (
                 "--checkpoint-dir",
                 self.checkpoint_dir.is_some(),
@@ -504,6 +544,18 @@ fn eval(args: &EvalArgs) -> Result<()> {
             args.model.display(),
             recommender.info.dataset,
             dataset.name
+        );
+    }
+    if args.users.is_none()
+        && recommender
+            .info
+            .description
+            .contains(trainer::new_user::REFIT_NOTE)
+    {
+        bail!(
+            "{} was refit on every user of {}, its held-out test users included, so they cannot test it again; its test figures are in its info. To measure a model on users it never saw, train it with --exclude-users FILE and evaluate with --users FILE, or train it with --no-refit",
+            args.model.display(),
+            recommender.info.dataset
         );
     }
     let heldout: Vec<HeldOutUser> = match &args.users {

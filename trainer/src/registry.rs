@@ -117,6 +117,8 @@ pub struct Run<'a, B: Backend> {
     /// New-user models: only movies liked by at least this many training users.
     pub min_item_users: usize,
     pub checkpoints: Checkpoints,
+    /// New-user models: once tuned, refit on every user before export (the shipped model).
+    pub refit: bool,
     pub device: B::Device,
     rating_split: OnceCell<Split>,
     task: OnceCell<FoldInTask>,
@@ -148,10 +150,23 @@ impl<'a, B: Backend> Run<'a, B> {
             heldout_users: default_heldout_users(dataset.name),
             min_item_users: MIN_ITEM_USERS,
             checkpoints: Checkpoints::default(),
+            refit: true,
             device,
             rating_split: OnceCell::new(),
             task: OnceCell::new(),
         }
+    }
+
+    /// The same data and protocol without checkpoints: for a second fit (the refit) that must
+    /// not touch the first one's.
+    pub fn without_checkpoints(&self) -> Run<'_, B> {
+        let mut run = Run::new(self.dataset, self.seed, self.device.clone());
+        run.ratings = Cow::Borrowed(&self.ratings);
+        run.split = self.split.clone();
+        run.heldout_users = self.heldout_users;
+        run.min_item_users = self.min_item_users;
+        run.refit = self.refit;
+        run
     }
 
     /// The training and test ratings of [`Run::split`].

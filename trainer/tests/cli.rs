@@ -489,3 +489,36 @@ fn liked_fails_on_an_unknown_movie() {
     assert!(run.success, "{}", run.stderr);
     assert!(run.stdout.contains("Babe (1995)"), "{}", run.stdout);
 }
+
+/// A file refit on every user cannot be measured again on its own held-out users; one trained
+/// with --no-refit can.
+#[test]
+fn eval_refuses_the_held_out_users_a_refit_model_trained_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_ml100k(tmp.path());
+    let out = tmp.path().join("model.bin");
+    let eval = || {
+        trainer(&[
+            "eval",
+            "--model",
+            text(&out),
+            "--data-dir",
+            text(tmp.path()),
+            "--heldout-users",
+            "5",
+        ])
+    };
+    let run = train_new_user_model("popularity", tmp.path(), &out, &[]);
+    assert!(run.success, "{}", run.stderr);
+    let refused = eval();
+    assert!(
+        !refused.success && refused.stderr.contains("was refit on every user"),
+        "{}",
+        refused.stderr
+    );
+    let run = train_new_user_model("popularity", tmp.path(), &out, &["--no-refit"]);
+    assert!(run.success, "{}", run.stderr);
+    let measured = eval();
+    assert!(measured.success, "{}", measured.stderr);
+    assert!(measured.stdout.contains("NDCG@100"), "{}", measured.stdout);
+}

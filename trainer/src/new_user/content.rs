@@ -59,7 +59,7 @@ impl NewUserModel for ContentModel {
         task: &FoldInTask,
         run: &Run<B>,
         _identity: &RunSettings,
-    ) -> Result<Fitted> {
+    ) -> Result<Fitted<ContentConfig>> {
         let embeddings = TfIdf::new(run.dataset, &task.items).lsa(config.dims, config.seed)?;
         Ok(Fitted {
             weights: embeddings.foldin_model(),
@@ -69,6 +69,7 @@ impl NewUserModel for ContentModel {
                 embeddings.dims
             ),
             history: Default::default(),
+            chosen: config.clone(),
         })
     }
 }

@@ -64,7 +64,7 @@ impl NewUserModel for EaseModel {
         task: &FoldInTask,
         _run: &Run<B>,
         _identity: &RunSettings,
-    ) -> Result<Fitted> {
+    ) -> Result<Fitted<EaseConfig>> {
         let items = task.items.len();
         let tuned = Ease::tuned(&task.train_rows, items, &task.validation, &config.grid())?;
         Ok(Fitted {
@@ -75,6 +75,10 @@ impl NewUserModel for EaseModel {
                 tuned.regularisation
             ),
             history: Default::default(),
+            chosen: EaseConfig {
+                lambdas: vec![tuned.regularisation.lambda],
+                dropouts: vec![tuned.regularisation.dropout],
+            },
         })
     }
 }

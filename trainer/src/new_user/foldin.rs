@@ -99,7 +99,7 @@ impl NewUserModel for FoldInModel {
         task: &FoldInTask,
         run: &Run<B>,
         identity: &RunSettings,
-    ) -> Result<Fitted> {
+    ) -> Result<Fitted<FoldInRunConfig>> {
         let device = &run.device;
         let items = task.items.len();
         let rows = PickRows {
@@ -114,7 +114,7 @@ impl NewUserModel for FoldInModel {
         };
         let all: Vec<usize> = (0..validation_rows.len()).collect();
         B::seed(device, config.training.seed);
-        let (model, shape) = if config.ease_start {
+        let (model, shape, mut chosen) = if config.ease_start {
             ease_start::<B>(config, task, &rows, device)?
         } else {
             let network = &config.network;
@@ -122,7 +122,7 @@ impl NewUserModel for FoldInModel {
                 "embedding {} tower {:?} user {}",
                 network.embedding, network.hidden, network.user_dim
             );
-            (network.init::<B>(items, device), shape)
+            (network.init::<B>(items, device), shape, config.clone())
         };
         let parameters = model.num_params();
         let plan = Plan {
@@ -151,19 +151,26 @@ impl NewUserModel for FoldInModel {
                 task.train_rows.len(),
                 history.best_epoch
             ),
+            chosen: {
+                // A refit trains as long as the best epoch of this fit.
+                if history.best_epoch > 0 {
+                    chosen.training.epochs = history.best_epoch;
+                }
+                chosen
+            },
             history,
         })
     }
 }
 
 /// The network that scores as EDLAE factorised to the rank that ranks validation users best,
-/// and its shape in words.
+/// its shape in words, and `config` narrowed to the regularisation and rank chosen.
 fn ease_start<B: AutodiffBackend>(
     config: &FoldInRunConfig,
     task: &FoldInTask,
     rows: &PickRows,
     device: &B::Device,
-) -> Result<(FoldIn<B>, String)> {
+) -> Result<(FoldIn<B>, String, FoldInRunConfig)> {
     let items = task.items.len();
     let Tuned {
         regularisation,
@@ -196,7 +203,11 @@ fn ease_start<B: AutodiffBackend>(
         config.network.dropout,
         device,
     );
-    Ok((model, shape))
+    let mut chosen = config.clone();
+    chosen.ease.lambdas = vec![regularisation.lambda];
+    chosen.ease.dropouts = vec![regularisation.dropout];
+    chosen.ranks = vec![rank];
+    Ok((model, shape, chosen))
 }
 
 /// The score scale (softmax temperature) with the lowest multinomial loss on the training users:

@@ -62,7 +62,7 @@ impl NewUserModel for HybridModel {
         task: &FoldInTask,
         run: &Run<B>,
         _identity: &RunSettings,
-    ) -> Result<Fitted> {
+    ) -> Result<Fitted<HybridConfig>> {
         let ContentConfig { dims, seed } = &config.content;
         let content = TfIdf::new(run.dataset, &task.items).lsa(*dims, *seed)?;
         let PureSvdConfig { ranks, seed } = &config.collaborative;
@@ -87,6 +87,14 @@ impl NewUserModel for HybridModel {
                 content.dims
             ),
             history: Default::default(),
+            chosen: HybridConfig {
+                content: config.content.clone(),
+                collaborative: PureSvdConfig {
+                    ranks: vec![rank],
+                    ..config.collaborative.clone()
+                },
+                content_weights: vec![weight],
+            },
         })
     }
 }

@@ -41,11 +41,11 @@ pub trait NewUserModel: Model {
         task: &FoldInTask,
         run: &Run<B>,
         identity: &RunSettings,
-    ) -> Result<Fitted>;
+    ) -> Result<Fitted<Self::Config>>;
 }
 
 /// A fitted new-user model.
-pub struct Fitted {
+pub struct Fitted<C> {
     /// The page's weights, over the task's movies.
     pub weights: FoldInModel,
     /// Fitted values, before quantisation.
@@ -54,9 +54,17 @@ pub struct Fitted {
     pub description: String,
     /// Burn models: the epochs.
     pub history: History,
+    /// The settings with every list tried on validation users narrowed to the value chosen:
+    /// what the model is refit with.
+    pub chosen: C,
 }
 
+/// Said in the description of a model refit on every user.
+pub const REFIT_NOTE: &str = "refit on all";
+
 /// Fits `M` on the run's new-user task, exports it and measures the export on the test users.
+/// With [`Run::refit`] the file then holds the model refit with the chosen settings on every
+/// user, validation and test users included; its figures are the tuning fit's.
 pub fn run<B: AutodiffBackend, M: NewUserModel>(
     config: M::Config,
     run: &Run<B>,
@@ -67,18 +75,37 @@ pub fn run<B: AutodiffBackend, M: NewUserModel>(
     let fitted = M::fit(&config, task, run, &identity)?;
     let train_seconds = started.elapsed().as_secs_f64();
     let settings = serde_json::to_value(&config)?;
-    let file = export_evaluated(
-        run.dataset,
-        task,
-        fitted.weights,
-        ModelInfo {
-            dataset: run.dataset.name.to_string(),
-            model: M::NAME.to_string(),
-            description: fitted.description,
-            metrics: Vec::new(),
-            settings: settings.to_string(),
-        },
-    )?;
+    let info = ModelInfo {
+        dataset: run.dataset.name.to_string(),
+        model: M::NAME.to_string(),
+        description: fitted.description,
+        metrics: Vec::new(),
+        settings: serde_json::to_string(&fitted.chosen)?,
+    };
+    let mut file = export_evaluated(run.dataset, task, fitted.weights, info)?;
+    if run.refit {
+        let everyone = task.everyone();
+        let users = everyone.train_rows.len();
+        eprintln!(
+            "Refitting {} on all {users} users with the chosen settings",
+            M::NAME
+        );
+        let refit = M::fit(
+            &fitted.chosen,
+            &everyone,
+            &run.without_checkpoints(),
+            &RunSettings::default(),
+        )?;
+        file.weights = refit.weights;
+        file.info.description = format!(
+            "{}; {REFIT_NOTE} {users} users with these settings (figures from the fit on {} training users, measured on {} test users)",
+            refit.description,
+            task.train_rows.len(),
+            task.test.len()
+        );
+        Recommender::new(file.clone())
+            .context("the refit model cannot be exported (lower --lr or raise the L2 weight)")?;
+    }
     Ok(Outcome {
         report: RunReport {
             model: M::NAME.to_string(),

@@ -30,16 +30,17 @@ impl Model for PopularityModel {
 
 impl NewUserModel for PopularityModel {
     fn fit<B: AutodiffBackend>(
-        _config: &PopularityConfig,
+        config: &PopularityConfig,
         task: &FoldInTask,
         _run: &Run<B>,
         _identity: &RunSettings,
-    ) -> Result<Fitted> {
+    ) -> Result<Fitted<PopularityConfig>> {
         Ok(Fitted {
             weights: popularity(&task.rating_counts),
             parameters: task.items.len(),
             description: "movies ranked by their number of training ratings".into(),
             history: Default::default(),
+            chosen: config.clone(),
         })
     }
 }

@@ -46,7 +46,7 @@ impl NewUserModel for PureSvdModel {
         task: &FoldInTask,
         _run: &Run<B>,
         _identity: &RunSettings,
-    ) -> Result<Fitted> {
+    ) -> Result<Fitted<PureSvdConfig>> {
         let (rank, embeddings) = PureSvd::tuned(
             &task.train_rows,
             task.items.len(),
@@ -61,6 +61,10 @@ impl NewUserModel for PureSvdModel {
                 "PureSVD of the liked-movies matrix, rank {rank} (tuned on validation users)"
             ),
             history: Default::default(),
+            chosen: PureSvdConfig {
+                ranks: vec![rank],
+                ..config.clone()
+            },
         })
     }
 }

@@ -1,0 +1,71 @@
+//! On a small synthetic release (`trainer synth`): the planted taste is there to learn, and the
+//! shipped new-user model is refit on every user once its settings are chosen.
+
+use shared::Recommender;
+use trainer::backend::Cpu;
+use trainer::data::{DataSource, Dataset, DatasetName};
+use trainer::registry::{ModelName, Options, Run};
+use trainer::synth::{self, Shape};
+
+/// A fifth of ml-latest-small's shape: 122 users, 1,948 movies, about 20,000 ratings.
+fn synthetic_release() -> (tempfile::TempDir, Dataset) {
+    let dir = tempfile::tempdir().unwrap();
+    let shape = Shape::of(DatasetName::MlLatestSmall).unwrap().scaled(0.2);
+    synth::write(shape, dir.path(), 5).unwrap();
+    let source = DataSource::Dir(dir.path().to_path_buf());
+    let dataset = Dataset::load(&source, DatasetName::MlLatestSmall).unwrap();
+    (dir, dataset)
+}
+
+fn run(dataset: &Dataset) -> Run<'_, Cpu> {
+    let mut run = Run::new(dataset, 1, Default::default());
+    run.heldout_users = 15;
+    run
+}
+
+#[test]
+fn the_planted_taste_is_there_to_learn() {
+    let (_dir, dataset) = synthetic_release();
+    let run = run(&dataset);
+    let ndcg = |model: ModelName| {
+        let outcome = model.run(&Options::default(), &run).unwrap();
+        outcome.report.metric("NDCG@100").unwrap()
+    };
+    let (popularity, puresvd) = (ndcg(ModelName::Popularity), ndcg(ModelName::Puresvd));
+    assert!(
+        puresvd > popularity + 0.02,
+        "PureSVD {puresvd} against popularity {popularity}"
+    );
+}
+
+#[test]
+fn the_shipped_model_is_refit_on_every_user() {
+    let (_dir, dataset) = synthetic_release();
+    let mut run = run(&dataset);
+    for model in [ModelName::Hybrid, ModelName::Ease] {
+        run.refit = false;
+        let tuned = model.run(&Options::default(), &run).unwrap();
+        run.refit = true;
+        let refit = model.run(&Options::default(), &run).unwrap();
+        let (tuned_file, refit_file) = (tuned.file.unwrap(), refit.file.unwrap());
+        // The figures are the tuning fit's, measured on users it never saw ...
+        assert_eq!(refit.report.metrics, tuned.report.metrics);
+        assert_eq!(refit_file.info.metrics, tuned_file.info.metrics);
+        // ... the weights are another fit's, on every user, with the settings chosen.
+        assert_ne!(refit_file.weights, tuned_file.weights, "{}", model.name());
+        assert_eq!(refit_file.catalog, tuned_file.catalog);
+        let description = &refit_file.info.description;
+        let users = run.new_user_task().unwrap().everyone().train_rows.len();
+        assert!(
+            description.contains(&format!("refit on all {users} users")),
+            "{description}"
+        );
+        let settings: serde_json::Value = serde_json::from_str(&refit_file.info.settings).unwrap();
+        let tried = match model {
+            ModelName::Hybrid => &settings["content_weights"],
+            _ => &settings["lambdas"],
+        };
+        assert_eq!(tried.as_array().map(Vec::len), Some(1), "{settings}");
+        Recommender::from_bytes(&refit_file.to_bytes()).unwrap();
+    }
+}
