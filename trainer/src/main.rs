@@ -188,6 +188,10 @@ struct TrainArgs {
     /// Fold-in: train from random weights instead of the factorised EASE solution.
     #[arg(long)]
     random_init: bool,
+    /// The memory the large allocations (EASE's movie × movie matrices) may take, in GB
+    /// [default: what the machine has available].
+    #[arg(long, value_parser = positive_finite_f64, allow_negative_numbers = true)]
+    max_memory_gb: Option<f64>,
     /// New-user models: export the fit on the training users. By default the settings chosen
     /// on validation users are refit on every user for the exported file; the figures are the
     /// training users' fit's either way.
@@ -340,6 +344,9 @@ impl TrainArgs {
         }
         run.heldout_users = self.heldout_users.unwrap_or(run.heldout_users);
         run.refit = !self.no_refit;
+        if let Some(gb) = self.max_memory_gb {
+            run.memory_budget = Some((gb * 1e9) as u64);
+        }
         run.min_item_users = self.min_item_users.unwrap_or(run.min_item_users);
         run.checkpoints = Checkpoints {
             dir: self.checkpoint_dir.clone(),

@@ -119,6 +119,8 @@ pub struct Run<'a, B: Backend> {
     pub checkpoints: Checkpoints,
     /// New-user models: once tuned, refit on every user before export (the shipped model).
     pub refit: bool,
+    /// Bytes the large allocations may take (EASE's movie × movie matrices); `None`: no limit.
+    pub memory_budget: Option<u64>,
     pub device: B::Device,
     rating_split: OnceCell<Split>,
     task: OnceCell<FoldInTask>,
@@ -151,6 +153,7 @@ impl<'a, B: Backend> Run<'a, B> {
             min_item_users: MIN_ITEM_USERS,
             checkpoints: Checkpoints::default(),
             refit: true,
+            memory_budget: available_memory(),
             device,
             rating_split: OnceCell::new(),
             task: OnceCell::new(),
@@ -166,6 +169,7 @@ impl<'a, B: Backend> Run<'a, B> {
         run.heldout_users = self.heldout_users;
         run.min_item_users = self.min_item_users;
         run.refit = self.refit;
+        run.memory_budget = self.memory_budget;
         run
     }
 
@@ -231,6 +235,14 @@ impl<'a, B: Backend> Run<'a, B> {
                 .with("min-item-users", self.min_item_users),
         }
     }
+}
+
+/// The memory this machine has available now (Linux: `MemAvailable` in `/proc/meminfo`).
+pub fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// A trained and evaluated model; new-user models also give the page's weights file.

@@ -69,3 +69,46 @@ fn the_shipped_model_is_refit_on_every_user() {
         Recommender::from_bytes(&refit_file.to_bytes()).unwrap();
     }
 }
+
+/// EASE, and the fold-in model that starts from it, refuse a catalogue whose movie × movie
+/// matrices would not fit in memory before allocating them, and say what would fit.
+#[test]
+fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
+    let (_dir, dataset) = synthetic_release();
+    let mut run = run(&dataset);
+    let movies = run.new_user_task().unwrap().items.len();
+    // Room for a tenth of the movies.
+    let budget = trainer::new_user::ease::peak_bytes(movies / 10);
+    run.memory_budget = Some(budget);
+    for model in [ModelName::Ease, ModelName::Foldin] {
+        let err = format!("{:#}", model.run(&Options::default(), &run).err().unwrap());
+        assert!(
+            err.contains(&format!("over {movies} movies needs about"))
+                && err.contains("--min-item-users")
+                && err.contains("which fit"),
+            "{err}"
+        );
+    }
+    // The advice holds: with it, EASE fits in the same budget.
+    let err = format!(
+        "{:#}",
+        ModelName::Ease
+            .run(&Options::default(), &run)
+            .err()
+            .unwrap()
+    );
+    let advised: usize = err
+        .split("--min-item-users ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    let mut advised_run = self::run(&dataset);
+    advised_run.memory_budget = Some(budget);
+    advised_run.min_item_users = advised;
+    ModelName::Ease
+        .run(&Options::default(), &advised_run)
+        .unwrap();
+    // Models without a movie × movie matrix are not limited by it.
+    ModelName::Hybrid.run(&Options::default(), &run).unwrap();
+}

@@ -15,7 +15,7 @@ use crate::data::split::HeldOutUser;
 use crate::evaluate::{FoldInTask, ndcg_at_100};
 use crate::registry::{Model, Options, Run};
 use crate::training::RunSettings;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::config::Config;
 use burn::tensor::backend::AutodiffBackend;
 use faer::Mat;
@@ -62,9 +62,10 @@ impl NewUserModel for EaseModel {
     fn fit<B: AutodiffBackend>(
         config: &EaseConfig,
         task: &FoldInTask,
-        _run: &Run<B>,
+        run: &Run<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<EaseConfig>> {
+        check_memory(task, run.memory_budget, "EASE")?;
         let items = task.items.len();
         let tuned = Ease::tuned(&task.train_rows, items, &task.validation, &config.grid())?;
         Ok(Fitted {
@@ -282,6 +283,44 @@ impl Ease {
         }
         best.context("no regularisation to try")
     }
+}
+
+/// Bytes an EASE fit holds at its peak for `items` movies: the Gram matrix, its Cholesky factor
+/// and its inverse in f64, and the f32 weights of the best fit so far and the current one.
+pub fn peak_bytes(items: usize) -> u64 {
+    36 * (items as u64).pow(2)
+}
+
+/// Refuses, before anything is allocated, an EASE fit over the task's movies that would not fit
+/// in `budget` bytes, saying which `--min-item-users` would.
+pub fn check_memory(task: &FoldInTask, budget: Option<u64>, what: &str) -> Result<()> {
+    let items = task.items.len();
+    let needed = peak_bytes(items);
+    let Some(budget) = budget.filter(|&budget| needed > budget) else {
+        return Ok(());
+    };
+    // How many training users like each movie: a higher --min-item-users keeps the most liked.
+    let mut likes = vec![0usize; items];
+    for &item in task.train_rows.iter().flatten() {
+        likes[item as usize] += 1;
+    }
+    likes.sort_unstable_by(|a, b| b.cmp(a));
+    let affordable = ((budget / 36) as f64).sqrt() as usize;
+    let advice = match likes.get(affordable) {
+        Some(&cut) if cut < likes[0] => {
+            let kept = likes.iter().filter(|&&n| n > cut).count();
+            format!(
+                "--min-item-users {} keeps {kept} movies, which fit",
+                cut + 1
+            )
+        }
+        _ => "no --min-item-users keeps enough movies to fit".to_string(),
+    };
+    bail!(
+        "{what} over {items} movies needs about {:.1} GB (a dense movie × movie matrix) and {:.1} GB are available: {advice}; or choose hybrid or puresvd, which hold no movie × movie matrix; or raise --max-memory-gb",
+        needed as f64 / 1e9,
+        budget as f64 / 1e9
+    )
 }
 
 /// The winner of [`Ease::tuned`], with the validation NDCG@100 that chose it, so that two grids

@@ -115,7 +115,7 @@ impl NewUserModel for FoldInModel {
         let all: Vec<usize> = (0..validation_rows.len()).collect();
         B::seed(device, config.training.seed);
         let (model, shape, mut chosen) = if config.ease_start {
-            ease_start::<B>(config, task, &rows, device)?
+            ease_start::<B>(config, task, &rows, run.memory_budget, device)?
         } else {
             let network = &config.network;
             let shape = format!(
@@ -169,8 +169,10 @@ fn ease_start<B: AutodiffBackend>(
     config: &FoldInRunConfig,
     task: &FoldInTask,
     rows: &PickRows,
+    memory_budget: Option<u64>,
     device: &B::Device,
 ) -> Result<(FoldIn<B>, String, FoldInRunConfig)> {
+    super::ease::check_memory(task, memory_budget, "the fold-in model's EASE start")?;
     let items = task.items.len();
     let Tuned {
         regularisation,
