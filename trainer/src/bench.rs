@@ -229,9 +229,11 @@ pub fn run<B: AutodiffBackend>(source: &DataSource, options: &BenchOptions) -> R
         rating_jobs.len() * rating_splits + (new_user_jobs.len() + 1) * datasets.len(),
     );
     let device = B::Device::default();
-    let run_on = |dataset, split: RatingSplit| {
+    let run_on = |dataset, split: Option<RatingSplit>| {
         let mut run = Run::<B>::new(dataset, options.seed, device.clone());
-        run.split = split;
+        if let Some(split) = split {
+            run.split = split;
+        }
         // The bench compares fits; the refit on every user is for the file a run ships.
         run.refit = false;
         run
@@ -240,7 +242,7 @@ pub fn run<B: AutodiffBackend>(source: &DataSource, options: &BenchOptions) -> R
     let ml100k = &datasets[0];
     let mut fold_rows = Vec::new();
     for fold in folds {
-        let run = run_on(ml100k, RatingSplit::Predefined(fold.to_string()));
+        let run = run_on(ml100k, Some(RatingSplit::Predefined(fold.to_string())));
         let place = format!("{} {fold}", ml100k.name);
         fold_rows.push(rows(&run, &rating_jobs, &place, &progress)?);
     }
@@ -249,7 +251,7 @@ pub fn run<B: AutodiffBackend>(source: &DataSource, options: &BenchOptions) -> R
         rows: fold_rows[0].clone(),
     }];
     for dataset in &datasets[1..] {
-        let run = run_on(dataset, RatingSplit::Random(0.1));
+        let run = run_on(dataset, Some(RatingSplit::Random(0.1)));
         sections.push(Section {
             title: format!(
                 "Rating prediction: {}, random 90/10 split (seed {})",
@@ -264,7 +266,7 @@ pub fn run<B: AutodiffBackend>(source: &DataSource, options: &BenchOptions) -> R
         });
     }
     for dataset in &datasets {
-        let run = run_on(dataset, RatingSplit::Random(0.1));
+        let run = run_on(dataset, None);
         let place = format!("{} new users", dataset.name);
         let mut new_user_rows = rows(&run, &new_user_jobs, &place, &progress)?;
         let exact = progress.job(&format!("{place}: exact TF-IDF"), false, || {

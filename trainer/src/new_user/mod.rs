@@ -103,8 +103,7 @@ pub fn run<B: AutodiffBackend, M: NewUserModel>(
             task.train_rows.len(),
             task.test.len()
         );
-        Recommender::new(file.clone())
-            .context("the refit model cannot be exported (lower --lr or raise the L2 weight)")?;
+        loadable(&file, "the refit model")?;
     }
     Ok(Outcome {
         report: RunReport {
@@ -134,11 +133,16 @@ pub fn export_evaluated(
         catalog: catalog(dataset, &task.items, &task.rating_counts),
         weights,
     };
-    // The page would refuse a model with, say, a NaN weight: say so now, before it is written.
-    let recommender = Recommender::new(file.clone())
-        .context("the trained model cannot be exported (lower --lr or raise the L2 weight)")?;
+    let recommender = loadable(&file, "the trained model")?;
     file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
     Ok(file)
+}
+
+/// `file` as the page would load it. The page refuses a model with, say, a NaN weight: say so
+/// now, before the file is written.
+fn loadable(file: &ModelFile, what: &str) -> Result<Recommender> {
+    Recommender::new(file.clone())
+        .with_context(|| format!("{what} cannot be exported (lower --lr or raise the L2 weight)"))
 }
 
 /// The catalogue entries for `items` (dataset item indices), in model order.
