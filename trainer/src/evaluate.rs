@@ -9,9 +9,24 @@ use crate::metrics::{self, Accumulator};
 use rayon::prelude::*;
 use std::collections::HashSet;
 
+/// Movies liked by at least `min_item_users` training users, with their like counts, the most
+/// liked first (ties in dataset order): the candidates for a new-user model's catalogue.
+pub fn liked_movies(split: &StrongSplit, n_items: usize, min_item_users: usize) -> Vec<(u32, u32)> {
+    let mut likes = vec![0u32; n_items];
+    for r in &split.train {
+        likes[r.item as usize] += 1;
+    }
+    let mut liked: Vec<(u32, u32)> = (0..n_items as u32)
+        .map(|i| (i, likes[i as usize]))
+        .filter(|&(_, n)| n as usize >= min_item_users.max(1))
+        .collect();
+    liked.sort_by_key(|&(i, n)| (std::cmp::Reverse(n), i));
+    liked
+}
+
 /// The strong-generalization task in the fold-in model's own item numbering.
 ///
-/// The model's catalogue is every movie that at least `min_item_users` training users liked;
+/// The model's catalogue is the movies it is given (see [`liked_movies`]), in dataset order;
 /// held-out users keep only those movies, and users left with nothing to fold in or to predict
 /// are dropped. Every model compared on this task sees the same items and users.
 pub struct FoldInTask {
@@ -26,20 +41,16 @@ pub struct FoldInTask {
 }
 
 impl FoldInTask {
-    /// `all_ratings` are every rating of the training users (for popularity counts).
+    /// `all_ratings` are every rating of the training users (for popularity counts); `movies`
+    /// the dataset movies the model covers.
     pub fn new(
         split: &StrongSplit,
         all_ratings: &[Rating],
         n_items: usize,
-        min_item_users: usize,
+        movies: &[u32],
     ) -> Self {
-        let mut likes = vec![0usize; n_items];
-        for r in &split.train {
-            likes[r.item as usize] += 1;
-        }
-        let items: Vec<u32> = (0..n_items as u32)
-            .filter(|&i| likes[i as usize] >= min_item_users.max(1))
-            .collect();
+        let mut items = movies.to_vec();
+        items.sort_unstable();
         let mut model_item = vec![None; n_items];
         for (m, &i) in items.iter().enumerate() {
             model_item[i as usize] = Some(m as u32);

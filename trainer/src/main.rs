@@ -116,7 +116,7 @@ struct TrainArgs {
     data: DataArgs,
     /// The model: `trainer models` lists them. Rating models are measured on --split; new-user
     /// models on held-out users, and export the page's weights.
-    #[arg(long, value_enum, default_value = "foldin")]
+    #[arg(long, value_enum, default_value_t = registry::DEFAULT_MODEL)]
     model: ModelName,
     /// Rating models: u1..u5, ua, ub (ml-100k), random[:FRACTION] or latest [default: u1].
     #[arg(long)]
@@ -185,6 +185,14 @@ struct TrainArgs {
     /// in the model [default: 3].
     #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
     min_item_users: Option<usize>,
+    /// New-user models: the page's model file budget in gzipped KB. The page carries the most
+    /// liked movies that fit at rank 64 and factorised models take the largest rank that fits
+    /// [default: 830 below a million ratings, 2330 above: a 1 MB or 2.5 MB page with its code].
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
+    page_budget_kb: Option<usize>,
+    /// New-user models: carry at most this many movies (the most liked), whatever the budget.
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
+    max_movies: Option<usize>,
     /// Fold-in: train from random weights instead of the factorised EASE solution.
     #[arg(long)]
     random_init: bool,
@@ -348,6 +356,10 @@ impl TrainArgs {
             run.memory_budget = Some((gb * 1e9) as u64);
         }
         run.min_item_users = self.min_item_users.unwrap_or(run.min_item_users);
+        if let Some(kb) = self.page_budget_kb {
+            run.page_budget = kb as u64 * 1000;
+        }
+        run.max_movies = self.max_movies;
         run.checkpoints = Checkpoints {
             dir: self.checkpoint_dir.clone(),
             resume: self.resume,
@@ -381,7 +393,7 @@ impl TrainArgs {
         };
         let burn_models = || format!("the models trained with burn ({})", names(&|m| m.burn()));
         // (option, given, read by this model, the models that read it)
-        let rules: [(&str, bool, bool, &dyn Fn() -> String); 7] = [
+        let rules: [(&str, bool, bool, &dyn Fn() -> String); 9] = [
             ("--split", self.split.is_some(), rating, &rating_models),
             (
                 "--heldout-users",
@@ -398,6 +410,18 @@ impl TrainArgs {
             (
                 "--min-item-users",
                 self.min_item_users.is_some(),
+                !rating,
+                &new_user_models,
+            ),
+            (
+                "--page-budget-kb",
+                self.page_budget_kb.is_some(),
+                !rating,
+                &new_user_models,
+            ),
+            (
+                "--max-movies",
+                self.max_movies.is_some(),
                 !rating,
                 &new_user_models,
             ),

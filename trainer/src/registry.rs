@@ -6,8 +6,8 @@
 
 use crate::data::split::{self, Split};
 use crate::data::{Dataset, DatasetName, Rating};
-use crate::evaluate::FoldInTask;
-use crate::new_user;
+use crate::evaluate::{self, FoldInTask};
+use crate::new_user::{self, page_budget};
 use crate::rating::explicit::Loss;
 use crate::rating::knn::Similarity;
 use crate::rating::{self, RatingSplit};
@@ -121,10 +121,18 @@ pub struct Run<'a, B: Backend> {
     pub refit: bool,
     /// Bytes the large allocations may take (EASE's movie × movie matrices); `None`: no limit.
     pub memory_budget: Option<u64>,
+    /// New-user models: the page's model file, in gzipped bytes. It decides how many movies the
+    /// page carries (the most liked) and the rank of factorised models.
+    pub page_budget: u64,
+    /// New-user models: carry at most this many movies (the most liked) whatever the budget.
+    pub max_movies: Option<usize>,
     pub device: B::Device,
     rating_split: OnceCell<Split>,
     task: OnceCell<FoldInTask>,
 }
+
+/// What `trainer train` trains without `--model`, and so what `cargo xtask serve` ships.
+pub const DEFAULT_MODEL: ModelName = ModelName::Foldin;
 
 /// Ratings at or above this are "liked" in the new-user protocol.
 pub const POSITIVE_THRESHOLD: f32 = 4.0;
@@ -154,6 +162,8 @@ impl<'a, B: Backend> Run<'a, B> {
             checkpoints: Checkpoints::default(),
             refit: true,
             memory_budget: available_memory(),
+            page_budget: page_budget::default_budget(dataset.ratings.len()),
+            max_movies: None,
             device,
             rating_split: OnceCell::new(),
             task: OnceCell::new(),
@@ -170,6 +180,8 @@ impl<'a, B: Backend> Run<'a, B> {
         run.min_item_users = self.min_item_users;
         run.refit = self.refit;
         run.memory_budget = self.memory_budget;
+        run.page_budget = self.page_budget;
+        run.max_movies = self.max_movies;
         run
     }
 
@@ -193,12 +205,23 @@ impl<'a, B: Backend> Run<'a, B> {
             POSITIVE_THRESHOLD,
             self.seed,
         );
-        let task = FoldInTask::new(
-            &split,
-            &self.ratings,
-            self.dataset.n_items(),
-            self.min_item_users,
-        );
+        let liked = evaluate::liked_movies(&split, self.dataset.n_items(), self.min_item_users);
+        let carried = self.max_movies.unwrap_or_else(|| {
+            page_budget::affordable_movies(self.page_budget, self.dataset, &liked)
+        });
+        if carried < liked.len() {
+            eprintln!(
+                "{}: the page carries the {carried} most liked of {} movies ({})",
+                self.dataset.name,
+                liked.len(),
+                match self.max_movies {
+                    Some(_) => "--max-movies".to_string(),
+                    None => format!("a {} KB page file", self.page_budget / 1000),
+                }
+            );
+        }
+        let movies: Vec<u32> = liked.iter().take(carried).map(|&(i, _)| i).collect();
+        let task = FoldInTask::new(&split, &self.ratings, self.dataset.n_items(), &movies);
         if task.items.is_empty() || task.validation.is_empty() || task.test.is_empty() {
             bail!(
                 "{}: too few users with 5+ ratings ≥ {POSITIVE_THRESHOLD} for the held-out protocol",
@@ -232,7 +255,9 @@ impl<'a, B: Backend> Run<'a, B> {
             Task::Rating => settings.with("split", self.split.name()),
             Task::NewUser => settings
                 .with("heldout-users", self.heldout_users)
-                .with("min-item-users", self.min_item_users),
+                .with("min-item-users", self.min_item_users)
+                .with("page-budget", self.page_budget)
+                .with("max-movies", format!("{:?}", self.max_movies)),
         }
     }
 }

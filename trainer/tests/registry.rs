@@ -93,3 +93,21 @@ fn the_documentation_lists_every_model() {
         );
     }
 }
+
+/// The committed page model is what `trainer train` trains without `--model` (and what
+/// `cargo xtask serve` retrains when it is missing).
+#[test]
+fn the_page_ships_the_default_model() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bytes = std::fs::read(root.join("static/model.bin")).unwrap();
+    let shipped = Recommender::from_bytes(&bytes).unwrap();
+    assert_eq!(shipped.info.model, registry::DEFAULT_MODEL.name());
+    assert!(
+        shipped
+            .info
+            .description
+            .contains(trainer::new_user::REFIT_NOTE),
+        "{}",
+        shipped.info.description
+    );
+}

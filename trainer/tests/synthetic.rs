@@ -84,8 +84,8 @@ fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
         let err = format!("{:#}", model.run(&Options::default(), &run).err().unwrap());
         assert!(
             err.contains(&format!("over {movies} movies needs about"))
-                && err.contains("--min-item-users")
-                && err.contains("which fit"),
+                && err.contains("--max-movies")
+                && err.contains("fits"),
             "{err}"
         );
     }
@@ -98,17 +98,60 @@ fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
             .unwrap()
     );
     let advised: usize = err
-        .split("--min-item-users ")
+        .split("--max-movies ")
         .nth(1)
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap();
     let mut advised_run = self::run(&dataset);
     advised_run.memory_budget = Some(budget);
-    advised_run.min_item_users = advised;
+    advised_run.max_movies = Some(advised);
     ModelName::Ease
         .run(&Options::default(), &advised_run)
         .unwrap();
     // Models without a movie × movie matrix are not limited by it.
     ModelName::Hybrid.run(&Options::default(), &run).unwrap();
+}
+
+/// The page carries the most liked movies its budget allows, and the exported file fits it.
+#[test]
+fn the_page_file_fits_its_budget_with_the_most_liked_movies() {
+    use std::io::Write;
+    let (_dir, dataset) = synthetic_release();
+    let everything = run(&dataset);
+    let all = everything.new_user_task().unwrap();
+    let mut likes = std::collections::HashMap::new();
+    for &item in all.train_rows.iter().flatten() {
+        *likes.entry(all.items[item as usize]).or_insert(0) += 1;
+    }
+    let mut carried = Vec::new();
+    for budget in [40_000, 80_000] {
+        let mut run = run(&dataset);
+        run.page_budget = budget;
+        let file = ModelName::Foldin
+            .run(&Options::default(), &run)
+            .unwrap()
+            .file
+            .unwrap();
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gzip.write_all(&file.to_bytes()).unwrap();
+        let gzipped = gzip.finish().unwrap().len() as u64;
+        assert!(gzipped <= budget, "{gzipped} bytes for a {budget} budget");
+        let task = run.new_user_task().unwrap();
+        let kept = |item: &u32| task.items.contains(item);
+        let least_kept = all.items.iter().filter(|i| kept(i)).map(|i| likes[i]).min();
+        let most_left = all
+            .items
+            .iter()
+            .filter(|i| !kept(i))
+            .map(|i| likes[i])
+            .max();
+        assert!(least_kept >= most_left, "{least_kept:?} < {most_left:?}");
+        carried.push(task.items.len());
+    }
+    assert!(
+        carried[0] < carried[1] && carried[1] < all.items.len(),
+        "{carried:?} of {}",
+        all.items.len()
+    );
 }

@@ -48,18 +48,52 @@ fn samples(timings: &Value, name: &str) -> Result<Vec<f64>> {
         .with_context(|| format!("the page published no `{name}` timings"))
 }
 
+/// `cargo xtask bench-web`: the page as served from `static/`, printed as a table.
 pub async fn bench_web() -> Result<()> {
-    let pkg = paths::pkg_dir();
+    let page = measure_page(&paths::static_dir()).await?;
+    println!(
+        "\nPage benchmark: {} movies, headless Chromium, {} CPU cores\n",
+        page.movies,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!("| measure | value |\n| --- | --- |");
+    for (measure, value) in &page.rows {
+        println!("| {measure} | {value} |");
+    }
+    Ok(())
+}
+
+/// What a visitor of a page gets: its payload and its latencies.
+pub struct PageFigures {
+    pub movies: usize,
+    /// (measure, value) as printed.
+    pub rows: Vec<(String, String)>,
+    pub payload_gzip_bytes: usize,
+    pub model_gzip_bytes: usize,
+    /// Click → updated list, p50 and p95, ms.
+    pub click_ms: (f64, f64),
+    pub first_recommendations_ms: f64,
+}
+
+/// Serves `site` (a built page: `index.html`, `pkg/`, `model.bin`) and measures it in headless
+/// Chromium.
+pub async fn measure_page(site: &Path) -> Result<PageFigures> {
+    let pkg = site.join("pkg");
+    let model_path = site.join("model.bin");
     let payload = [
         ("wasm", pkg.join(format!("{OUT_NAME}_bg.wasm"))),
         ("js", pkg.join(format!("{OUT_NAME}.js"))),
-        ("model.bin", paths::model_file()),
+        ("model.bin", model_path.clone()),
     ];
     let mut rows = Vec::new();
     let mut total_gzip = 0;
+    let mut model_gzip = 0;
     for (name, path) in &payload {
         let (raw, gzip) = sizes(path)?;
         total_gzip += gzip;
+        if *name == "model.bin" {
+            model_gzip = gzip;
+        }
         rows.push((
             format!("{name} (gzip)"),
             format!("{} (raw {})", kib(gzip), kib(raw)),
@@ -67,13 +101,13 @@ pub async fn bench_web() -> Result<()> {
     }
     rows.push(("total payload (gzip)".into(), kib(total_gzip)));
 
-    let model = Recommender::from_bytes(&std::fs::read(paths::model_file())?)?;
+    let model = Recommender::from_bytes(&std::fs::read(&model_path)?)?;
     let preloaded: Vec<String> = model
         .popular(None, PRELOADED_PICKS)
         .into_iter()
         .map(|index| model.catalog.movies[index].id.to_string())
         .collect();
-    let url = StaticServer::bind(paths::static_dir(), 0)?.spawn();
+    let url = StaticServer::bind(site, 0)?.spawn();
     let browser = Browser::start().await?;
     browser
         .goto(format!("{url}#liked={}", preloaded.join(",")))
@@ -132,16 +166,14 @@ pub async fn bench_web() -> Result<()> {
         format!("{first_shown:.0} ms"),
     ));
 
-    println!(
-        "\nPage benchmark: {} movies, headless Chromium, {} CPU cores\n",
-        model.catalog.len(),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
-    println!("| measure | value |\n| --- | --- |");
-    for (measure, value) in rows {
-        println!("| {measure} | {value} |");
-    }
-    Ok(())
+    Ok(PageFigures {
+        movies: model.catalog.len(),
+        rows,
+        payload_gzip_bytes: total_gzip,
+        model_gzip_bytes: model_gzip,
+        click_ms: (percentile(&clicks, 50.0), percentile(&clicks, 95.0)),
+        first_recommendations_ms: first_shown,
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 use clap::Parser;
-use xtask::{bench, build_web, check, model, paths, serve};
+use std::path::PathBuf;
+use xtask::{bench, bench_scale, build_web, check, model, paths, serve};
 
 #[derive(Parser)]
 #[command(about = "Project tasks for the movie recommender")]
@@ -18,6 +19,19 @@ enum Task {
     Test,
     /// Build the page, then measure its payload and latencies in headless Chromium.
     BenchWeb,
+    /// The default model at ml-25m and ml-32m sizes on synthetic releases: parse and train
+    /// time, peak memory, page file and page timings (a long run: about half an hour).
+    BenchScale {
+        /// The release shapes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "ml-25m,ml-32m")]
+        like: Vec<String>,
+        /// A fraction of each shape's users and movies (1 is full size).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Where the releases, models and table go [default: target/bench-scale].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// A long run of the model decoder's mutation test (CI runs 100,000 inputs).
     FuzzModel {
         #[arg(long, default_value_t = 20_000_000)]
@@ -42,6 +56,12 @@ fn main() -> Result<()> {
             model::ensure_model()?;
             build_web::build_web()?;
             tokio::runtime::Runtime::new()?.block_on(bench::bench_web())
+        }
+        Task::BenchScale { like, scale, out } => {
+            xtask::install::chromium()?;
+            build_web::build_web()?;
+            let out = out.unwrap_or_else(|| paths::target_dir().join("bench-scale"));
+            tokio::runtime::Runtime::new()?.block_on(bench_scale::bench_scale(&like, scale, &out))
         }
         Task::FuzzModel { iterations } => xtask::run(
             xtask::cargo()

@@ -1,4 +1,6 @@
-//! Makes sure `static/model.bin` exists, training and exporting it on a fresh checkout.
+//! Makes sure `static/model.bin` exists, training and exporting it on a fresh checkout with the
+//! trainer's default model: no `--model` is passed, so the page ships what `trainer train`
+//! trains.
 
 use crate::{cargo, paths, run};
 use anyhow::Result;
@@ -10,7 +12,7 @@ pub fn ensure_model() -> Result<()> {
         return Ok(());
     }
     println!(
-        "{} is missing: training it (ml-latest-small, hybrid of content and collaborative fold-in)…",
+        "{} is missing: training the default model on ml-latest-small…",
         model.display()
     );
     run(cargo()
@@ -21,8 +23,6 @@ pub fn ensure_model() -> Result<()> {
             "trainer",
             "--",
             "train",
-            "--model",
-            "hybrid",
             "--dataset",
             "ml-latest-small",
             "--out",

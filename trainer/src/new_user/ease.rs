@@ -18,8 +18,12 @@ use crate::training::RunSettings;
 use anyhow::{Context, Result, bail};
 use burn::config::Config;
 use burn::tensor::backend::AutodiffBackend;
-use faer::Mat;
 use faer::linalg::solvers::DenseSolveCore;
+use faer::{Mat, MatRef};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use rayon::prelude::*;
 use shared::{Activation, FoldInModel, QuantMatrix};
 
 /// `trainer train --model ease`.
@@ -120,32 +124,36 @@ impl std::fmt::Display for Regularisation {
 impl Ease {
     /// Fits on users' item rows (item indices `< items`).
     pub fn fit(rows: &[Vec<u32>], items: usize, regularisation: Regularisation) -> Result<Self> {
-        let mut gram = Mat::<f64>::zeros(items, items);
-        for row in rows {
-            for &i in row {
-                for &j in row {
-                    gram[(i as usize, j as usize)] += 1.0;
-                }
-            }
-        }
+        Self::from_gram(gram(rows, items), regularisation)
+    }
+
+    /// Fits from the lower triangle of `XᵀX`, consuming it: the Gram matrix, its Cholesky factor
+    /// and the inverse are never all held at once.
+    fn from_gram(mut gram: Mat<f64>, regularisation: Regularisation) -> Result<Self> {
+        let items = gram.nrows();
         let Regularisation { lambda, dropout } = regularisation;
         let emphasis = dropout / (1.0 - dropout);
         for i in 0..items {
             gram[(i, i)] += lambda + emphasis * gram[(i, i)];
         }
-        let p = gram
+        let cholesky = gram
             .llt(faer::Side::Lower)
             .map_err(|e| anyhow::anyhow!("{e:?}"))
-            .context("EASE: the regularised Gram matrix is not positive definite")?
-            .inverse();
+            .context("EASE: the regularised Gram matrix is not positive definite")?;
+        drop(gram);
+        let p = cholesky.inverse();
+        drop(cholesky);
         let mut weights = vec![0f32; items * items];
-        for i in 0..items {
-            for j in 0..items {
-                if i != j {
-                    weights[i * items + j] = (-p[(i, j)] / p[(j, j)]) as f32;
+        weights
+            .par_chunks_mut(items)
+            .enumerate()
+            .for_each(|(i, row)| {
+                for (j, weight) in row.iter_mut().enumerate() {
+                    if i != j {
+                        *weight = (-p[(i, j)] / p[(j, j)]) as f32;
+                    }
                 }
-            }
-        }
+            });
         Ok(Self { items, weights })
     }
 
@@ -174,38 +182,54 @@ impl Ease {
     /// A rank-`rank` factorisation `B ≈ P·Qᵀ`, both row-major `[items, rank]`: the start of the
     /// fold-in model, whose input and output embeddings have exactly this shape.
     ///
-    /// It is the best rank-`rank` approximation of the *scores* `X̃·B` that `B` gives the training
-    /// users `rows` (each row scaled by 1/√n, as the fold-in model scales picks), not of the
-    /// weights themselves: with `X̃·B = U·Σ·Wᵀ`, `P = B·W_r` and `Q = W_r`. A plain SVD of `B`
+    /// It is the best rank-`rank` approximation of the *scores* `S = X̃·B` that `B` gives the
+    /// training users `rows` (each row scaled by 1/√n, as the fold-in model scales picks), not of
+    /// the weights themselves: with `S = U·Σ·Wᵀ`, `P = B·W_r` and `Q = W_r`. A plain SVD of `B`
     /// spends its rank on the large weights of rarely seen movies, which few users' scores use.
+    /// `W_r` comes from randomised subspace iteration (Halko et al. 2011) on `SᵀS`, which only
+    /// multiplies by `B` and the sparse `X̃`: the users × movies `S` is never formed.
     /// The columns are rescaled so that `P` and `Q` have equal column norms (int8 rows stay
     /// balanced) and ordered by importance: a smaller rank keeps the leading columns.
     pub fn factors(&self, rows: &[Vec<u32>], rank: usize) -> Result<(Vec<f32>, Vec<f32>)> {
         let n = self.items;
-        let b = Mat::<f64>::from_fn(n, n, |i, j| self.weights[i * n + j] as f64);
-        let users: Vec<&Vec<u32>> = rows.iter().filter(|r| !r.is_empty()).collect();
-        let mut scores = Mat::<f64>::zeros(users.len(), n);
-        for (u, row) in users.iter().enumerate() {
-            for (j, score) in self.scores(row).into_iter().enumerate() {
-                scores[(u, j)] = f64::from(score);
-            }
+        let b = MatRef::from_row_major_slice(&self.weights, n, n);
+        let users = PickMatrix::new(rows, n);
+        let rank = rank.min(n).min(users.rows.len());
+        let width = (rank + OVERSAMPLING).min(n);
+        let mut rng = StdRng::seed_from_u64(FACTOR_SEED);
+        let mut basis = Mat::<f32>::from_fn(n, width, |_, _| rng.sample(StandardNormal));
+        for _ in 0..POWER_ITERATIONS {
+            // SᵀS·basis = Bᵀ·X̃ᵀ·X̃·B·basis, orthonormalised to keep the directions apart.
+            let scores = users.times(&(b * &basis));
+            basis = (b.transpose() * users.transpose_times(&scores))
+                .qr()
+                .compute_thin_Q();
         }
-        let svd = scores
-            .thin_svd()
+        // Within the basis, SᵀS's eigenvectors are S's right singular vectors.
+        let projected = users.times(&(b * &basis));
+        let small = projected.transpose() * &projected;
+        let eigen = small
+            .self_adjoint_eigen(faer::Side::Lower)
             .map_err(|e| anyhow::anyhow!("{e:?}"))
-            .context("EASE: SVD of the training users' scores did not converge")?;
-        let rank = rank.min(svd.V().ncols());
-        let w = svd.V().subcols(0, rank).to_owned();
-        let p = &b * &w;
+            .context(
+                "EASE: the eigen-decomposition of the training users' scores did not converge",
+            )?;
+        // Eigenvalues come in ascending order: the last columns are the leading directions.
+        let leading: Vec<usize> = (0..width).rev().take(rank).collect();
+        let w = &basis * Mat::<f32>::from_fn(width, rank, |c, k| eigen.U()[(c, leading[k])]);
+        let p = b * &w;
         let mut input = vec![0f32; n * rank];
         let mut output = vec![0f32; n * rank];
         for k in 0..rank {
-            let norm = (0..n).map(|i| p[(i, k)].powi(2)).sum::<f64>().sqrt();
-            // P's column has norm `norm`, Q's (an eigenvector) norm 1: meet at √norm.
-            let root = norm.max(1e-12).sqrt();
+            let norm = (0..n)
+                .map(|i| f64::from(p[(i, k)]).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            // P's column has norm `norm`, Q's (a singular vector) norm 1: meet at √norm.
+            let root = norm.max(1e-12).sqrt() as f32;
             for i in 0..n {
-                input[i * rank + k] = (p[(i, k)] / root) as f32;
-                output[i * rank + k] = (w[(i, k)] * root) as f32;
+                input[i * rank + k] = p[(i, k)] / root;
+                output[i * rank + k] = w[(i, k)] * root;
             }
         }
         Ok((input, output))
@@ -258,16 +282,37 @@ impl Ease {
     }
 
     /// Tries each regularisation and keeps the one with the best validation NDCG@100 (the
-    /// first of equals).
+    /// first of equals). Past [`TUNING_MOVIES`] movies the regularisation is chosen on the
+    /// most liked of them (fits cost movies³) and the winner is fitted once on all.
     pub fn tuned(
         rows: &[Vec<u32>],
         items: usize,
         validation: &[HeldOutUser],
         grid: &[Regularisation],
     ) -> Result<Tuned> {
+        if items > TUNING_MOVIES {
+            let subset = MovieSubset::most_liked(rows, items, TUNING_MOVIES);
+            let chosen = Self::tuned(
+                &subset.rows(rows),
+                TUNING_MOVIES,
+                &subset.users(validation),
+                grid,
+            )?
+            .regularisation;
+            eprintln!(
+                "EASE: {chosen} chosen on the {TUNING_MOVIES} most liked movies; fitting all {items}"
+            );
+            let model = Self::fit(rows, items, chosen)?;
+            return Ok(Tuned {
+                regularisation: chosen,
+                validation_ndcg: ndcg_at_100(validation, |picks| model.scores(picks)),
+                model,
+            });
+        }
+        let gram = gram(rows, items);
         let mut best: Option<Tuned> = None;
         for &regularisation in grid {
-            let model = Self::fit(rows, items, regularisation)?;
+            let model = Self::from_gram(gram.clone(), regularisation)?;
             let validation_ndcg = ndcg_at_100(validation, |picks| model.scores(picks));
             eprintln!("EASE {regularisation}: validation NDCG@100 {validation_ndcg:.4}");
             if best
@@ -281,40 +326,212 @@ impl Ease {
                 });
             }
         }
-        best.context("no regularisation to try")
+        let mut best = best.context("no regularisation to try")?;
+        // Chosen at the top of a grid of λs: a larger one may be better still (the large
+        // releases' users want more regularisation). Double it while validation improves.
+        let lambdas: Vec<f64> = grid.iter().map(|r| r.lambda).collect();
+        let top = lambdas.iter().copied().fold(f64::MIN, f64::max);
+        let mut doublings = 0;
+        while lambdas.len() > 1 && best.regularisation.lambda >= top && doublings < MAX_DOUBLINGS {
+            doublings += 1;
+            let regularisation = Regularisation {
+                lambda: best.regularisation.lambda * 2.0,
+                ..best.regularisation
+            };
+            let model = Self::from_gram(gram.clone(), regularisation)?;
+            let validation_ndcg = ndcg_at_100(validation, |picks| model.scores(picks));
+            eprintln!("EASE {regularisation}: validation NDCG@100 {validation_ndcg:.4}");
+            if validation_ndcg <= best.validation_ndcg {
+                break;
+            }
+            best = Tuned {
+                regularisation,
+                validation_ndcg,
+                model,
+            };
+        }
+        Ok(best)
     }
 }
 
-/// Bytes an EASE fit holds at its peak for `items` movies: the Gram matrix, its Cholesky factor
-/// and its inverse in f64, and the f32 weights of the best fit so far and the current one.
+/// How many times the largest λ of a grid may be doubled when it is the best.
+const MAX_DOUBLINGS: usize = 6;
+
+/// Regularisations are chosen on at most this many movies (the most liked): an EASE fit costs
+/// movies³, and the best λ depends on the users far more than on the long tail of movies.
+pub const TUNING_MOVIES: usize = 4_000;
+/// Extra directions the subspace iteration carries beyond the rank asked for, and its rounds.
+const OVERSAMPLING: usize = 16;
+const POWER_ITERATIONS: usize = 4;
+/// The factorisation's random start: fixed, so that a model file is reproducible.
+const FACTOR_SEED: u64 = 0x5eed;
+
+/// The lower triangle (diagonal included) of `XᵀX` for users' item rows: how many users like
+/// each pair of movies. Columns are filled in parallel, each by one thread.
+fn gram(rows: &[Vec<u32>], items: usize) -> Mat<f64> {
+    let mut gram = Mat::<f64>::zeros(items, items);
+    let chunk = items.div_ceil(4 * rayon::current_num_threads()).max(1);
+    gram.par_col_chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(c, mut block)| {
+            let first = c * chunk;
+            let columns = first..first + block.ncols();
+            for row in rows {
+                for &j in row.iter().filter(|&&j| columns.contains(&(j as usize))) {
+                    for &i in row.iter().filter(|&&i| i >= j) {
+                        block[(i as usize, j as usize - first)] += 1.0;
+                    }
+                }
+            }
+        });
+    gram
+}
+
+/// The most liked movies of a catalogue, renumbered `0..len` in catalogue order.
+struct MovieSubset {
+    /// Catalogue movie → subset movie.
+    index: Vec<Option<u32>>,
+}
+
+impl MovieSubset {
+    fn most_liked(rows: &[Vec<u32>], items: usize, count: usize) -> Self {
+        let mut likes = vec![0usize; items];
+        for &item in rows.iter().flatten() {
+            likes[item as usize] += 1;
+        }
+        let mut order: Vec<usize> = (0..items).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(likes[i]));
+        let mut kept = order[..count.min(items)].to_vec();
+        kept.sort_unstable();
+        let mut index = vec![None; items];
+        for (k, &i) in kept.iter().enumerate() {
+            index[i] = Some(k as u32);
+        }
+        Self { index }
+    }
+
+    fn map(&self, items: &[u32]) -> Vec<u32> {
+        items
+            .iter()
+            .filter_map(|&i| self.index[i as usize])
+            .collect()
+    }
+
+    fn rows(&self, rows: &[Vec<u32>]) -> Vec<Vec<u32>> {
+        rows.iter().map(|row| self.map(row)).collect()
+    }
+
+    /// Held-out users within the subset; those left with nothing to fold in or predict go.
+    fn users(&self, users: &[HeldOutUser]) -> Vec<HeldOutUser> {
+        users
+            .iter()
+            .map(|u| HeldOutUser {
+                user: u.user,
+                fold_in: self.map(&u.fold_in),
+                target: self.map(&u.target),
+            })
+            .filter(|u| !u.fold_in.is_empty() && !u.target.is_empty())
+            .collect()
+    }
+}
+
+/// Users' picks as the sparse rows of `X̃` (each scaled by 1/√picks, as the page pools them).
+struct PickMatrix<'a> {
+    rows: Vec<&'a [u32]>,
+    items: usize,
+}
+
+impl<'a> PickMatrix<'a> {
+    fn new(rows: &'a [Vec<u32>], items: usize) -> Self {
+        let rows = rows
+            .iter()
+            .filter(|r| !r.is_empty())
+            .map(Vec::as_slice)
+            .collect();
+        Self { rows, items }
+    }
+
+    fn weight(row: &[u32]) -> f32 {
+        1.0 / (row.len() as f32).sqrt()
+    }
+
+    /// `X̃·m` for `m` of shape `[items, k]`: `[users, k]`. Rows are gathered from a row-major
+    /// copy of `m`, users in parallel.
+    fn times(&self, m: &Mat<f32>) -> Mat<f32> {
+        let k = m.ncols();
+        let m = row_major(m);
+        let mut out = vec![0f32; self.rows.len() * k];
+        out.par_chunks_mut(k)
+            .zip(&self.rows)
+            .for_each(|(out, row)| {
+                let w = Self::weight(row);
+                for &i in *row {
+                    let from = &m[i as usize * k..(i as usize + 1) * k];
+                    out.iter_mut().zip(from).for_each(|(o, x)| *o += w * x);
+                }
+            });
+        Mat::from_fn(self.rows.len(), k, |u, c| out[u * k + c])
+    }
+
+    /// `X̃ᵀ·z` for `z` of shape `[users, k]`: `[items, k]`, each thread summing its users.
+    fn transpose_times(&self, z: &Mat<f32>) -> Mat<f32> {
+        let k = z.ncols();
+        let z = row_major(z);
+        let out = self
+            .rows
+            .par_iter()
+            .enumerate()
+            .fold(
+                || vec![0f32; self.items * k],
+                |mut out, (u, row)| {
+                    let w = Self::weight(row);
+                    let from = &z[u * k..(u + 1) * k];
+                    for &i in *row {
+                        let to = &mut out[i as usize * k..(i as usize + 1) * k];
+                        to.iter_mut().zip(from).for_each(|(o, x)| *o += w * x);
+                    }
+                    out
+                },
+            )
+            .reduce_with(|mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+                a
+            })
+            .unwrap_or_else(|| vec![0f32; self.items * k]);
+        Mat::from_fn(self.items, k, |i, c| out[i * k + c])
+    }
+}
+
+/// A matrix's entries row by row.
+fn row_major(m: &Mat<f32>) -> Vec<f32> {
+    (0..m.nrows())
+        .flat_map(|i| (0..m.ncols()).map(move |c| m[(i, c)]))
+        .collect()
+}
+
+/// Bytes an EASE fit holds at its peak for `items` movies. Tuning keeps the Gram matrix while
+/// each fit holds its copy, the Cholesky factor (or the inverse) and the best weights so far:
+/// 28 bytes per movie pair over the tuning movies. The final fit past [`TUNING_MOVIES`] holds
+/// two f64 matrices at a time: 16 bytes per pair.
 pub fn peak_bytes(items: usize) -> u64 {
-    36 * (items as u64).pow(2)
+    let tuning = items.min(TUNING_MOVIES) as u64;
+    (28 * tuning.pow(2)).max(16 * (items as u64).pow(2))
 }
 
 /// Refuses, before anything is allocated, an EASE fit over the task's movies that would not fit
-/// in `budget` bytes, saying which `--min-item-users` would.
+/// in `budget` bytes, saying how many movies would.
 pub fn check_memory(task: &FoldInTask, budget: Option<u64>, what: &str) -> Result<()> {
     let items = task.items.len();
     let needed = peak_bytes(items);
     let Some(budget) = budget.filter(|&budget| needed > budget) else {
         return Ok(());
     };
-    // How many training users like each movie: a higher --min-item-users keeps the most liked.
-    let mut likes = vec![0usize; items];
-    for &item in task.train_rows.iter().flatten() {
-        likes[item as usize] += 1;
-    }
-    likes.sort_unstable_by(|a, b| b.cmp(a));
-    let affordable = ((budget / 36) as f64).sqrt() as usize;
-    let advice = match likes.get(affordable) {
-        Some(&cut) if cut < likes[0] => {
-            let kept = likes.iter().filter(|&&n| n > cut).count();
-            format!(
-                "--min-item-users {} keeps {kept} movies, which fit",
-                cut + 1
-            )
+    let affordable = (0..items).rev().find(|&n| peak_bytes(n) <= budget);
+    let advice = match affordable {
+        Some(movies) if movies > 0 => {
+            format!("--max-movies {movies} (the most liked) fits")
         }
-        _ => "no --min-item-users keeps enough movies to fit".to_string(),
+        _ => "no catalogue fits".to_string(),
     };
     bail!(
         "{what} over {items} movies needs about {:.1} GB (a dense movie × movie matrix) and {:.1} GB are available: {advice}; or choose hybrid or puresvd, which hold no movie × movie matrix; or raise --max-memory-gb",

@@ -16,7 +16,7 @@
 //! random weights instead.
 
 use super::ease::{Ease, EaseConfig, Tuned};
-use super::{Fitted, NewUserModel};
+use super::{Fitted, NewUserModel, page_budget};
 use crate::evaluate::{self, FoldInTask};
 use crate::registry::{Model, Options, Run};
 use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit};
@@ -49,9 +49,6 @@ pub struct FoldInRunConfig {
     pub ranks: Vec<usize>,
     pub training: TrainingConfig,
 }
-
-/// Bytes the int8 embeddings may take, leaving room for titles within the page's 1 MB.
-const EMBEDDING_BYTES_BUDGET: usize = 800_000;
 
 impl Model for FoldInModel {
     const NAME: &'static str = "foldin";
@@ -115,7 +112,7 @@ impl NewUserModel for FoldInModel {
         let all: Vec<usize> = (0..validation_rows.len()).collect();
         B::seed(device, config.training.seed);
         let (model, shape, mut chosen) = if config.ease_start {
-            ease_start::<B>(config, task, &rows, run.memory_budget, device)?
+            ease_start(config, task, &rows, run)?
         } else {
             let network = &config.network;
             let shape = format!(
@@ -131,15 +128,16 @@ impl NewUserModel for FoldInModel {
             checkpoints: &run.checkpoints,
         };
         let (best, history) = train_foldin(model, &rows, config.l2, &plan, device, |valid| {
-            let logits = valid.forward(validation_picks.normalized(&all, device));
-            let scores: Vec<f32> = logits
-                .into_data()
-                .convert::<f32>()
-                .to_vec()
-                .expect("f32 logits");
-            evaluate::ndcg_at_100_by_user(&task.validation, |k| {
-                scores[k * items..(k + 1) * items].to_vec()
-            })
+            // Block by block: never every validation user's scores at once.
+            let blocks = all.chunks(VALIDATION_BLOCK).map(|block| {
+                let scores = to_vec(valid.forward(validation_picks.normalized(block, device)));
+                let users = &task.validation[block[0]..block[0] + block.len()];
+                let mean = evaluate::ndcg_at_100_by_user(users, |k| {
+                    scores[k * items..(k + 1) * items].to_vec()
+                });
+                mean * block.len() as f64
+            });
+            blocks.sum::<f64>() / all.len().max(1) as f64
         })?;
         Ok(Fitted {
             weights: foldin_weights(&best),
@@ -169,10 +167,9 @@ fn ease_start<B: AutodiffBackend>(
     config: &FoldInRunConfig,
     task: &FoldInTask,
     rows: &PickRows,
-    memory_budget: Option<u64>,
-    device: &B::Device,
+    run: &Run<B>,
 ) -> Result<(FoldIn<B>, String, FoldInRunConfig)> {
-    super::ease::check_memory(task, memory_budget, "the fold-in model's EASE start")?;
+    super::ease::check_memory(task, run.memory_budget, "the fold-in model's EASE start")?;
     let items = task.items.len();
     let Tuned {
         regularisation,
@@ -185,15 +182,29 @@ fn ease_start<B: AutodiffBackend>(
         &config.ease.grid(),
     )?;
     // The page loads the whole file: int8 input and output rows must fit the budget.
-    let affordable = EMBEDDING_BYTES_BUDGET / (2 * items);
+    let catalogue = page_budget::catalogue_bytes(run.dataset, &task.items, &task.rating_counts);
+    let affordable = page_budget::affordable_rank(run.page_budget, catalogue, items);
     let ranks: Vec<usize> = config
         .ranks
         .iter()
         .copied()
         .filter(|&r| r <= config.network.user_dim.min(affordable))
         .collect();
+    if ranks.is_empty() {
+        bail!(
+            "a {} KB page file leaves no room for rank {} embeddings of {items} movies: raise --page-budget-kb or lower --max-movies",
+            run.page_budget / 1000,
+            config.ranks.iter().min().copied().unwrap_or(0)
+        );
+    }
     let (rank, input, output) = start.best_factors(&task.train_rows, &ranks, &task.validation)?;
-    let scale = softmax_scale::<B::InnerBackend>(&input, &output, rank, rows, device);
+    let device = &run.device;
+    // The softmax temperature matters only to fine-tuning; ranking ignores it.
+    let scale = if config.training.epochs > 0 {
+        softmax_scale::<B::InnerBackend>(&input, &output, rank, rows, device)
+    } else {
+        1.0
+    };
     let shape = format!("EASE ({regularisation}) factorised to rank {rank}");
     eprintln!("Starting from {shape}, softmax scale {scale}");
     let model = FoldIn::from_factors(
@@ -212,6 +223,12 @@ fn ease_start<B: AutodiffBackend>(
     Ok((model, shape, chosen))
 }
 
+/// Validation users scored at once during training.
+const VALIDATION_BLOCK: usize = 1_024;
+
+/// Training users the softmax temperature is chosen on.
+const SCALE_SAMPLE_USERS: usize = 2_048;
+
 /// The score scale (softmax temperature) with the lowest multinomial loss on the training users:
 /// EASE's scores are small, and fine-tuning from a nearly flat softmax would first undo them.
 fn softmax_scale<B: Backend>(
@@ -222,10 +239,11 @@ fn softmax_scale<B: Backend>(
     device: &B::Device,
 ) -> f32 {
     let items = rows.items;
-    let all: Vec<usize> = (0..rows.rows.len()).collect();
+    // A sample of users sets a temperature as well as all of them, without a users × movies matrix.
+    let sample: Vec<usize> = (0..rows.rows.len().min(SCALE_SAMPLE_USERS)).collect();
     let (picks, targets) = (
-        rows.normalized::<B>(&all, device),
-        rows.multi_hot::<B>(&all, device),
+        rows.normalized::<B>(&sample, device),
+        rows.multi_hot::<B>(&sample, device),
     );
     let loss = |scale: f32| -> f64 {
         let model = FoldIn::<B>::from_factors(

@@ -17,6 +17,7 @@ pub mod ease;
 pub mod embeddings;
 pub mod foldin;
 pub mod hybrid;
+pub mod page_budget;
 pub mod popularity;
 pub mod puresvd;
 pub mod truncated_svd;

@@ -1,0 +1,93 @@
+//! What the page carries: the model file's size budget, the most liked movies that fit in it and
+//! the embedding rank they leave room for.
+//!
+//! A visitor downloads the whole file before the first recommendation, so the budget is in
+//! gzipped bytes, as the server sends them. The catalogue (titles, years, genres) is measured by
+//! compressing it; int8 embeddings are counted at their raw size, which gzip barely shrinks, so
+//! the estimate errs on the side of a smaller file.
+
+use crate::data::Dataset;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use std::io::Write;
+
+/// The page's payload budgets (wasm + js + model, gzipped) of the issue that set them: 1 MB for
+/// the small releases, 2.5 MB for ml-25m/ml-32m-sized ones. The model file gets what the wasm
+/// and js (about 170 KB) leave.
+const SMALL_RELEASE_BUDGET: u64 = 830_000;
+const LARGE_RELEASE_BUDGET: u64 = 2_330_000;
+/// Releases with fewer ratings get the small budget.
+const LARGE_RELEASE_RATINGS: usize = 1_000_000;
+
+/// The rank the budget must leave room for when it chooses how many movies the page carries:
+/// below it, a factorised EASE loses more (measured on validation users) than the extra
+/// movies bring.
+pub const MIN_RANK: usize = 64;
+
+/// The model file's budget for a release with `ratings` ratings, in gzipped bytes.
+pub fn default_budget(ratings: usize) -> u64 {
+    if ratings < LARGE_RELEASE_RATINGS {
+        SMALL_RELEASE_BUDGET
+    } else {
+        LARGE_RELEASE_BUDGET
+    }
+}
+
+/// Gzipped bytes of the catalogue entries of `movies` (dataset indices), with `counts` standing
+/// in for their rating counts.
+pub fn catalogue_bytes(dataset: &Dataset, movies: &[u32], counts: &[u32]) -> u64 {
+    let catalog = super::catalog(dataset, movies, counts);
+    let encoded = bincode::serde::encode_to_vec(&catalog, bincode::config::standard())
+        .expect("a catalogue always encodes");
+    let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
+    gzip.write_all(&encoded).expect("writing to memory");
+    gzip.finish().expect("writing to memory").len() as u64
+}
+
+/// Bytes per movie of factorised weights at `rank`: an int8 input and output row with an f32
+/// scale each, and an f32 output bias.
+fn embedding_bytes(rank: usize) -> u64 {
+    (2 * (rank + 4) + 4) as u64
+}
+
+/// The largest rank whose embeddings fit in `budget` beside a catalogue of `catalogue` bytes
+/// over `movies` movies.
+pub fn affordable_rank(budget: u64, catalogue: u64, movies: usize) -> usize {
+    let per_movie = budget.saturating_sub(catalogue) / movies.max(1) as u64;
+    (per_movie.saturating_sub(embedding_bytes(0)) / 2) as usize
+}
+
+/// How many of `liked` (dataset movies, the most liked first, with their like counts) fit in
+/// `budget` with embeddings of [`MIN_RANK`].
+pub fn affordable_movies(budget: u64, dataset: &Dataset, liked: &[(u32, u32)]) -> usize {
+    let fits = |n: usize| {
+        let (movies, counts): (Vec<u32>, Vec<u32>) = liked[..n].iter().copied().unzip();
+        catalogue_bytes(dataset, &movies, &counts) + n as u64 * embedding_bytes(MIN_RANK) <= budget
+    };
+    // Bytes grow with the count: the largest count that fits, by bisection.
+    let (mut fitting, mut too_many) = (0, liked.len() + 1);
+    while too_many - fitting > 1 {
+        let middle = (fitting + too_many) / 2;
+        if fits(middle) {
+            fitting = middle;
+        } else {
+            too_many = middle;
+        }
+    }
+    fitting
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_shrinks_as_the_catalogue_grows() {
+        let wide = affordable_rank(1_000_000, 100_000, 1_000);
+        let narrow = affordable_rank(1_000_000, 100_000, 4_000);
+        assert!(wide > narrow, "{wide} vs {narrow}");
+        assert!(1_000 * embedding_bytes(wide) <= 900_000);
+        assert!(1_000 * embedding_bytes(wide + 1) > 900_000);
+        assert_eq!(affordable_rank(1_000, 2_000, 10), 0);
+    }
+}
