@@ -311,19 +311,23 @@ impl Ease {
         }
         let gram = gram(rows, items);
         let mut best: Option<Tuned> = None;
-        for &regularisation in grid {
+        let try_fit = |regularisation: Regularisation| -> Result<Tuned> {
             let model = Self::from_gram(gram.clone(), regularisation)?;
             let validation_ndcg = ndcg_at_100(validation, |picks| model.scores(picks));
             eprintln!("EASE {regularisation}: validation NDCG@100 {validation_ndcg:.4}");
+            Ok(Tuned {
+                regularisation,
+                validation_ndcg,
+                model,
+            })
+        };
+        for &regularisation in grid {
+            let tried = try_fit(regularisation)?;
             if best
                 .as_ref()
-                .is_none_or(|b| validation_ndcg > b.validation_ndcg)
+                .is_none_or(|b| tried.validation_ndcg > b.validation_ndcg)
             {
-                best = Some(Tuned {
-                    regularisation,
-                    validation_ndcg,
-                    model,
-                });
+                best = Some(tried);
             }
         }
         let mut best = best.context("no regularisation to try")?;
@@ -334,21 +338,14 @@ impl Ease {
         let mut doublings = 0;
         while lambdas.len() > 1 && best.regularisation.lambda >= top && doublings < MAX_DOUBLINGS {
             doublings += 1;
-            let regularisation = Regularisation {
+            let tried = try_fit(Regularisation {
                 lambda: best.regularisation.lambda * 2.0,
                 ..best.regularisation
-            };
-            let model = Self::from_gram(gram.clone(), regularisation)?;
-            let validation_ndcg = ndcg_at_100(validation, |picks| model.scores(picks));
-            eprintln!("EASE {regularisation}: validation NDCG@100 {validation_ndcg:.4}");
-            if validation_ndcg <= best.validation_ndcg {
+            })?;
+            if tried.validation_ndcg <= best.validation_ndcg {
                 break;
             }
-            best = Tuned {
-                regularisation,
-                validation_ndcg,
-                model,
-            };
+            best = tried;
         }
         Ok(best)
     }
