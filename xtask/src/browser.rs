@@ -1,8 +1,10 @@
 //! Headless Chromium through chromedriver, for the end-to-end tests and `cargo xtask bench-web`,
-//! and the few ways they drive the page (search and like, read the lists, read the timings).
+//! and the few ways they drive the page (search and like, read the lists, read the timings, run
+//! axe-core's accessibility rules).
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
+use std::fmt;
 use std::net::{TcpListener, TcpStream};
 use std::ops::Deref;
 use std::os::unix::process::CommandExt;
@@ -211,9 +213,131 @@ impl Browser {
         Ok(id)
     }
 
+    /// The accessibility rules the page breaks now, as axe-core finds them, keeping those of
+    /// impact `min_impact` or worse (`"minor"`, `"moderate"`, `"serious"`, `"critical"`), in
+    /// axe-core's order. axe-core comes from `cargo xtask test` (see [`crate::axe`]).
+    pub async fn accessibility_violations(&self, min_impact: &str) -> Result<Vec<Violation>> {
+        let floor = impact_rank(min_impact)
+            .with_context(|| format!("unknown impact {min_impact:?}: use one of {IMPACTS:?}"))?;
+        let loaded =
+            "return typeof window.axe === 'object' && typeof window.axe.run === 'function'";
+        if self.script(loaded).await? != Value::Bool(true) {
+            let path = crate::axe::axe_script_path()?;
+            let axe = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            self.script(&axe)
+                .await
+                .context("loading axe-core into the page")?;
+        }
+        let result = self
+            .driver
+            .execute_async(AXE_RUN, Vec::new())
+            .await
+            .context("running axe-core in the page")?
+            .json()
+            .clone();
+        if let Some(error) = result.get("error") {
+            bail!("axe-core failed in the page: {error}");
+        }
+        let found = result
+            .get("violations")
+            .and_then(Value::as_array)
+            .with_context(|| format!("axe-core answered without violations: {result}"))?;
+        let mut violations = Vec::new();
+        for value in found {
+            let violation = Violation::from_json(value)?;
+            if impact_rank(&violation.impact).is_none_or(|rank| rank >= floor) {
+                violations.push(violation);
+            }
+        }
+        Ok(violations)
+    }
+
     /// What the page measured about itself (see the web crate's `timings` module).
     pub async fn timings(&self) -> Result<Value> {
         self.script("return window.__movierec_timings || null")
             .await
+    }
+}
+
+/// axe-core's impact levels, least severe first.
+const IMPACTS: [&str; 4] = ["minor", "moderate", "serious", "critical"];
+
+fn impact_rank(impact: &str) -> Option<usize> {
+    IMPACTS.iter().position(|&known| known == impact)
+}
+
+/// Runs axe-core on the whole document and hands back (through WebDriver's callback, the last
+/// argument) each violation's rule, impact, help and the CSS selectors of the nodes breaking it;
+/// a selector inside a shadow root or a frame is its path joined with ` >>> `.
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+window.axe
+  .run(document, { resultTypes: ['violations'] })
+  .then((results) => done({
+    violations: results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact || '',
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.flat(Infinity).map(String).join(' >>> ')),
+    })),
+  }))
+  .catch((e) => done({ error: String((e && e.stack) || e) }));
+"#;
+
+/// A rule of axe-core the page breaks, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The rule, e.g. `color-contrast`.
+    pub id: String,
+    /// `minor`, `moderate`, `serious` or `critical`.
+    pub impact: String,
+    /// What the rule asks for, in one line.
+    pub help: String,
+    /// A CSS selector for each node that breaks it.
+    pub targets: Vec<String>,
+}
+
+impl Violation {
+    fn from_json(value: &Value) -> Result<Self> {
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(Value::as_str)
+                .map(String::from)
+                .with_context(|| format!("axe-core's violation has no {key}: {value}"))
+        };
+        let targets = value
+            .get("targets")
+            .cloned()
+            .with_context(|| format!("axe-core's violation has no targets: {value}"))?;
+        Ok(Self {
+            id: text("id")?,
+            impact: text("impact")?,
+            help: text("help")?,
+            targets: serde_json::from_value(targets)
+                .with_context(|| format!("axe-core's violation has odd targets: {value}"))?,
+        })
+    }
+}
+
+/// `id (impact): help, at <the first few targets>`, one line for a failing test's message.
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 3;
+        write!(f, "{} ({}): {}", self.id, self.impact, self.help)?;
+        if !self.targets.is_empty() {
+            let shown: Vec<&str> = self
+                .targets
+                .iter()
+                .take(SHOWN)
+                .map(String::as_str)
+                .collect();
+            write!(f, ", at {}", shown.join(", "))?;
+            if self.targets.len() > SHOWN {
+                write!(f, " and {} more", self.targets.len() - SHOWN)?;
+            }
+        }
+        Ok(())
     }
 }

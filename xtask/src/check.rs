@@ -92,6 +92,7 @@ const DENY_WARNINGS: [&str; 2] = ["-D", "warnings"];
 fn install_prerequisites() -> Result<()> {
     install::wasm_target()?;
     install::chromium()?;
+    install::axe_core()?;
     install::wasm_bindgen_test_runner()
 }
 

@@ -32,6 +32,13 @@ pub fn chromium() -> Result<()> {
     Ok(())
 }
 
+/// axe-core's script, for the end-to-end tests' accessibility check (which reads it offline):
+/// downloaded once from npm into the target folder and checked against its pinned sha512.
+pub fn axe_core() -> Result<()> {
+    crate::axe::install()?;
+    Ok(())
+}
+
 /// The runner that executes the page's `wasm_bindgen_test`s in Chromium.
 pub fn wasm_bindgen_test_runner() -> Result<()> {
     let runner = Command::new("wasm-bindgen-test-runner")

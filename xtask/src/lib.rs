@@ -3,11 +3,13 @@
 //! - [`serve`]: the static file server for `static/` (axum + tower-http, hardened),
 //! - [`model`]: make sure `static/model.bin` exists (training it if not),
 //! - [`browser`]: headless Chromium through chromedriver, and helpers to drive the page,
+//! - [`axe`]: axe-core from npm, pinned and verified, for the page's accessibility check,
 //! - [`bench`]: payload sizes and latencies of the page,
 //! - [`bench_scale`]: the default model trained and served at the big releases' sizes,
 //! - [`install`]: what the build and the checks need (wasm target, Chromium, test runner),
 //! - [`check`]: every check CI runs, and the smoke check of the README's main command.
 
+pub mod axe;
 pub mod bench;
 pub mod bench_scale;
 pub mod browser;
