@@ -5,6 +5,7 @@ use crate::catalog::{Catalog, Movie};
 use crate::foldin::{Activation, Dense, FoldInModel};
 use crate::format::{ModelFile, ModelInfo};
 use crate::quant::QuantMatrix;
+use crate::steering::{Steering, neutral_step};
 
 /// Three items in 2-d, a 2->2 tower: small enough to score by hand.
 pub fn tiny_model() -> FoldInModel {
@@ -30,6 +31,8 @@ pub fn tiny_file() -> ModelFile {
         year: Some(1995),
         genres,
         rating_count: count,
+        imdb_id: Some(id * 1000),
+        tmdb_id: None,
     };
     ModelFile {
         info: ModelInfo {
@@ -46,5 +49,10 @@ pub fn tiny_file() -> ModelFile {
             ],
         ),
         weights: tiny_model(),
+        steering: Steering {
+            dislike_weight: 1.0,
+            default_popularity: neutral_step(),
+            strong_link: 0.5,
+        },
     }
 }

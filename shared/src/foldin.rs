@@ -223,6 +223,38 @@ impl Scorer {
     }
 }
 
+impl Scorer {
+    /// For every item, its cosine similarity to the most similar of `to` (0 when `to` is empty).
+    pub fn closest_similarity(&self, to: &[usize]) -> Vec<f32> {
+        let dim = self.user_dim.max(1);
+        // Unit rows of `to`, so each item costs one dot product per row and one division.
+        let targets: Vec<Vec<f32>> = to
+            .iter()
+            .map(|&t| {
+                let norm = self.output_norms[t];
+                let row = &self.output[t * dim..(t + 1) * dim];
+                row.iter()
+                    .map(|v| if norm > 0.0 { v / norm } else { 0.0 })
+                    .collect()
+            })
+            .collect();
+        self.output
+            .chunks_exact(dim)
+            .zip(&self.output_norms)
+            .map(|(row, &norm)| {
+                if targets.is_empty() || norm == 0.0 {
+                    return 0.0;
+                }
+                targets
+                    .iter()
+                    .map(|t| dot(row, t))
+                    .fold(f32::NEG_INFINITY, f32::max)
+                    / norm
+            })
+            .collect()
+    }
+}
+
 /// A new user's pooled vector: the sum of the picked rows of a row-major `[_, dim]` matrix,
 /// divided by √(#picks), the L2 normalisation of the multi-hot pick vector the models train
 /// with; no picks give the zero vector. The page, the CLI and the trainer's tuning all pool here.
@@ -308,5 +340,9 @@ mod tests {
         let scorer = Scorer::new(&tiny_model());
         assert!((scorer.similarity(0, 2) - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3);
         assert!(scorer.similarity(0, 1).abs() < 1e-6);
+        let closest = scorer.closest_similarity(&[0, 1]);
+        assert!((closest[0] - 1.0).abs() < 1e-3 && (closest[1] - 1.0).abs() < 1e-3);
+        assert!((closest[2] - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3);
+        assert_eq!(scorer.closest_similarity(&[]), [0.0; 3]);
     }
 }

@@ -11,11 +11,12 @@
 use crate::catalog::Catalog;
 use crate::checksum::crc32;
 use crate::foldin::FoldInModel;
+use crate::steering::Steering;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 8] = b"MOVIEREC";
 /// Bumped whenever the payload's layout changes; older and newer files are refused by name.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 /// Where a model came from and how well it did, shown to the visitor.
@@ -39,6 +40,8 @@ pub struct ModelFile {
     pub info: ModelInfo,
     pub catalog: Catalog,
     pub weights: FoldInModel,
+    /// How dislikes, the popularity slider and reasons work with these weights.
+    pub steering: Steering,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -111,6 +114,8 @@ pub enum InvalidModel {
     TowerOutput { width: usize, output: usize },
     #[error("{what} is {value}: weights must be finite")]
     NotFinite { what: String, value: f32 },
+    #[error("the steering settings are unusable: {0}")]
+    Steering(String),
 }
 
 /// The largest payload read: bincode's allocation limit below is eight times the payload, and
@@ -203,6 +208,7 @@ impl ModelFile {
         if let Some(movie) = self.catalog.movies.iter().find(|m| !seen.insert(m.id)) {
             return Err(InvalidModel::DuplicateMovie(movie.id));
         }
+        self.steering.validate()?;
         self.weights.validate(self.catalog.len())
     }
 }

@@ -6,9 +6,13 @@
 //!   every movie. The trainer's evaluation and the browser both call it, so one piece of code
 //!   scores movies everywhere.
 //! - [`rank`]: top-k with one NaN rule, shared by the page and the trainer's metrics.
-//! - [`recommend`]: the request/response layer on top (filters, exclusions, "because you liked").
-//! - [`search`]: forgiving title search and browse rows for the catalogue.
+//! - [`recommend`]: the request/response layer on top (filters, dislikes, "seen it", the
+//!   slider, "because you liked").
+//! - [`steering`]: "not for me" as negative evidence and the familiar ↔ discover slider.
+//! - [`search`]: forgiving title search, with "did you mean".
+//! - [`browse`]: the browse rows: well-known movies spread over decades and genres.
 
+pub mod browse;
 pub mod catalog;
 pub mod checksum;
 #[cfg(any(test, feature = "fixtures"))]
@@ -19,9 +23,11 @@ pub mod quant;
 pub mod rank;
 pub mod recommend;
 pub mod search;
+pub mod steering;
 
 pub use catalog::{Catalog, Movie};
 pub use foldin::{Activation, Dense, FoldInModel, Scorer};
 pub use format::{FORMAT_VERSION, FormatError, InvalidModel, ModelFile, ModelInfo};
 pub use quant::QuantMatrix;
-pub use recommend::{RecommendError, Recommendation, Recommender, Request};
+pub use recommend::{RecommendError, Recommendation, Recommender, Request, Steer};
+pub use steering::{POPULARITY_STEPS, Steering};

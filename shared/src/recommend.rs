@@ -1,32 +1,41 @@
-//! Recommendations for a new user: picks in, ranked movies with a reason out.
+//! Recommendations for a new user: likes, dislikes and "seen it" in, ranked movies with the
+//! reasons worth saying out.
 
 use crate::catalog::Catalog;
 use crate::foldin::Scorer;
 use crate::format::{FormatError, InvalidModel, ModelFile, ModelInfo};
 use crate::rank::top_k;
-use crate::search::SearchIndex;
+use crate::search::{SearchIndex, SearchResults};
+use crate::steering::{self, Adjustment, POPULARITY_STEPS, Steering};
 
 /// What a visitor asks for. Ids are MovieLens movie ids.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     pub liked: Vec<u32>,
-    /// "Not for me": never recommended.
-    pub excluded: Vec<u32>,
+    /// "Not for me": never recommended, and the movies like them are pushed down.
+    pub disliked: Vec<u32>,
+    /// "Seen it": never recommended, and no signal either way.
+    pub seen: Vec<u32>,
     pub top_n: usize,
     /// Only movies of this genre (index into the catalogue's genre names).
     pub genre: Option<usize>,
     /// Only movies of this decade (1990 for the 1990s).
     pub decade: Option<u16>,
+    /// Familiar ↔ discover: an index into [`POPULARITY_STEPS`]; `None` takes the model's
+    /// default, chosen on validation users.
+    pub popularity: Option<usize>,
 }
 
 impl Request {
     pub fn liking(liked: Vec<u32>, top_n: usize) -> Self {
         Self {
             liked,
-            excluded: Vec::new(),
+            disliked: Vec::new(),
+            seen: Vec::new(),
             top_n,
             genre: None,
             decade: None,
+            popularity: None,
         }
     }
 }
@@ -37,7 +46,8 @@ pub struct Recommendation {
     /// Index into the catalogue.
     pub index: usize,
     pub score: f32,
-    /// Up to two picked movies (catalogue indices) most similar to this one.
+    /// Up to two liked movies (catalogue indices) strongly like this one, closest first; empty
+    /// when no link is strong enough to be worth saying.
     pub because: Vec<usize>,
 }
 
@@ -47,14 +57,28 @@ pub enum RecommendError {
     NoPicks,
     #[error("movie id {0} is not in this model's catalogue")]
     UnknownMovie(u32),
+    #[error("popularity step {0} does not exist: the steps are 0 (most familiar) to {max}", max = POPULARITY_STEPS.len() - 1)]
+    UnknownStep(usize),
+}
+
+/// Everything beyond the likes that changes the scores, in catalogue indices.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Steer<'a> {
+    pub disliked: &'a [usize],
+    /// See [`Steering::dislike_weight`].
+    pub dislike_weight: f32,
+    /// A value of [`POPULARITY_STEPS`].
+    pub popularity_step: f32,
 }
 
 /// A loaded model, ready to answer requests.
 pub struct Recommender {
     pub info: ModelInfo,
     pub catalog: Catalog,
+    pub steering: Steering,
     scorer: Scorer,
     search: SearchIndex,
+    popularity_z: Vec<f32>,
 }
 
 impl Recommender {
@@ -73,11 +97,15 @@ impl Recommender {
     fn from_valid(file: ModelFile) -> Self {
         let scorer = Scorer::new(&file.weights);
         let search = SearchIndex::new(&file.catalog);
+        let popularity_z =
+            steering::popularity_z(file.catalog.movies.iter().map(|m| m.rating_count));
         Self {
             info: file.info,
             catalog: file.catalog,
+            steering: file.steering,
             scorer,
             search,
+            popularity_z,
         }
     }
 
@@ -97,18 +125,61 @@ impl Recommender {
         self.scorer.score_picks(picks)
     }
 
-    /// The top movies for a new user: never a pick or an excluded movie, filters applied.
+    /// The model's own steering for `disliked` at slider position `popularity`.
+    pub fn steer<'a>(&self, disliked: &'a [usize], popularity: usize) -> Steer<'a> {
+        Steer {
+            disliked,
+            dislike_weight: self.steering.dislike_weight,
+            popularity_step: POPULARITY_STEPS[popularity.min(POPULARITY_STEPS.len() - 1)],
+        }
+    }
+
+    /// Scores for picks, adjusted by dislikes and the popularity slider (see [`steering`]).
+    pub fn steered_scores(&self, picks: &[usize], steer: Steer) -> Vec<f32> {
+        let mut scores = self.scores(picks);
+        let dislike_similarity = if steer.disliked.is_empty() || steer.dislike_weight == 0.0 {
+            Vec::new()
+        } else {
+            // How much closer each movie is to a disliked movie than to any liked one: a movie
+            // near both a like and a dislike is not pushed down for the dislike's sake.
+            let to_liked = self.scorer.closest_similarity(picks);
+            let mut to_disliked = self.scorer.closest_similarity(steer.disliked);
+            for (d, l) in to_disliked.iter_mut().zip(&to_liked) {
+                *d -= l.max(0.0);
+            }
+            to_disliked
+        };
+        steering::adjust(
+            &mut scores,
+            &self.popularity_z,
+            Adjustment {
+                dislike_similarity: &dislike_similarity,
+                dislike_weight: steer.dislike_weight,
+                popularity_step: steer.popularity_step,
+            },
+        );
+        scores
+    }
+
+    /// The top movies for a new user: never a liked, disliked or seen movie, filters applied.
     pub fn recommend(&self, request: &Request) -> Result<Vec<Recommendation>, RecommendError> {
         let picks = self.indices_of(&request.liked)?;
         if picks.is_empty() {
             return Err(RecommendError::NoPicks);
         }
-        let excluded = self.indices_of(&request.excluded)?;
+        let disliked = self.indices_of(&request.disliked)?;
+        let seen = self.indices_of(&request.seen)?;
+        let popularity = request
+            .popularity
+            .unwrap_or(self.steering.default_popularity);
+        if popularity >= POPULARITY_STEPS.len() {
+            return Err(RecommendError::UnknownStep(popularity));
+        }
         let mut hidden = vec![false; self.catalog.len()];
-        for &i in picks.iter().chain(&excluded) {
+        for &i in picks.iter().chain(&disliked).chain(&seen) {
             hidden[i] = true;
         }
-        let scores = self.scores(&picks);
+        let scores = self.steered_scores(&picks, self.steer(&disliked, popularity));
         let candidates: Vec<usize> = (0..self.catalog.len())
             .filter(|&i| !hidden[i])
             .filter(|&i| {
@@ -128,26 +199,35 @@ impl Recommender {
             .collect())
     }
 
-    /// The (up to) two picks most similar to `item`, ranked as recommendations are.
-    fn because(&self, item: usize, picks: &[usize]) -> Vec<usize> {
+    /// The (up to) two picks most similar to `item` among those strongly similar to it.
+    pub fn because(&self, item: usize, picks: &[usize]) -> Vec<usize> {
         let similarities: Vec<f32> = picks
             .iter()
             .map(|&p| self.scorer.similarity(item, p))
             .collect();
-        top_k(&similarities, (0..picks.len()).collect(), 2)
+        let strong = (0..picks.len())
+            .filter(|&k| similarities[k] >= self.steering.strong_link)
+            .collect();
+        top_k(&similarities, strong, 2)
             .into_iter()
-            .map(|i| picks[i])
+            .map(|k| picks[k])
             .collect()
     }
 
-    /// Catalogue indices whose titles match `query`, best first.
-    pub fn search(&self, query: &str, limit: usize) -> Vec<usize> {
+    /// Catalogue indices whose titles match `query`, best first, with a correction when the
+    /// query matched only after forgiving typos.
+    pub fn search(&self, query: &str, limit: usize) -> SearchResults {
         self.search.search(&self.catalog, query, limit)
     }
 
     /// The most-rated movies, optionally of one genre.
     pub fn popular(&self, genre: Option<usize>, limit: usize) -> Vec<usize> {
         crate::search::popular(&self.catalog, genre, limit)
+    }
+
+    /// Cosine similarity of two movies as the model sees them.
+    pub fn similarity(&self, a: usize, b: usize) -> f32 {
+        self.scorer.similarity(a, b)
     }
 }
 
@@ -168,7 +248,9 @@ mod tests {
         let ids: Vec<u32> = out.iter().map(|r| rec.catalog.movies[r.index].id).collect();
         assert_eq!(ids, [2, 3]);
         assert!((out[0].score - 0.6).abs() < 1e-3);
-        assert_eq!(out[0].because, [0]);
+        // Heat is orthogonal to Toy Story (cosine 0): too weak a link to name; Babe is at 0.71.
+        assert!(out[0].because.is_empty());
+        assert_eq!(out[1].because, [0]);
     }
 
     #[test]
@@ -184,7 +266,7 @@ mod tests {
             .collect();
         assert_eq!(ids, [2]);
         request.genre = None;
-        request.excluded = vec![3];
+        request.seen = vec![3];
         let ids: Vec<usize> = rec
             .recommend(&request)
             .unwrap()
@@ -208,5 +290,67 @@ mod tests {
                 .unwrap_err(),
             RecommendError::UnknownMovie(999)
         );
+        let mut request = Request::liking(vec![1], 5);
+        request.popularity = Some(POPULARITY_STEPS.len());
+        assert_eq!(
+            rec.recommend(&request).unwrap_err(),
+            RecommendError::UnknownStep(POPULARITY_STEPS.len())
+        );
+    }
+
+    #[test]
+    fn dislikes_push_down_similar_movies_and_seen_only_hides() {
+        let rec = recommender();
+        let steer = |disliked: &'static [usize]| Steer {
+            disliked,
+            dislike_weight: 1.0,
+            popularity_step: 0.0,
+        };
+        // No likes: Babe (cosine 0.71 to Toy Story) goes down when Toy Story is disliked, by
+        // 1 x the scores' spread x 0.71; Heat (cosine 0) does not move.
+        let plain = rec.steered_scores(&[], steer(&[]));
+        let steered = rec.steered_scores(&[], steer(&[0]));
+        assert!(steered[2] < plain[2] - 0.1, "{plain:?} -> {steered:?}");
+        assert_eq!(steered[1], plain[1]);
+        // Liking Heat, which is as close to Babe as Toy Story is: Babe is not pushed down.
+        let liked = rec.steered_scores(&[1], steer(&[]));
+        assert_eq!(rec.steered_scores(&[1], steer(&[0]))[2], liked[2]);
+
+        let ids = |request: &Request| -> Vec<(usize, f32)> {
+            rec.recommend(request)
+                .unwrap()
+                .iter()
+                .map(|r| (r.index, r.score))
+                .collect()
+        };
+        let mut request = Request::liking(vec![2], 10);
+        let plain = ids(&request);
+        request.disliked = vec![1];
+        assert_eq!(
+            ids(&request).len(),
+            1,
+            "a disliked movie is never recommended"
+        );
+        request.disliked.clear();
+        request.seen = vec![1];
+        let unseen: Vec<(usize, f32)> = plain.into_iter().filter(|(i, _)| *i != 0).collect();
+        assert_eq!(ids(&request), unseen);
+    }
+
+    #[test]
+    fn the_discovery_end_of_the_slider_lifts_less_rated_movies() {
+        let rec = recommender();
+        // Liking Toy Story: Heat (20 ratings) scores 0.6, Babe (10 ratings) -0.25 at neutral.
+        let babe_minus_heat = |step: usize| -> f32 {
+            let mut request = Request::liking(vec![1], 10);
+            request.popularity = Some(step);
+            let out = rec.recommend(&request).unwrap();
+            let score = |index| out.iter().find(|r| r.index == index).unwrap().score;
+            score(2) - score(1)
+        };
+        let neutral = babe_minus_heat(steering::neutral_step());
+        assert!((neutral + 0.85).abs() < 1e-3, "{neutral}");
+        assert!(babe_minus_heat(POPULARITY_STEPS.len() - 1) > neutral + 0.5);
+        assert!(babe_minus_heat(0) < neutral - 0.5);
     }
 }

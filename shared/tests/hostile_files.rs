@@ -46,6 +46,8 @@ fn seed_files() -> Vec<Vec<u8>> {
             year: Some(1990 + i as u16),
             genres: (i as u32 % 3) + 1,
             rating_count: 10 * i as u32,
+            imdb_id: Some(114_709 + i as u32),
+            tmdb_id: (i % 2 == 0).then_some(862 + i as u32),
         })
         .collect();
     let catalog = Catalog::new(
@@ -88,6 +90,11 @@ fn seed_files() -> Vec<Vec<u8>> {
             output_embeddings: matrix(2, 1.0),
             output_bias: vec![0.1, 0.2, -0.3, 0.0, 1.0, -1.0],
         },
+        steering: shared::Steering {
+            dislike_weight: 0.5,
+            default_popularity: 3,
+            strong_link: 0.4,
+        },
     };
     let towerless = ModelFile {
         info,
@@ -99,6 +106,7 @@ fn seed_files() -> Vec<Vec<u8>> {
             output_embeddings: matrix(3, 3.0),
             output_bias: vec![0.0; 6],
         },
+        steering: Default::default(),
     };
     vec![with_tower.to_bytes(), towerless.to_bytes()]
 }

@@ -83,6 +83,7 @@ impl FoldInTask {
                         user: u.user,
                         fold_in,
                         target,
+                        disliked: map(&u.disliked),
                     })
                 })
                 .collect()

@@ -246,6 +246,17 @@ struct RecommendArgs {
     /// model does not know are skipped, listed in the answer's "skipped" and counted at the end.
     #[arg(long, conflicts_with = "liked")]
     queries: Option<PathBuf>,
+    /// MovieLens ids of movies that are not for this user, comma-separated: never recommended,
+    /// and the movies like them are pushed down (as much as the model's steering says).
+    #[arg(long, value_delimiter = ',', requires = "liked")]
+    disliked: Vec<u32>,
+    /// MovieLens ids of movies already seen, comma-separated: never recommended, no other effect.
+    #[arg(long, value_delimiter = ',', requires = "liked")]
+    seen: Vec<u32>,
+    /// Familiar ↔ discover: a step from 0 (the most familiar movies) to 6 (the least known);
+    /// without it, the model's default, chosen on validation users.
+    #[arg(long, requires = "liked", value_parser = clap::value_parser!(u8).range(0..shared::POPULARITY_STEPS.len() as i64))]
+    popularity: Option<u8>,
     /// With --queries: fail on the first movie the model does not know instead of skipping it.
     #[arg(long, requires = "queries")]
     strict: bool,
@@ -628,6 +639,7 @@ fn eval(args: &EvalArgs) -> Result<()> {
             user: u.user,
             fold_in: to_model(&u.fold_in),
             target: to_model(&u.target),
+            disliked: to_model(&u.disliked),
         })
         .filter(|u| !u.fold_in.is_empty() && !u.target.is_empty())
         .collect();
@@ -652,15 +664,29 @@ fn eval(args: &EvalArgs) -> Result<()> {
 fn recommend(args: &RecommendArgs) -> Result<()> {
     let recommender = load_model(&args.model)?;
     let Some(path) = &args.queries else {
-        let ranked = recommender
-            .recommend(&Request::liking(args.liked.clone(), args.top))
-            .map_err(|err| match err {
+        // Each list on its own, so that an unknown id is named with its flag.
+        for (flag, ids) in [
+            ("--liked", &args.liked),
+            ("--disliked", &args.disliked),
+            ("--seen", &args.seen),
+        ] {
+            recommender.indices_of(ids).map_err(|err| match err {
                 RecommendError::UnknownMovie(id) => anyhow!(
-                    "--liked: movie id {id} is not in the catalogue of {} (a model leaves out movies that too few training users liked)",
+                    "{flag}: movie id {id} is not in the catalogue of {} (a model leaves out movies that too few training users liked)",
                     args.model.display()
                 ),
-                other => anyhow!("--liked: {other}"),
+                other => anyhow!("{flag}: {other}"),
             })?;
+        }
+        let request = Request {
+            disliked: args.disliked.clone(),
+            seen: args.seen.clone(),
+            popularity: args.popularity.map(usize::from),
+            ..Request::liking(args.liked.clone(), args.top)
+        };
+        let ranked = recommender
+            .recommend(&request)
+            .map_err(|err| anyhow!("--liked: {err}"))?;
         if args.json {
             let items: Vec<_> = ranked
                 .iter()
@@ -678,12 +704,16 @@ fn recommend(args: &RecommendArgs) -> Result<()> {
                     .iter()
                     .map(|&b| recommender.catalog.movies[b].label())
                     .collect();
+                let reason = if because.is_empty() {
+                    String::new()
+                } else {
+                    format!("  because you liked {}", because.join(", "))
+                };
                 println!(
-                    "{:>3}. {}  [{}]  because you liked {}",
+                    "{:>3}. {}  [{}]{reason}",
                     rank + 1,
                     m.label(),
                     recommender.catalog.genres_of(m).join(", "),
-                    because.join(", ")
                 );
             }
         }

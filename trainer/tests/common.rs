@@ -20,6 +20,8 @@ pub fn two_taste_dataset(users: u32, items: u32) -> Dataset {
             year: Some(1990 + (i % 20) as u16),
             genres: 1 << (i % 2),
             tags: Vec::new(),
+            imdb_id: None,
+            tmdb_id: None,
         })
         .collect();
     let mut ratings = Vec::new();

@@ -28,6 +28,7 @@ fn exported_weights_score_like_the_burn_model() {
         info: Default::default(),
         catalog: new_user::catalog(&dataset, &item_ids, &vec![1; items]),
         weights: foldin_weights(&model),
+        steering: Default::default(),
     };
     let recommender = Recommender::from_bytes(&file.to_bytes()).unwrap();
 

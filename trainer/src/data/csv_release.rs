@@ -29,6 +29,7 @@ use super::{DataError, IdIndex, Movie, Rating, shown};
 const MOVIES_HEADER: &str = "movieId,title,genres";
 const RATINGS_HEADER: &str = "userId,movieId,rating,timestamp";
 const TAGS_HEADER: &str = "userId,movieId,tag,timestamp";
+const LINKS_HEADER: &str = "movieId,imdbId,tmdbId";
 
 /// `movies.csv` with header `movieId,title,genres`. Returns the movies and sorted genre names.
 pub fn parse_movies(path: &Path) -> Result<(Vec<Movie>, Vec<String>), DataError> {
@@ -109,7 +110,32 @@ pub(super) fn parse_tags(
     Ok(unknown)
 }
 
-/// Reads a quoted CSV file (`movies.csv`, `tags.csv`): checks its header line against `header`,
+/// `links.csv` with header `movieId,imdbId,tmdbId`: each movie's IMDb and TMDb ids, which the
+/// page turns into links. Either id may be empty; lines of movies not in the list are ignored.
+pub(super) fn parse_links(
+    path: &Path,
+    items: &IdIndex,
+    movies: &mut [Movie],
+) -> Result<(), DataError> {
+    for_each_record(path, LINKS_HEADER, 3, |line, f| {
+        let movie_id = num_u32(path, line, "movie id", f[0].as_bytes())?;
+        let optional = |field: &'static str, value: &str| -> Result<Option<u32>, DataError> {
+            let value = value.trim();
+            (!value.is_empty())
+                .then(|| num_u32(path, line, field, value.as_bytes()))
+                .transpose()
+        };
+        let (imdb, tmdb) = (optional("IMDb id", &f[1])?, optional("TMDb id", &f[2])?);
+        if let Some(i) = items.get(movie_id) {
+            let movie = &mut movies[i as usize];
+            movie.imdb_id = imdb;
+            movie.tmdb_id = tmdb;
+        }
+        Ok(())
+    })
+}
+
+/// Reads a quoted CSV file (`movies.csv`, `tags.csv`, `links.csv`): checks its header line against `header`,
 /// then calls `f` with the line number and the fields of every other line, each of which must
 /// have `n_fields` comma-separated fields.
 fn for_each_record(
@@ -424,6 +450,37 @@ mod tests {
             "unexpected character 'b' after a closing quote"
         );
         assert_eq!(split(r#"x,y"z,"""#).unwrap(), vec!["x", "y\"z", ""]);
+    }
+
+    /// `links.csv` gives each movie its IMDb and TMDb ids; an empty id is no link, a movie the
+    /// list does not know is ignored, and a broken number is named with its line.
+    #[test]
+    fn links_csv() {
+        let tmp = TempDir::new("links");
+        tmp.write(
+            "ml-latest-small/movies.csv",
+            "movieId,title,genres\n1,A (1999),Drama\n2,B (2001),Drama\n",
+        );
+        tmp.write(
+            "ml-latest-small/ratings.csv",
+            "userId,movieId,rating,timestamp\n1,1,4,1\n",
+        );
+        tmp.write(
+            "ml-latest-small/links.csv",
+            "movieId,imdbId,tmdbId\n1,0114709,862\n2,0113497,\n99,1,2\n",
+        );
+        let ds = load(&tmp, DatasetName::MlLatestSmall).unwrap();
+        let links: Vec<_> = ds.movies.iter().map(|m| (m.imdb_id, m.tmdb_id)).collect();
+        assert_eq!(links, [(Some(114709), Some(862)), (Some(113497), None)]);
+        tmp.write(
+            "ml-latest-small/links.csv",
+            "movieId,imdbId,tmdbId\n1,tt0114709,862\n",
+        );
+        let err = load(&tmp, DatasetName::MlLatestSmall)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("links.csv line 2"), "{err}");
+        assert!(err.contains("IMDb id"), "{err}");
     }
 
     /// `ratings.csv` is read whole by one csv reader: its line numbers, line ends, blank lines

@@ -59,6 +59,9 @@ pub(super) fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, D
             if optional_file(&p("tags.csv"))? {
                 csv_release::parse_tags(&p("tags.csv"), &items, &mut movies)?;
             }
+            if optional_file(&p("links.csv"))? {
+                csv_release::parse_links(&p("links.csv"), &items, &mut movies)?;
+            }
             (user_ids, movies, ratings, genre_names, None)
         }
     };

@@ -97,6 +97,8 @@ pub fn parse_items(path: &Path, n_genres: usize) -> Result<Vec<Movie>, DataError
             year,
             genres,
             tags: Vec::new(),
+            imdb_id: None,
+            tmdb_id: None,
         });
         Ok(())
     })?;

@@ -201,6 +201,10 @@ pub struct Movie {
     pub genres: u32,
     /// Distinct lower-case tags in first-seen order (csv releases and ml-10m).
     pub tags: Vec<String>,
+    /// IMDb title number (tt0114709 is 114709), from `links.csv` (csv releases).
+    pub imdb_id: Option<u32>,
+    /// TMDb movie id, from `links.csv` (csv releases).
+    pub tmdb_id: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -227,6 +227,8 @@ impl MovieList {
             year,
             genres,
             tags: Vec::new(),
+            imdb_id: None,
+            tmdb_id: None,
         });
         Ok(())
     }

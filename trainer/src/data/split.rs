@@ -189,13 +189,19 @@ pub fn sample_negatives(
         .collect()
 }
 
+/// Ratings at most this (of 5) are dislikes: what a visitor would mark "Not for me".
+pub const DISLIKE_THRESHOLD: f32 = 2.0;
+
 /// A held-out user of the strong-generalization protocol: the model sees `fold_in` and is
-/// scored on `target`. Both are sorted item indices.
+/// scored on `target`. All three are sorted item indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldOutUser {
     pub user: u32,
     pub fold_in: Vec<u32>,
     pub target: Vec<u32>,
+    /// The user's dislikes (rated at most [`DISLIKE_THRESHOLD`]), never targets: for measuring
+    /// "Not for me" as negative evidence.
+    pub disliked: Vec<u32>,
 }
 
 /// Strong generalization split: disjoint train / validation / test users.
@@ -228,6 +234,7 @@ pub fn strong_generalization(
 ) -> StrongSplit {
     let n = n_users(ratings);
     let positives = UserItems::new(ratings.iter().filter(|r| r.rating >= positive_threshold), n);
+    let negatives = UserItems::new(ratings.iter().filter(|r| r.rating <= DISLIKE_THRESHOLD), n);
     let mut users: Vec<u32> = (0..n as u32)
         .filter(|&u| positives.of(u).len() >= 5)
         .collect();
@@ -270,7 +277,14 @@ pub fn strong_generalization(
                     .copied()
                     .filter(|&i| train_item[i as usize])
                     .collect();
-                split_fold_in(u, &items, &mut rng)
+                let mut user = split_fold_in(u, &items, &mut rng)?;
+                user.disliked = negatives
+                    .of(u)
+                    .iter()
+                    .copied()
+                    .filter(|&i| train_item[i as usize])
+                    .collect();
+                Some(user)
             })
             .collect()
     };
@@ -306,6 +320,7 @@ fn split_fold_in(user: u32, items: &[u32], rng: &mut StdRng) -> Option<HeldOutUs
         user,
         fold_in,
         target,
+        disliked: Vec::new(),
     })
 }
 
@@ -313,14 +328,19 @@ fn split_fold_in(user: u32, items: &[u32], rng: &mut StdRng) -> Option<HeldOutUs
 /// split 80/20 at random (seeded) into fold-in and target, as in [`strong_generalization`] but
 /// without choosing users and without removing items (for evaluating a trained model on a given
 /// set of users, e.g. those of `--exclude-users`; map the items to the model's catalogue after).
-/// Users with fewer than 5 positives are skipped. Sorted by user.
+/// Users with fewer than 5 positives are skipped. Sorted by user; each with their dislikes.
 pub fn fold_in_split(ratings: &[Rating], positive_threshold: f32, seed: u64) -> Vec<HeldOutUser> {
     let n = n_users(ratings);
     let positives = UserItems::new(ratings.iter().filter(|r| r.rating >= positive_threshold), n);
+    let negatives = UserItems::new(ratings.iter().filter(|r| r.rating <= DISLIKE_THRESHOLD), n);
     let mut rng = StdRng::seed_from_u64(seed);
     (0..n as u32)
         .filter(|&u| positives.of(u).len() >= 5)
-        .filter_map(|u| split_fold_in(u, positives.of(u), &mut rng))
+        .filter_map(|u| {
+            let mut user = split_fold_in(u, positives.of(u), &mut rng)?;
+            user.disliked = negatives.of(u).to_vec();
+            Some(user)
+        })
         .collect()
 }
 
@@ -549,6 +569,8 @@ mod tests {
             year: None,
             genres: 0,
             tags: vec![],
+            imdb_id: None,
+            tmdb_id: None,
         };
         Dataset::new(
             DatasetName::Ml100k,

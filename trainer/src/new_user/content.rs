@@ -219,6 +219,8 @@ mod tests {
             year: Some(year),
             genres,
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            imdb_id: None,
+            tmdb_id: None,
         }
     }
 

@@ -426,6 +426,7 @@ impl MovieSubset {
                 user: u.user,
                 fold_in: self.map(&u.fold_in),
                 target: self.map(&u.target),
+                disliked: self.map(&u.disliked),
             })
             .filter(|u| !u.fold_in.is_empty() && !u.target.is_empty())
             .collect()

@@ -20,6 +20,7 @@ pub mod hybrid;
 pub mod page_budget;
 pub mod popularity;
 pub mod puresvd;
+pub mod steering;
 pub mod truncated_svd;
 
 use crate::data::Dataset;
@@ -30,7 +31,7 @@ use crate::report::RunReport;
 use crate::training::{History, RunSettings};
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
-use shared::{Catalog, FoldInModel, ModelFile, ModelInfo, Movie, Recommender};
+use shared::{Catalog, FoldInModel, ModelFile, ModelInfo, Movie, Recommender, Steering};
 use std::time::Instant;
 
 /// A model that recommends to users nobody trained on and exports the page's weights.
@@ -98,6 +99,8 @@ pub fn run<B: AutodiffBackend, M: NewUserModel>(
             &RunSettings::default(),
         )?;
         file.weights = refit.weights;
+        // The similarity scale is the new embeddings'; the other choices carry over.
+        file.steering.strong_link = steering::strong_link(&loadable(&file, "the refit model")?);
         file.info.description = format!(
             "{}; {REFIT_NOTE} {users} users with these settings (figures from the fit on {} training users, measured on {} test users)",
             refit.description,
@@ -121,8 +124,9 @@ pub fn run<B: AutodiffBackend, M: NewUserModel>(
     })
 }
 
-/// The page's weights file for `weights` over the task's movies, evaluated as the page runs it
-/// (quantised, through `shared`) on the task's test users; the figures go into `info.metrics`.
+/// The page's weights file for `weights` over the task's movies, its steering chosen on the
+/// validation users, evaluated as the page runs it (quantised, through `shared`, at the
+/// slider's default) on the task's test users; the figures go into `info.metrics`.
 pub fn export_evaluated(
     dataset: &Dataset,
     task: &FoldInTask,
@@ -133,9 +137,14 @@ pub fn export_evaluated(
         info,
         catalog: catalog(dataset, &task.items, &task.rating_counts),
         weights,
+        steering: Steering::default(),
     };
+    file.steering = steering::choose(&loadable(&file, "the trained model")?, &task.validation);
     let recommender = loadable(&file, "the trained model")?;
     file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
+    let report = steering::measure(&recommender, &task.test, task.train_rows.len());
+    eprintln!("{}", report.table);
+    file.info.metrics.extend(report.metrics);
     Ok(file)
 }
 
@@ -159,19 +168,23 @@ pub fn catalog(dataset: &Dataset, items: &[u32], rating_counts: &[u32]) -> Catal
                 year: m.year,
                 genres: m.genres,
                 rating_count: count,
+                imdb_id: m.imdb_id,
+                tmdb_id: m.tmdb_id,
             }
         })
         .collect();
     Catalog::new(dataset.genre_names.clone(), movies)
 }
 
-/// Held-out metrics of a loaded model file (users given in the model's item numbering).
+/// Held-out metrics of a loaded model file (users given in the model's item numbering), with
+/// the popularity slider at the file's default, as a visitor first sees the list.
 pub fn heldout_metrics_shared(
     recommender: &Recommender,
     users: &[HeldOutUser],
 ) -> Vec<(String, f64)> {
+    let steer = recommender.steer(&[], recommender.steering.default_popularity);
     evaluate::heldout_metrics(users, |picks| {
         let picks: Vec<usize> = picks.iter().map(|&i| i as usize).collect();
-        recommender.scores(&picks)
+        recommender.steered_scores(&picks, steer)
     })
 }

@@ -267,6 +267,8 @@ mod tests {
             year,
             genres: 0,
             tags: Vec::new(),
+            imdb_id: None,
+            tmdb_id: None,
         }
     }
 

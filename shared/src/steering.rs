@@ -1,0 +1,205 @@
+//! How a visitor steers the list beyond their likes: "Not for me" pushes down movies like the
+//! disliked ones, and the familiar ↔ discover slider re-ranks by popularity.
+//!
+//! Both adjust a request's raw scores in units of that request's score spread (their standard
+//! deviation), so one setting means the same for a model whose scores span 0.1 and one whose
+//! scores span 30. The trainer chooses the settings on validation users and stores them in the
+//! model file ([`Steering`]); the page and the trainer's evaluation both adjust scores here.
+
+use crate::format::InvalidModel;
+use serde::{Deserialize, Serialize};
+
+/// The slider's positions, from most familiar to most discovering: how many score standard
+/// deviations one standard deviation of log-popularity costs. Negative favours popular movies.
+pub const POPULARITY_STEPS: [f32; 7] = [-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0];
+
+/// The steering settings a model ships with, chosen by the trainer on validation users.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Steering {
+    /// How far a disliked movie pushes down the movies like it: score standard deviations per
+    /// unit of cosine similarity by which a movie is closer to a disliked movie than to any
+    /// liked one. 0 turns "Not for me" into a plain hide.
+    pub dislike_weight: f32,
+    /// The slider's starting position: an index into [`POPULARITY_STEPS`].
+    pub default_popularity: usize,
+    /// The cosine similarity (output embeddings) from which a liked movie is named as the
+    /// reason for a recommendation; weaker links are not worth saying.
+    pub strong_link: f32,
+}
+
+impl Default for Steering {
+    /// No steering: dislikes only hide, no popularity re-ranking, no reasons named.
+    fn default() -> Self {
+        Self {
+            dislike_weight: 0.0,
+            default_popularity: neutral_step(),
+            strong_link: 1.0,
+        }
+    }
+}
+
+/// The position of the step that leaves popularity alone.
+pub fn neutral_step() -> usize {
+    POPULARITY_STEPS
+        .iter()
+        .position(|&s| s == 0.0)
+        .expect("one step is neutral")
+}
+
+impl Steering {
+    /// Every value is usable: finite, a weight that is not negative, a step that exists.
+    pub fn validate(&self) -> Result<(), InvalidModel> {
+        if !(self.dislike_weight.is_finite() && self.dislike_weight >= 0.0) {
+            return Err(InvalidModel::Steering(format!(
+                "dislike weight {} is not a finite number ≥ 0",
+                self.dislike_weight
+            )));
+        }
+        if self.default_popularity >= POPULARITY_STEPS.len() {
+            return Err(InvalidModel::Steering(format!(
+                "default popularity step {} is not one of the {} steps",
+                self.default_popularity,
+                POPULARITY_STEPS.len()
+            )));
+        }
+        if !self.strong_link.is_finite() {
+            return Err(InvalidModel::Steering(format!(
+                "strong-link similarity {} is not finite",
+                self.strong_link
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Standardised log-popularity of each movie: (ln(1 + ratings) − mean) / std over the
+/// catalogue; all zeros when every movie is equally popular.
+pub fn popularity_z(rating_counts: impl Iterator<Item = u32>) -> Vec<f32> {
+    let logs: Vec<f32> = rating_counts.map(|c| (c as f32).ln_1p()).collect();
+    let (mean, std) = mean_std(logs.iter().copied());
+    logs.iter()
+        .map(|l| if std > 0.0 { (l - mean) / std } else { 0.0 })
+        .collect()
+}
+
+/// Mean and standard deviation (population) of `values`; (0, 0) when there are none.
+pub fn mean_std(values: impl Iterator<Item = f32>) -> (f32, f32) {
+    let (mut n, mut sum, mut sum_sq) = (0f64, 0f64, 0f64);
+    for v in values.filter(|v| v.is_finite()) {
+        n += 1.0;
+        sum += v as f64;
+        sum_sq += (v as f64) * (v as f64);
+    }
+    if n == 0.0 {
+        return (0.0, 0.0);
+    }
+    let mean = sum / n;
+    (
+        (mean) as f32,
+        ((sum_sq / n - mean * mean).max(0.0)).sqrt() as f32,
+    )
+}
+
+/// What one request asks of the scores beyond the likes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adjustment<'a> {
+    /// Per movie: how much closer (cosine) it is to a disliked movie than to any liked one
+    /// (empty when nothing is disliked).
+    pub dislike_similarity: &'a [f32],
+    pub dislike_weight: f32,
+    /// A value of [`POPULARITY_STEPS`].
+    pub popularity_step: f32,
+}
+
+/// Adjusts `scores` in place: score − σ · (weight · max(0, dislike similarity) + step · z),
+/// with σ the standard deviation of the scores over the catalogue.
+pub fn adjust(scores: &mut [f32], popularity_z: &[f32], how: Adjustment) {
+    let spread = mean_std(scores.iter().copied()).1;
+    if spread == 0.0 {
+        return;
+    }
+    for (i, score) in scores.iter_mut().enumerate() {
+        let dislike = how
+            .dislike_similarity
+            .get(i)
+            .map_or(0.0, |&s| how.dislike_weight * s.max(0.0));
+        *score -= spread * (dislike + how.popularity_step * popularity_z[i]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn popularity_z_is_standardised_log_popularity() {
+        let z = popularity_z([0, 0, 0].into_iter());
+        assert_eq!(z, [0.0, 0.0, 0.0]);
+        let z = popularity_z([1, 10, 100].into_iter());
+        let (mean, std) = mean_std(z.iter().copied());
+        assert!(mean.abs() < 1e-5 && (std - 1.0).abs() < 1e-4, "{z:?}");
+        assert!(z[0] < z[1] && z[1] < z[2]);
+    }
+
+    #[test]
+    fn dislikes_and_discovery_push_down_in_units_of_the_spread() {
+        // Scores 0 and 2: spread 1. Movie 1 is popular, movie 0 is not.
+        let z = [-1.0, 1.0];
+        let mut scores = [0.0, 2.0];
+        let none = Adjustment {
+            dislike_similarity: &[],
+            dislike_weight: 1.0,
+            popularity_step: 0.0,
+        };
+        adjust(&mut scores, &z, none);
+        assert_eq!(scores, [0.0, 2.0]);
+        adjust(
+            &mut scores,
+            &z,
+            Adjustment {
+                popularity_step: 1.5,
+                ..none
+            },
+        );
+        assert_eq!(scores, [1.5, 0.5], "discovery lifts the obscure movie");
+        let mut scores = [0.0, 2.0];
+        adjust(
+            &mut scores,
+            &z,
+            Adjustment {
+                dislike_similarity: &[-0.5, 0.8],
+                dislike_weight: 2.5,
+                popularity_step: 0.0,
+            },
+        );
+        assert_eq!(scores, [0.0, 0.0], "a dissimilar movie is not lifted");
+    }
+
+    #[test]
+    fn hostile_settings_are_named() {
+        let bad = |s: Steering| s.validate().unwrap_err().to_string();
+        let ok = Steering::default();
+        ok.validate().unwrap();
+        assert!(
+            bad(Steering {
+                dislike_weight: f32::NAN,
+                ..ok.clone()
+            })
+            .contains("dislike weight")
+        );
+        assert!(
+            bad(Steering {
+                default_popularity: 7,
+                ..ok.clone()
+            })
+            .contains("step 7")
+        );
+        assert!(
+            bad(Steering {
+                strong_link: f32::INFINITY,
+                ..ok
+            })
+            .contains("strong-link")
+        );
+    }
+}

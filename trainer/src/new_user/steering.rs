@@ -1,0 +1,270 @@
+//! The model file's steering settings ([`shared::Steering`]), chosen on validation users and
+//! measured on test users through `shared::Recommender`, as the page applies them:
+//! - "Not for me": each held-out user's dislikes (rated ≤ 2) are split in two; one half is fed
+//!   as dislikes, the other is watched: how many of those land in the top 100 ("Disliked@100")
+//!   says whether the movies like the fed ones were pushed down. NDCG@100 on the liked targets
+//!   says what that costs.
+//! - The familiar ↔ discover slider: NDCG@100 against catalogue coverage and novelty at each
+//!   step; the default is the step with the best validation NDCG@100.
+//! - Reasons: a liked movie is named when its cosine similarity to the recommendation is among
+//!   the top 2% of the catalogue's pairs.
+
+use crate::data::split::HeldOutUser;
+use crate::metrics;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use shared::{POPULARITY_STEPS, Recommender, Steer, Steering};
+use std::collections::HashSet;
+use std::fmt::Write;
+
+/// Dislike weights tried on validation users (score standard deviations per unit of cosine by
+/// which a movie is closer to a dislike than to any like).
+pub const DISLIKE_WEIGHTS: [f32; 7] = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
+/// A validation loss of NDCG@100 smaller than this is no loss: within noise far below one
+/// standard error, and the price of a "Not for me" that does something.
+const NDCG_TOLERANCE: f64 = 0.002;
+/// The share of random movie pairs less similar than a link worth naming.
+const STRONG_LINK_QUANTILE: f64 = 0.98;
+const PAIR_SAMPLES: usize = 20_000;
+const SEED: u64 = 7;
+
+/// One user's figures under one setting.
+#[derive(Clone, Copy, Default)]
+struct UserFigures {
+    ndcg: f64,
+    /// Share of the watched dislikes in the top 100; None without any.
+    disliked_hit: Option<f64>,
+}
+
+/// A user's dislikes split into those fed to the model and those watched.
+fn fed_and_watched(user: &HeldOutUser) -> (Vec<usize>, HashSet<u32>) {
+    let fed = user
+        .disliked
+        .iter()
+        .step_by(2)
+        .map(|&i| i as usize)
+        .collect();
+    let watched = user.disliked.iter().skip(1).step_by(2).copied().collect();
+    (fed, watched)
+}
+
+/// Per-user NDCG@100 and Disliked@100 with `steer` built from each user's fed dislikes.
+fn per_user(
+    recommender: &Recommender,
+    users: &[HeldOutUser],
+    feed_dislikes: bool,
+    dislike_weight: f32,
+    popularity_step: f32,
+) -> Vec<UserFigures> {
+    users
+        .par_iter()
+        .map(|user| {
+            let picks: Vec<usize> = user.fold_in.iter().map(|&i| i as usize).collect();
+            let (fed, watched) = fed_and_watched(user);
+            let fed: &[usize] = if feed_dislikes { &fed } else { &[] };
+            let scores = recommender.steered_scores(
+                &picks,
+                Steer {
+                    disliked: fed,
+                    dislike_weight,
+                    popularity_step,
+                },
+            );
+            let mut hidden = user.fold_in.clone();
+            hidden.extend(fed.iter().map(|&i| i as u32));
+            let ranked = metrics::top_k(&scores, 100, &hidden);
+            let relevant: HashSet<u32> = user.target.iter().copied().collect();
+            let disliked_hit = (!watched.is_empty()).then(|| {
+                ranked.iter().filter(|i| watched.contains(i)).count() as f64 / watched.len() as f64
+            });
+            UserFigures {
+                ndcg: metrics::ndcg_at_k(&ranked, &relevant, 100),
+                disliked_hit,
+            }
+        })
+        .collect()
+}
+
+/// Mean and standard error.
+fn mean_se(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let values: Vec<f64> = values.collect();
+    let n = values.len() as f64;
+    if n == 0.0 {
+        return (0.0, 0.0);
+    }
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, (var / n).sqrt())
+}
+
+/// Chooses the steering of `recommender` on `validation` users (its own steering is ignored):
+/// the slider's default is the step with the best NDCG@100; the dislike weight is the largest
+/// whose NDCG@100 with dislikes fed is within [`NDCG_TOLERANCE`] of hiding them only.
+pub fn choose(recommender: &Recommender, validation: &[HeldOutUser]) -> Steering {
+    let ndcg = |feed, weight, step| {
+        mean_se(
+            per_user(recommender, validation, feed, weight, step)
+                .iter()
+                .map(|f| f.ndcg),
+        )
+        .0
+    };
+    let by_step: Vec<f64> = POPULARITY_STEPS
+        .iter()
+        .map(|&s| ndcg(false, 0.0, s))
+        .collect();
+    let default_popularity = (0..POPULARITY_STEPS.len())
+        .max_by(|&a, &b| by_step[a].total_cmp(&by_step[b]).then(b.cmp(&a)))
+        .expect("steps exist");
+    let step = POPULARITY_STEPS[default_popularity];
+    let by_weight: Vec<f64> = DISLIKE_WEIGHTS
+        .iter()
+        .map(|&w| ndcg(true, w, step))
+        .collect();
+    let dislike_weight = DISLIKE_WEIGHTS
+        .iter()
+        .zip(&by_weight)
+        .filter(|&(_, &v)| v >= by_weight[0] - NDCG_TOLERANCE)
+        .map(|(&w, _)| w)
+        .fold(0.0, f32::max);
+    let listed = |values: &[f64]| {
+        values
+            .iter()
+            .map(|v| format!("{v:.4}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    eprintln!(
+        "Steering chosen on {} validation users: popularity step {step} (NDCG@100 by step: {}), dislike weight {dislike_weight} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {})",
+        validation.len(),
+        listed(&by_step),
+        listed(&by_weight),
+    );
+    Steering {
+        dislike_weight,
+        default_popularity,
+        strong_link: strong_link(recommender),
+    }
+}
+
+/// The cosine similarity above [`STRONG_LINK_QUANTILE`] of random movie pairs.
+pub fn strong_link(recommender: &Recommender) -> f32 {
+    let n = recommender.catalog.len();
+    if n < 2 {
+        return 1.0;
+    }
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut similarities: Vec<f32> = (0..PAIR_SAMPLES)
+        .map(|_| {
+            let a = rng.random_range(0..n);
+            let b = (a + rng.random_range(1..n)) % n;
+            recommender.similarity(a, b)
+        })
+        .collect();
+    similarities.sort_unstable_by(f32::total_cmp);
+    similarities[((PAIR_SAMPLES as f64 * STRONG_LINK_QUANTILE) as usize).min(PAIR_SAMPLES - 1)]
+}
+
+/// What the steering does on `users` (test users): a markdown table for the run's output, and
+/// the headline figures for the model file.
+pub struct SteeringReport {
+    pub table: String,
+    pub metrics: Vec<(String, f64)>,
+}
+
+/// Measures `recommender`'s steering on `users`; `train_users` is the count the movies'
+/// popularity was taken from (for novelty).
+pub fn measure(
+    recommender: &Recommender,
+    users: &[HeldOutUser],
+    train_users: usize,
+) -> SteeringReport {
+    let steering = &recommender.steering;
+    let default_step = POPULARITY_STEPS[steering.default_popularity];
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "Familiar ↔ discover on {} test users (default: step {default_step}, chosen on validation users):\n\n| step | NDCG@100 | Coverage@20 | Novelty@20 (bits) |\n|---|---|---|---|",
+        users.len()
+    );
+    let mut metrics = Vec::new();
+    let n_movies = recommender.catalog.len();
+    let novelty_of: Vec<f64> = recommender
+        .catalog
+        .movies
+        .iter()
+        .map(|m| -((m.rating_count.max(1) as f64) / train_users.max(1) as f64).log2())
+        .collect();
+    for &step in &POPULARITY_STEPS {
+        let tops: Vec<Vec<u32>> = users
+            .par_iter()
+            .map(|user| {
+                let picks: Vec<usize> = user.fold_in.iter().map(|&i| i as usize).collect();
+                let scores = recommender.steered_scores(
+                    &picks,
+                    Steer {
+                        disliked: &[],
+                        dislike_weight: 0.0,
+                        popularity_step: step,
+                    },
+                );
+                metrics::top_k(&scores, 20, &user.fold_in)
+            })
+            .collect();
+        let (ndcg, se) = mean_se(
+            per_user(recommender, users, false, 0.0, step)
+                .iter()
+                .map(|f| f.ndcg),
+        );
+        let covered: HashSet<u32> = tops.iter().flatten().copied().collect();
+        let coverage = covered.len() as f64 / n_movies as f64;
+        let (novelty, _) = mean_se(tops.iter().flatten().map(|&i| novelty_of[i as usize]));
+        let _ = writeln!(
+            table,
+            "| {step}{} | {ndcg:.4} ± {se:.4} | {coverage:.3} | {novelty:.2} |",
+            if step == default_step {
+                " (default)"
+            } else {
+                ""
+            }
+        );
+        if step == default_step {
+            metrics.push(("Coverage@20".to_string(), coverage));
+            metrics.push(("Novelty@20".to_string(), novelty));
+        }
+    }
+    let hide_only = per_user(recommender, users, true, 0.0, default_step);
+    let steered = per_user(
+        recommender,
+        users,
+        true,
+        steering.dislike_weight,
+        default_step,
+    );
+    let (ndcg_hide, _) = mean_se(hide_only.iter().map(|f| f.ndcg));
+    let (ndcg_steer, _) = mean_se(steered.iter().map(|f| f.ndcg));
+    let (ndcg_diff, ndcg_diff_se) =
+        mean_se(steered.iter().zip(&hide_only).map(|(s, h)| s.ndcg - h.ndcg));
+    let hits = |figures: &[UserFigures]| mean_se(figures.iter().filter_map(|f| f.disliked_hit));
+    let ((hit_hide, _), (hit_steer, _)) = (hits(&hide_only), hits(&steered));
+    let (hit_diff, hit_diff_se) = mean_se(
+        steered
+            .iter()
+            .zip(&hide_only)
+            .filter_map(|(s, h)| Some(s.disliked_hit? - h.disliked_hit?)),
+    );
+    let with_dislikes = hide_only
+        .iter()
+        .filter(|f| f.disliked_hit.is_some())
+        .count();
+    let _ = writeln!(
+        table,
+        "\n\"Not for me\" (weight {}) on the same users, half of each user's dislikes (rated ≤ 2) fed, the other half watched ({with_dislikes} users have both):\n\n| dislikes | NDCG@100 | Disliked@100 |\n|---|---|---|\n| hidden only | {ndcg_hide:.4} | {hit_hide:.4} |\n| steering | {ndcg_steer:.4} | {hit_steer:.4} |\n| difference | {ndcg_diff:+.4} ± {ndcg_diff_se:.4} | {hit_diff:+.4} ± {hit_diff_se:.4} |",
+        steering.dislike_weight
+    );
+    metrics.push(("NDCG@100 with dislikes".to_string(), ndcg_steer));
+    metrics.push(("Disliked@100 hidden only".to_string(), hit_hide));
+    metrics.push(("Disliked@100 steered".to_string(), hit_steer));
+    SteeringReport { table, metrics }
+}
