@@ -1,207 +1,175 @@
-//! The page's top level: loads the model, then lays out search, picks, recommendations and
-//! browse rows around two shared contexts (the model, and the visitor's picks).
+//! The page's top level: loads the model, showing the download's progress, then hands over to
+//! [`crate::page::RecommenderPage`]; a failure is explained, with a way to try again.
 
-use crate::components::{
-    BrowseRows, LoadErrorView, ModelFooter, PicksPanel, Recommendations, SearchBox,
-};
-use crate::model_loader::{LoadError, Model, load_model};
-use crate::picks::{PickAction, Picks};
-use crate::{storage, timings};
+use crate::components::LoadErrorView;
+use crate::model_loader::{LoadError, Model, Progress, load_model};
+use crate::page::RecommenderPage;
+use std::cell::Cell;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
-/// The visitor's picks and the one way to change them, for every component that shows a movie.
-#[derive(Clone, PartialEq)]
-pub struct PicksContext {
-    pub picks: Rc<Picks>,
-    pub act: Callback<PickAction>,
-}
-
 enum LoadState {
-    InProgress,
+    InProgress(Progress),
     Ready(Model),
     Failed(LoadError),
 }
 
 #[function_component]
 pub fn App() -> Html {
-    let state = use_state(|| LoadState::InProgress);
+    let state = use_state(|| LoadState::InProgress(Progress::default()));
+    // "Try again" bumps this; the effect below downloads the model again whenever it changes.
+    let generation = use_state(|| 0_u32);
     {
         let state = state.clone();
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                state.set(match load_model().await {
-                    Ok(model) => LoadState::Ready(model),
-                    Err(error) => LoadState::Failed(error),
+        use_effect_with(*generation, move |_| {
+            // Set when this download is superseded or the page goes away: its news is then stale.
+            let cancelled = Rc::new(Cell::new(false));
+            {
+                let cancelled = cancelled.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let on_progress = {
+                        let state = state.clone();
+                        let cancelled = cancelled.clone();
+                        move |progress: Progress| {
+                            if !cancelled.get() {
+                                state.set(LoadState::InProgress(progress));
+                            }
+                        }
+                    };
+                    let result = load_model(on_progress).await;
+                    if !cancelled.get() {
+                        state.set(match result {
+                            Ok(model) => LoadState::Ready(model),
+                            Err(error) => LoadState::Failed(error),
+                        });
+                    }
                 });
-            });
+            }
+            move || cancelled.set(true)
         });
     }
-    match &*state {
-        LoadState::InProgress => {
-            html! { <p class="status" role="status">{ "Loading the model…" }</p> }
-        }
-        LoadState::Ready(model) => html! { <RecommenderPage model={model.clone()} /> },
-        LoadState::Failed(error) => html! { <LoadErrorView error={error.clone()} /> },
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct RecommenderPageProps {
-    pub model: Model,
-}
-
-/// Picks from a share link first, else from the last visit, keeping only ids this model knows.
-fn restore_picks(model: &Model) -> (Picks, usize) {
-    storage::take_shared()
-        .or_else(storage::load_saved)
-        .unwrap_or_default()
-        .known_to(&model.catalog)
-}
-
-#[function_component]
-pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
-    let model = props.model.clone();
-    let restored = use_state(|| restore_picks(&model));
-    let dropped = use_state(|| restored.1);
-    let picks = use_reducer(|| restored.0.clone());
-
-    let act = {
-        let dispatcher = picks.dispatcher();
-        use_callback((), move |action: PickAction, _| {
-            timings::click_started();
-            dispatcher.dispatch(action);
+    let retry = {
+        let state = state.clone();
+        let generation = generation.clone();
+        Callback::from(move |()| {
+            state.set(LoadState::InProgress(Progress::default()));
+            generation.set(generation.wrapping_add(1));
         })
     };
-    use_effect_with((*picks).clone(), storage::save);
-    {
-        // A share link opened in a tab that already shows the page changes only the fragment.
-        let (dispatcher, dropped, model) = (picks.dispatcher(), dropped.clone(), model.clone());
-        use_effect_with((), move |_| {
-            let listener = Closure::<dyn Fn()>::new(move || {
-                if let Some(shared) = storage::take_shared() {
-                    let (known, unknown) = shared.known_to(&model.catalog);
-                    dropped.set(unknown);
-                    dispatcher.dispatch(PickAction::Replace(known));
-                }
-            });
-            let window = web_sys::window();
-            if let Some(window) = &window {
-                let _ = window.add_event_listener_with_callback(
-                    "hashchange",
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-            move || {
-                if let Some(window) = window {
-                    let _ = window.remove_event_listener_with_callback(
-                        "hashchange",
-                        listener.as_ref().unchecked_ref(),
-                    );
-                }
-            }
-        });
+    match &*state {
+        LoadState::InProgress(progress) => loading(*progress),
+        LoadState::Ready(model) => html! { <RecommenderPage model={model.clone()} /> },
+        LoadState::Failed(error) => {
+            html! { <LoadErrorView error={error.clone()} on_retry={retry} /> }
+        }
     }
+}
 
-    let context = PicksContext {
-        picks: Rc::new((*picks).clone()),
-        act,
-    };
+/// The status line and a progress bar; the bar is indeterminate while the size is unknown.
+fn loading(progress: Progress) -> Html {
+    let total = progress.total.filter(|&total| total > 0);
+    let max = total.map(|total| total.to_string());
+    let value = total.map(|total| progress.received.min(total).to_string());
     html! {
-        <ContextProvider<Model> context={model}>
-        <ContextProvider<PicksContext> {context}>
-            <SearchBox />
-            <div class="columns">
-                <PicksPanel dropped={*dropped} />
-                <Recommendations />
-            </div>
-            <BrowseRows />
-            <ModelFooter />
-        </ContextProvider<PicksContext>>
-        </ContextProvider<Model>>
+        <div class="loading">
+            <p class="status" role="status">{ loading_text(progress) }</p>
+            <progress id="load-progress" aria-label="Model download" max={max} value={value}></progress>
+        </div>
+    }
+}
+
+/// "Loading the model… 45% (270 of 600 KB)", or "Loading the model… 270 KB" while the size is
+/// unknown; sizes of 10 MB and more are given in MB.
+fn loading_text(progress: Progress) -> String {
+    const LOADING: &str = "Loading the model…";
+    let Progress { received, total } = progress;
+    let total = total.filter(|&total| total > 0);
+    if received == 0 && total.is_none() {
+        return LOADING.to_owned();
+    }
+    let (divisor, unit, decimals) = if total.unwrap_or(0).max(received) >= 10_000_000 {
+        (1_000_000.0, "MB", 1_usize)
+    } else {
+        (1_000.0, "KB", 0)
+    };
+    let size = |bytes: u64| {
+        let amount = bytes as f64 / divisor;
+        format!("{amount:.decimals$}")
+    };
+    match total {
+        Some(total) => {
+            let percent = received.min(total).saturating_mul(100) / total;
+            format!(
+                "{LOADING} {percent}% ({} of {} {unit})",
+                size(received),
+                size(total)
+            )
+        }
+        None => format!("{LOADING} {} {unit}", size(received)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model_loader::decode;
-    use crate::test_support::{
-        choose, click, mount, movie_ids, tiny_model_file, type_into, wait_for,
-    };
+    use crate::test_support::{click, mount, wait_for};
+    use std::time::Duration;
     use wasm_bindgen_test::wasm_bindgen_test;
-    use web_sys::Element;
-
-    fn tiny_page() -> Element {
-        storage::save(&Picks::default());
-        let model = decode(&tiny_model_file().to_bytes()).unwrap();
-        mount::<RecommenderPage>(RecommenderPageProps { model })
-    }
 
     #[wasm_bindgen_test]
-    async fn picks_drive_the_recommendations_and_are_saved() {
-        let page = tiny_page();
-        wait_for(&page, ".browse li[data-movie-id='1']").await;
-        assert!(movie_ids(&page, "#recommendations li").is_empty());
-
-        type_into(&page, "#search", "TOY story").await;
-        assert_eq!(movie_ids(&page, "#search-results li"), [1]);
-        click(&page, "#search-results li[data-movie-id='1'] button.like").await;
-        assert_eq!(movie_ids(&page, "#liked li"), [1]);
-        let recommended = movie_ids(&page, "#recommendations li");
-        assert_eq!(recommended, [588, 34, 6], "closest first, never the pick");
-        let reason = wait_for(&page, "#recommendations .reason").await;
+    fn the_status_line_counts_the_download() {
+        let text = |received, total| loading_text(Progress { received, total });
+        assert_eq!(text(0, None), "Loading the model…");
         assert_eq!(
-            reason.text_content().unwrap(),
-            "Because you liked Toy Story (1995)"
+            text(270_000, Some(600_000)),
+            "Loading the model… 45% (270 of 600 KB)"
         );
-
-        click(
-            &page,
-            "#recommendations li[data-movie-id='588'] button.exclude",
-        )
-        .await;
-        assert_eq!(movie_ids(&page, "#recommendations li"), [34, 6]);
-        assert_eq!(movie_ids(&page, "#excluded li"), [588]);
+        assert_eq!(text(270_000, None), "Loading the model… 270 KB");
         assert_eq!(
-            storage::load_saved(),
-            Some(Picks {
-                liked: vec![1],
-                excluded: vec![588]
-            })
+            text(12_300_000, Some(30_000_000)),
+            "Loading the model… 41% (12.3 of 30.0 MB)"
         );
-        let share = wait_for(&page, "#share-link").await;
-        assert!(
-            share
-                .get_attribute("href")
-                .unwrap()
-                .ends_with("#liked=1&not=588")
+        assert_eq!(
+            text(600_000, Some(600_000)),
+            "Loading the model… 100% (600 of 600 KB)"
         );
+    }
 
-        click(&page, "#liked li[data-movie-id='1'] button.remove").await;
-        assert!(movie_ids(&page, "#recommendations li").is_empty());
-        page.remove();
+    /// Waits until the element with `id` has keyboard focus, failing the test after five seconds.
+    async fn wait_for_focus(id: &str) {
+        let document = web_sys::window().unwrap().document().unwrap();
+        for _ in 0..100 {
+            yew::scheduler::flush().await;
+            if document
+                .active_element()
+                .is_some_and(|element| element.id() == id)
+            {
+                return;
+            }
+            yew::platform::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("#{id} never got the focus");
     }
 
     #[wasm_bindgen_test]
-    async fn filters_narrow_the_list_and_keep_the_picks() {
-        let page = tiny_page();
-        click(&page, ".browse li[data-movie-id='1'] button.like").await;
-        choose(&page, "#genre-filter", "3").await; // Drama
-        assert_eq!(movie_ids(&page, "#recommendations li"), [6]);
-        assert_eq!(movie_ids(&page, "#liked li"), [1]);
-        page.remove();
-    }
-
-    #[wasm_bindgen_test]
-    async fn a_missing_model_is_explained_instead_of_a_blank_page() {
-        // The test server has no model.bin, as a fresh checkout has none.
+    async fn a_failed_load_can_be_tried_again_from_the_keyboard() {
+        // The test server has no model.bin, so every attempt fails.
         let page = mount::<App>(());
+        let first = wait_for(&page, "#load-error #retry").await;
+        wait_for_focus("retry").await;
+
+        click(&page, "#retry").await;
+        for _ in 0..100 {
+            yew::scheduler::flush().await;
+            if !first.is_connected() && page.query_selector("#retry").unwrap().is_some() {
+                break;
+            }
+            yew::platform::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(!first.is_connected(), "Try again started no new download");
         let error = wait_for(&page, "#load-error").await.text_content().unwrap();
         assert!(error.contains("is missing"), "{error}");
-        assert!(error.contains("cargo xtask serve"), "{error}");
+        wait_for_focus("retry").await;
         page.remove();
     }
 }

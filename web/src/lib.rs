@@ -7,6 +7,7 @@
 mod app;
 mod components;
 mod model_loader;
+mod page;
 mod panic_message;
 mod picks;
 mod storage;

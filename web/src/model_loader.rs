@@ -76,9 +76,20 @@ impl fmt::Display for LoadError {
     }
 }
 
-/// Downloads [`MODEL_URL`] and loads it.
-pub async fn load_model() -> Result<Model, LoadError> {
-    let bytes = download(MODEL_URL).await?;
+/// How much of the model has arrived so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes received so far, as the page gets them (after any decompression by the browser).
+    pub received: u64,
+    /// The download's size, from the Content-Length header; `None` when the server did not say
+    /// or sent the file compressed (Content-Encoding), as the length then counts compressed
+    /// bytes while `received` counts decompressed ones.
+    pub total: Option<u64>,
+}
+
+/// Downloads [`MODEL_URL`] and loads it, calling `on_progress` each time a piece arrives.
+pub async fn load_model(on_progress: impl Fn(Progress)) -> Result<Model, LoadError> {
+    let bytes = download(MODEL_URL, &on_progress).await?;
     decode(&bytes)
 }
 
@@ -89,14 +100,19 @@ pub fn decode(bytes: &[u8]) -> Result<Model, LoadError> {
         .map_err(|error| LoadError::Format(Rc::new(error)))
 }
 
-async fn download(url: &str) -> Result<Vec<u8>, LoadError> {
-    let unreachable = |error: JsValue| {
-        LoadError::Unreachable(
-            error
-                .dyn_ref::<js_sys::Error>()
-                .map_or_else(|| format!("{error:?}"), |e| String::from(e.message())),
-        )
-    };
+/// The most bytes reserved up front from a Content-Length header, so that a wrong header cannot
+/// make the page ask for an absurd allocation.
+const MAX_PREALLOCATION: u64 = 64 << 20;
+
+fn unreachable(error: JsValue) -> LoadError {
+    LoadError::Unreachable(
+        error
+            .dyn_ref::<js_sys::Error>()
+            .map_or_else(|| format!("{error:?}"), |e| String::from(e.message())),
+    )
+}
+
+async fn download(url: &str, on_progress: &dyn Fn(Progress)) -> Result<Vec<u8>, LoadError> {
     let window = web_sys::window().ok_or_else(|| LoadError::Unreachable("no window".into()))?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
         .await
@@ -107,10 +123,73 @@ async fn download(url: &str) -> Result<Vec<u8>, LoadError> {
             status: response.status(),
         });
     }
-    let buffer = JsFuture::from(response.array_buffer().map_err(unreachable)?)
-        .await
-        .map_err(unreachable)?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    let total = expected_length(&response.headers());
+    match response.body() {
+        Some(body) => read_stream(&body, total, on_progress).await,
+        // Browsers give a body to every successful GET; this is only a fallback.
+        None => {
+            let buffer = JsFuture::from(response.array_buffer().map_err(unreachable)?)
+                .await
+                .map_err(unreachable)?;
+            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+            let received = bytes.len() as u64;
+            on_progress(Progress {
+                received,
+                total: Some(received),
+            });
+            Ok(bytes)
+        }
+    }
+}
+
+/// The number of bytes the body will have once the browser has decoded it, when the headers say.
+fn expected_length(headers: &web_sys::Headers) -> Option<u64> {
+    let header = |name: &str| headers.get(name).ok().flatten();
+    let compressed = header("content-encoding")
+        .is_some_and(|encoding| !encoding.trim().eq_ignore_ascii_case("identity"));
+    if compressed {
+        return None;
+    }
+    header("content-length")?.trim().parse().ok()
+}
+
+/// Reads `body` to the end, one chunk at a time, reporting the bytes received after each chunk.
+async fn read_stream(
+    body: &web_sys::ReadableStream,
+    total: Option<u64>,
+    on_progress: &dyn Fn(Progress),
+) -> Result<Vec<u8>, LoadError> {
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let done_key = JsValue::from_str("done");
+    let value_key = JsValue::from_str("value");
+    let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(MAX_PREALLOCATION) as usize);
+    loop {
+        // Each read resolves to `{ done, value }`, `value` being a Uint8Array until `done`.
+        let result = JsFuture::from(reader.read()).await.map_err(unreachable)?;
+        let done = js_sys::Reflect::get(&result, &done_key)
+            .map_err(unreachable)?
+            .as_bool()
+            .unwrap_or(false);
+        if done {
+            break;
+        }
+        let chunk: js_sys::Uint8Array = js_sys::Reflect::get(&result, &value_key)
+            .map_err(unreachable)?
+            .dyn_into()
+            .map_err(|value| {
+                LoadError::Unreachable(format!("the download gave {value:?} instead of bytes"))
+            })?;
+        let start = bytes.len();
+        bytes.resize(start + chunk.length() as usize, 0);
+        chunk.copy_to(&mut bytes[start..]);
+        let received = bytes.len() as u64;
+        on_progress(Progress {
+            received,
+            // A length the body outgrows was wrong; say nothing rather than over 100%.
+            total: total.filter(|&total| received <= total),
+        });
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -146,13 +225,50 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn a_missing_file_is_reported_not_thrown() {
-        let error = download("no-such-model.bin").await.unwrap_err();
+        let error = download("no-such-model.bin", &|_: Progress| {})
+            .await
+            .unwrap_err();
         assert!(
             matches!(
                 error,
                 LoadError::Http { status: 404 } | LoadError::Unreachable(_)
             ),
             "{error}"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn progress_is_reported_as_the_bytes_arrive() {
+        // A blob URL stands in for the server: its response streams like any download and has
+        // a Content-Length, without depending on which files the test server happens to have.
+        let sent: Vec<u8> = (0..300_000_u32).map(|i| (i % 251) as u8).collect();
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::new_from_slice(&sent));
+        let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap();
+        let url = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+        let seen = std::cell::RefCell::new(Vec::new());
+        let received = download(&url, &|progress: Progress| seen.borrow_mut().push(progress))
+            .await
+            .unwrap();
+        web_sys::Url::revoke_object_url(&url).unwrap();
+
+        assert!(received == sent, "the bytes arrive unchanged");
+        let seen = seen.into_inner();
+        let last = *seen.last().expect("progress is reported at least once");
+        assert_eq!(
+            last,
+            Progress {
+                received: 300_000,
+                total: Some(300_000)
+            }
+        );
+        assert!(
+            seen.windows(2)
+                .all(|pair| pair[0].received < pair[1].received),
+            "{seen:?}"
+        );
+        assert!(
+            seen.iter().all(|progress| progress.total == Some(300_000)),
+            "{seen:?}"
         );
     }
 }

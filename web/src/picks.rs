@@ -1,54 +1,74 @@
-//! The visitor's choices: movies they like and movies that are "not for me", the actions that
-//! change them, and their text form (`liked=1,50,181&not=3`), used both for localStorage and
-//! for share URLs.
+//! The visitor's choices: movies they like, movies that are "not for me" and movies they have
+//! seen, the actions that change them, and their text form (`liked=1,50&not=3&seen=7`), used
+//! both for localStorage and for share URLs.
 
 use shared::Catalog;
 use std::rc::Rc;
 use yew::Reducible;
 
-/// Movie ids (MovieLens ids) the visitor liked and excluded, in the order they were chosen.
+/// Movie ids (MovieLens ids) the visitor chose, each list in the order they were chosen. A
+/// movie is on at most one list.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Picks {
     pub liked: Vec<u32>,
-    pub excluded: Vec<u32>,
+    /// "Not for me": never recommended, and the movies like them are pushed down.
+    pub disliked: Vec<u32>,
+    /// "Seen it": never recommended, nothing else.
+    pub seen: Vec<u32>,
 }
 
 /// What a click does to the picks.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PickAction {
-    /// Adds to "Movies you like" (and takes it off "Not for me").
+    /// Adds to "Movies you like" (and takes it off the other lists).
     Like(u32),
-    /// Adds to "Not for me" (and takes it off "Movies you like").
-    Exclude(u32),
+    /// Adds to "Not for me" (and takes it off the other lists).
+    Dislike(u32),
+    /// Adds to "Seen it" (and takes it off the other lists).
+    Seen(u32),
     /// Takes the movie off whichever list holds it.
     Forget(u32),
-    /// Empties both lists.
+    /// Empties every list.
     Clear,
     /// Replaces everything, e.g. with picks from a share URL.
     Replace(Picks),
+    /// Adds picks from a share URL to these; where both name a movie, these win.
+    Merge(Picks),
 }
 
 /// Where a movie stands with the visitor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PickStatus {
     Liked,
-    Excluded,
+    Disliked,
+    Seen,
     Undecided,
 }
 
+/// The action that puts a movie on one list (`PickAction::Like`, …).
+type PutOnList = fn(u32) -> PickAction;
+
 const LIKED_KEY: &str = "liked";
-const EXCLUDED_KEY: &str = "not";
+const DISLIKED_KEY: &str = "not";
+const SEEN_KEY: &str = "seen";
 
 impl Picks {
     pub fn is_empty(&self) -> bool {
-        self.liked.is_empty() && self.excluded.is_empty()
+        self.len() == 0
+    }
+
+    /// Movies on all lists.
+    pub fn len(&self) -> usize {
+        self.liked.len() + self.disliked.len() + self.seen.len()
     }
 
     pub fn status(&self, movie_id: u32) -> PickStatus {
         if self.liked.contains(&movie_id) {
             PickStatus::Liked
-        } else if self.excluded.contains(&movie_id) {
-            PickStatus::Excluded
+        } else if self.disliked.contains(&movie_id) {
+            PickStatus::Disliked
+        } else if self.seen.contains(&movie_id) {
+            PickStatus::Seen
         } else {
             PickStatus::Undecided
         }
@@ -60,19 +80,42 @@ impl Picks {
                 self.forget(id);
                 self.liked.push(id);
             }
-            PickAction::Exclude(id) => {
+            PickAction::Dislike(id) => {
                 self.forget(id);
-                self.excluded.push(id);
+                self.disliked.push(id);
+            }
+            PickAction::Seen(id) => {
+                self.forget(id);
+                self.seen.push(id);
             }
             PickAction::Forget(id) => self.forget(id),
             PickAction::Clear => *self = Picks::default(),
             PickAction::Replace(picks) => *self = picks,
+            PickAction::Merge(other) => {
+                for (ids, make) in other.lists() {
+                    for &id in ids {
+                        if self.status(id) == PickStatus::Undecided {
+                            self.apply(make(id));
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    /// Each list with the action that puts a movie on it.
+    fn lists(&self) -> [(&[u32], PutOnList); 3] {
+        [
+            (&self.liked, PickAction::Like),
+            (&self.disliked, PickAction::Dislike),
+            (&self.seen, PickAction::Seen),
+        ]
     }
 
     fn forget(&mut self, id: u32) {
         self.liked.retain(|&m| m != id);
-        self.excluded.retain(|&m| m != id);
+        self.disliked.retain(|&m| m != id);
+        self.seen.retain(|&m| m != id);
     }
 
     /// The picks this model knows, and how many ids were dropped (saved by an older model).
@@ -85,32 +128,33 @@ impl Picks {
         };
         let picks = Picks {
             liked: known(&self.liked),
-            excluded: known(&self.excluded),
+            disliked: known(&self.disliked),
+            seen: known(&self.seen),
         };
-        let dropped =
-            self.liked.len() + self.excluded.len() - picks.liked.len() - picks.excluded.len();
+        let dropped = self.len() - picks.len();
         (picks, dropped)
     }
 
-    /// `liked=1,50,181&not=3`; empty lists are left out.
+    /// `liked=1,50,181&not=3&seen=7`; empty lists are left out.
     pub fn to_fragment(&self) -> String {
-        let list = |key: &str, ids: &[u32]| {
+        [
+            (LIKED_KEY, &self.liked),
+            (DISLIKED_KEY, &self.disliked),
+            (SEEN_KEY, &self.seen),
+        ]
+        .into_iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(key, ids)| {
             let ids: Vec<String> = ids.iter().map(u32::to_string).collect();
             format!("{key}={}", ids.join(","))
-        };
-        let mut parts = Vec::new();
-        if !self.liked.is_empty() {
-            parts.push(list(LIKED_KEY, &self.liked));
-        }
-        if !self.excluded.is_empty() {
-            parts.push(list(EXCLUDED_KEY, &self.excluded));
-        }
-        parts.join("&")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
     }
 
-    /// Reads [`Picks::to_fragment`]'s form; `None` when the text names neither list, so an
-    /// unrelated `#anchor` is not mistaken for empty picks. Ids that are not numbers are skipped
-    /// and a movie on both lists stays only on the last one named.
+    /// Reads [`Picks::to_fragment`]'s form; `None` when the text names no list, so an unrelated
+    /// `#anchor` is not mistaken for empty picks. Ids that are not numbers are skipped and a
+    /// movie on several lists stays only on the last one named.
     pub fn from_fragment(text: &str) -> Option<Picks> {
         let mut picks = Picks::default();
         let mut found = false;
@@ -121,7 +165,8 @@ impl Picks {
         {
             let make: fn(u32) -> PickAction = match key {
                 LIKED_KEY => PickAction::Like,
-                EXCLUDED_KEY => PickAction::Exclude,
+                DISLIKED_KEY => PickAction::Dislike,
+                SEEN_KEY => PickAction::Seen,
                 _ => continue,
             };
             found = true;
@@ -149,10 +194,11 @@ mod tests {
     use crate::test_support::tiny_model_file;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    fn picks(liked: &[u32], excluded: &[u32]) -> Picks {
+    fn picks(liked: &[u32], disliked: &[u32]) -> Picks {
         Picks {
             liked: liked.to_vec(),
-            excluded: excluded.to_vec(),
+            disliked: disliked.to_vec(),
+            seen: Vec::new(),
         }
     }
 
@@ -161,12 +207,25 @@ mod tests {
         let mut p = Picks::default();
         p.apply(PickAction::Like(1));
         p.apply(PickAction::Like(2));
-        p.apply(PickAction::Exclude(1));
+        p.apply(PickAction::Dislike(1));
         assert_eq!(p, picks(&[2], &[1]));
-        assert_eq!(p.status(1), PickStatus::Excluded);
+        assert_eq!(p.status(1), PickStatus::Disliked);
+        p.apply(PickAction::Seen(1));
+        assert_eq!(p.status(1), PickStatus::Seen);
+        assert!(p.disliked.is_empty());
         p.apply(PickAction::Like(1));
         p.apply(PickAction::Like(1));
         assert_eq!(p, picks(&[2, 1], &[]));
+        p.apply(PickAction::Merge(Picks {
+            liked: vec![3],
+            disliked: vec![2],
+            seen: vec![4],
+        }));
+        assert_eq!(p.liked, [2, 1, 3], "on both: mine wins");
+        assert_eq!(
+            (p.disliked.as_slice(), p.seen.as_slice()),
+            (&[][..], &[4][..])
+        );
         p.apply(PickAction::Forget(2));
         assert_eq!(p.status(2), PickStatus::Undecided);
         p.apply(PickAction::Clear);
@@ -178,6 +237,8 @@ mod tests {
         let p = picks(&[1, 50, 181], &[3]);
         assert_eq!(p.to_fragment(), "liked=1,50,181&not=3");
         assert_eq!(Picks::from_fragment(&p.to_fragment()), Some(p));
+        let with_seen = Picks::from_fragment("seen=9,3&not=3").unwrap();
+        assert_eq!((with_seen.seen, with_seen.disliked), (vec![9], vec![3]));
         assert_eq!(
             Picks::from_fragment("#liked=4,x,,5&utm=1"),
             Some(picks(&[4, 5], &[]))

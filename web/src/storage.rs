@@ -58,11 +58,12 @@ mod tests {
     fn saved_picks_come_back() {
         let picks = Picks {
             liked: vec![1, 2],
-            excluded: vec![3],
+            disliked: vec![3],
+            seen: vec![4],
         };
         save(&picks);
         assert_eq!(load_saved(), Some(picks.clone()));
-        assert!(share_url(&picks).ends_with("#liked=1,2&not=3"));
+        assert!(share_url(&picks).ends_with("#liked=1,2&not=3&seen=4"));
         save(&Picks::default());
     }
 
@@ -74,7 +75,7 @@ mod tests {
             take_shared(),
             Some(Picks {
                 liked: vec![5, 6],
-                excluded: vec![]
+                ..Picks::default()
             })
         );
         assert_eq!(location.hash().unwrap(), "");

@@ -2,7 +2,9 @@
 //! other, a family film near them and a crime drama far away) and ways to mount components and
 //! click and type into them as a visitor would.
 
-use shared::{Activation, Catalog, FoldInModel, ModelFile, ModelInfo, Movie, QuantMatrix};
+use shared::{
+    Activation, Catalog, FoldInModel, ModelFile, ModelInfo, Movie, QuantMatrix, Steering,
+};
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -15,6 +17,8 @@ pub fn tiny_model_file() -> ModelFile {
         year: Some(year),
         genres,
         rating_count,
+        imdb_id: Some(id + 100_000),
+        tmdb_id: Some(id + 800),
     };
     // Genre bits: 0 Animation, 1 Children, 2 Crime, 3 Drama.
     let movies = vec![
@@ -44,6 +48,11 @@ pub fn tiny_model_file() -> ModelFile {
             activation: Activation::Relu,
             output_embeddings: QuantMatrix::quantize(&embeddings, 4, 2),
             output_bias: vec![0.0; 4],
+        },
+        steering: Steering {
+            dislike_weight: 1.0,
+            default_popularity: shared::steering::neutral_step(),
+            strong_link: 0.5,
         },
     }
 }

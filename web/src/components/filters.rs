@@ -1,15 +1,45 @@
-//! Genre and decade filters: they narrow the recommendations, never the picks.
+//! Genre and decade filters, which narrow the recommendations (never the picks), and the
+//! familiar ↔ discover slider, which re-ranks them by popularity.
 
 use super::use_model;
-use web_sys::HtmlSelectElement;
+use crate::model_loader::Model;
+use shared::POPULARITY_STEPS;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Filters {
     /// Index into the catalogue's genre names.
     pub genre: Option<usize>,
     /// 1990 for the 1990s.
     pub decade: Option<u16>,
+    /// The slider's position: an index into [`POPULARITY_STEPS`].
+    pub popularity: usize,
+}
+
+impl Filters {
+    /// No filter, and the slider where the model's trainer found it works best.
+    pub fn starting(model: &Model) -> Self {
+        Self {
+            genre: None,
+            decade: None,
+            popularity: model.steering.default_popularity,
+        }
+    }
+}
+
+/// The slider's position in words, for screen readers and the label beside it.
+fn popularity_words(step: usize, default: usize) -> String {
+    let last = POPULARITY_STEPS.len() - 1;
+    let words = match step {
+        0 => "the most familiar movies",
+        s if s == last => "the least known movies",
+        s if s < default => "more familiar movies",
+        s if s > default => "more discoveries",
+        _ => "balanced",
+    };
+    let default = if step == default { " (default)" } else { "" };
+    format!("{words}{default}")
 }
 
 #[derive(Properties, PartialEq)]
@@ -45,6 +75,20 @@ pub fn FiltersBar(props: &FiltersBarProps) -> Html {
         let on_change = props.on_change.clone();
         select_callback(move |decade| on_change.emit(Filters { decade, ..filters }))
     };
+    let on_popularity = {
+        let on_change = props.on_change.clone();
+        Callback::from(move |event: InputEvent| {
+            let value = event.target_unchecked_into::<HtmlInputElement>().value();
+            if let Ok(popularity) = value.parse::<usize>() {
+                on_change.emit(Filters {
+                    popularity: popularity.min(POPULARITY_STEPS.len() - 1),
+                    ..filters
+                });
+            }
+        })
+    };
+    let default = model.steering.default_popularity;
+    let words = popularity_words(filters.popularity, default);
     html! {
         <div class="filters">
             <label>
@@ -69,6 +113,22 @@ pub fn FiltersBar(props: &FiltersBarProps) -> Html {
                     }) }
                 </select>
             </label>
+            <div class="slider">
+                <label for="popularity">{ "Familiar" }</label>
+                <input
+                    id="popularity"
+                    type="range"
+                    min="0"
+                    max={(POPULARITY_STEPS.len() - 1).to_string()}
+                    step="1"
+                    value={filters.popularity.to_string()}
+                    aria-label="From familiar to discover"
+                    aria-valuetext={words.clone()}
+                    oninput={on_popularity}
+                />
+                <span aria-hidden="true">{ "Discover" }</span>
+                <span class="slider-words" id="popularity-words">{ words }</span>
+            </div>
         </div>
     }
 }

@@ -1,5 +1,5 @@
 //! What the page shows instead of the recommender when the model cannot be used: the reason in
-//! words and the command that fixes it.
+//! words, the command that fixes it and a button to try again.
 
 use crate::model_loader::LoadError;
 use yew::prelude::*;
@@ -7,10 +7,23 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct LoadErrorProps {
     pub error: LoadError,
+    /// Starts the download again.
+    pub on_retry: Callback<()>,
 }
 
 #[function_component]
 pub fn LoadErrorView(props: &LoadErrorProps) -> Html {
+    let retry_button = use_node_ref();
+    {
+        // Keyboard users land on "Try again" when the error appears (or changes).
+        let retry_button = retry_button.clone();
+        use_effect_with(props.error.clone(), move |_| {
+            if let Some(button) = retry_button.cast::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        });
+    }
+    let onclick = props.on_retry.reform(|_: MouseEvent| ());
     html! {
         <section id="load-error" class="error" role="alert">
             <h2>{ "The recommender could not start" }</h2>
@@ -22,6 +35,7 @@ pub fn LoadErrorView(props: &LoadErrorProps) -> Html {
                 <code>{ "cargo run --release -p trainer -- train --out static/model.bin" }</code>
                 { ", then reload this page." }
             </p>
+            <button type="button" id="retry" ref={retry_button} {onclick}>{ "Try again" }</button>
         </section>
     }
 }

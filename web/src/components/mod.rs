@@ -8,6 +8,8 @@ mod movie_item;
 mod picks_panel;
 mod recommendations;
 mod search;
+mod share_choice;
+mod status_bar;
 
 pub use browse_rows::BrowseRows;
 pub use load_error::LoadErrorView;
@@ -15,19 +17,33 @@ pub use model_footer::ModelFooter;
 pub use picks_panel::PicksPanel;
 pub use recommendations::Recommendations;
 pub use search::SearchBox;
+pub use share_choice::ShareChoice;
+pub use status_bar::StatusBar;
 
-use crate::app::PicksContext;
 use crate::model_loader::Model;
+use crate::page::PicksContext;
 use yew::prelude::*;
 
-/// The loaded model; every component below [`crate::app::RecommenderPage`] has it.
+/// The loaded model; every component below [`crate::page::RecommenderPage`] has it.
 #[hook]
 fn use_model() -> Model {
     use_context::<Model>().expect("components are rendered inside the model's context")
 }
 
-/// The visitor's picks; every component below [`crate::app::RecommenderPage`] has them.
+/// The visitor's picks; every component below [`crate::page::RecommenderPage`] has them.
 #[hook]
 fn use_picks() -> PicksContext {
     use_context::<PicksContext>().expect("components are rendered inside the picks' context")
+}
+
+/// Moves keyboard focus to the element with `id`, when there is one.
+fn focus_by_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(element) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id(id))
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
 }

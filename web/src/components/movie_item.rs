@@ -1,16 +1,22 @@
-//! One movie in any list: title with year, genres, an optional reason, and the buttons that
-//! like it, exclude it or take it back.
+//! One movie in any list: title with year, genres, links out, an optional reason, and the
+//! buttons that like it, dislike it, hide it as seen or take it back.
 
 use super::{use_model, use_picks};
 use crate::picks::{PickAction, PickStatus};
+use shared::Movie;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
 /// Which buttons a movie gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MovieButtons {
-    /// "Like" and "Not for me", each pressed or not: search results, browse rows, recommendations.
+    /// "Like" and "Not for me", each a toggle: search results and browse rows.
     Choose,
-    /// A single "Remove": the visitor's own lists.
+    /// "Like", "Not for me" and "Seen it" on a card that stays put once acted on: the pressed
+    /// button does nothing more (a double click is one click) and "Undo" takes it back.
+    Steer,
+    /// A single "Remove": the visitor's own lists. Focus moves to the next movie's button.
     Remove,
 }
 
@@ -21,61 +27,140 @@ pub struct MovieItemProps {
     pub buttons: MovieButtons,
     #[prop_or_default]
     pub reason: Option<AttrValue>,
+    /// Where the clicks go; the page's picks when `None`.
+    #[prop_or_default]
+    pub act: Option<Callback<PickAction>>,
+}
+
+/// The movie's pages elsewhere, from the release's links file. Plain links: nothing is fetched
+/// until the visitor follows one.
+fn links_out(movie: &Movie, label: &str) -> Html {
+    let link = |href: String, site: &'static str| {
+        html! {
+            <a href={href} target="_blank" rel="noopener noreferrer"
+               aria-label={format!("{label} on {site} (opens a new tab)")}>{ site }</a>
+        }
+    };
+    let imdb = movie
+        .imdb_id
+        .map(|id| link(format!("https://www.imdb.com/title/tt{id:07}/"), "IMDb"));
+    let tmdb = movie
+        .tmdb_id
+        .map(|id| link(format!("https://www.themoviedb.org/movie/{id}"), "TMDb"));
+    if imdb.is_none() && tmdb.is_none() {
+        return Html::default();
+    }
+    html! { <span class="links">{ for imdb }{ for tmdb }</span> }
+}
+
+/// Before a Remove takes this movie's row away, focus moves to the next row's button (or the
+/// previous one's, or the list's heading), so keyboard users keep their place.
+fn keep_focus_nearby(event: &MouseEvent) {
+    let Some(row) = event
+        .target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|button| button.closest("li").ok().flatten())
+    else {
+        return;
+    };
+    let neighbour = row
+        .next_element_sibling()
+        .or_else(|| row.previous_element_sibling())
+        .and_then(|li| li.query_selector("button").ok().flatten());
+    let fallback = || {
+        row.closest("section")
+            .ok()
+            .flatten()
+            .and_then(|section| section.query_selector("h2").ok().flatten())
+    };
+    if let Some(target) = neighbour
+        .or_else(fallback)
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = target.focus();
+    }
 }
 
 #[function_component]
 pub fn MovieItem(props: &MovieItemProps) -> Html {
     let model = use_model();
     let picks = use_picks();
+    let act = props.act.clone().unwrap_or(picks.act.clone());
     let movie = &model.catalog.movies[props.index];
     let (id, label) = (movie.id, movie.label());
     let status = picks.picks.status(id);
-    let button = |class: &'static str,
-                  text: &'static str,
-                  aria: String,
-                  pressed: Option<String>,
-                  action: PickAction| {
-        let act = picks.act.clone();
-        let onclick = Callback::from(move |_: MouseEvent| act.emit(action.clone()));
+    let still = props.buttons == MovieButtons::Steer;
+    let button = |class: &'static str, text: &'static str, aria: String, target: PickStatus| {
+        let pressed = status == target;
+        let action = match (pressed, target) {
+            // A card that stays put ignores its pressed button: Undo takes it back.
+            (true, _) if still => None,
+            (true, _) => Some(PickAction::Forget(id)),
+            (false, PickStatus::Liked) => Some(PickAction::Like(id)),
+            (false, PickStatus::Disliked) => Some(PickAction::Dislike(id)),
+            (false, PickStatus::Seen) => Some(PickAction::Seen(id)),
+            (false, PickStatus::Undecided) => Some(PickAction::Forget(id)),
+        };
+        let act = act.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            if let Some(action) = &action {
+                act.emit(action.clone());
+            }
+        });
         html! {
-            <button type="button" {class} aria-label={aria} aria-pressed={pressed} {onclick}>
+            <button type="button" {class} aria-label={aria} aria-pressed={pressed.to_string()} {onclick}>
                 { text }
             </button>
         }
     };
     let buttons = match props.buttons {
-        MovieButtons::Choose => {
-            let liked = status == PickStatus::Liked;
-            let excluded = status == PickStatus::Excluded;
-            html! { <>
-                { button(
-                    "like",
-                    if liked { "♥ Liked" } else { "♡ Like" },
-                    format!("Like {label}"),
-                    Some(liked.to_string()),
-                    if liked { PickAction::Forget(id) } else { PickAction::Like(id) },
-                ) }
-                { button(
-                    "exclude",
-                    "Not for me",
-                    format!("Not for me: {label}"),
-                    Some(excluded.to_string()),
-                    if excluded { PickAction::Forget(id) } else { PickAction::Exclude(id) },
-                ) }
-            </> }
+        MovieButtons::Choose | MovieButtons::Steer => html! { <>
+            { button(
+                "like",
+                // The word stays "Like" (the accessible name must contain the visible text);
+                // the heart and aria-pressed say whether it is on.
+                if status == PickStatus::Liked { "♥ Like" } else { "♡ Like" },
+                format!("Like {label}"),
+                PickStatus::Liked,
+            ) }
+            { button("dislike", "Not for me", format!("Not for me: {label}"), PickStatus::Disliked) }
+            if still {
+                { button("seen", "Seen it", format!("Seen it: {label}"), PickStatus::Seen) }
+                if status != PickStatus::Undecided {
+                    <button type="button" class="undo" aria-label={format!("Undo: {label}")}
+                        onclick={
+                            let act = act.clone();
+                            Callback::from(move |_: MouseEvent| act.emit(PickAction::Forget(id)))
+                        }>
+                        { "Undo" }
+                    </button>
+                }
+            }
+        </> },
+        MovieButtons::Remove => {
+            let act = act.clone();
+            let onclick = Callback::from(move |event: MouseEvent| {
+                keep_focus_nearby(&event);
+                act.emit(PickAction::Forget(id));
+            });
+            html! {
+                <button type="button" class="remove" aria-label={format!("Remove {label}")} {onclick}>
+                    { "Remove" }
+                </button>
+            }
         }
-        MovieButtons::Remove => button(
-            "remove",
-            "Remove",
-            format!("Remove {label}"),
-            None,
-            PickAction::Forget(id),
-        ),
     };
+    let class = classes!(
+        "movie",
+        (still && status != PickStatus::Undecided).then_some("acted")
+    );
     html! {
-        <li class="movie" data-movie-id={id.to_string()}>
-            <span class="title">{ label }</span>
-            <span class="genres">{ model.catalog.genres_of(movie).join(" · ") }</span>
+        <li {class} data-movie-id={id.to_string()}>
+            <span class="title">{ label.clone() }</span>
+            <span class="genres">
+                { model.catalog.genres_of(movie).join(" · ") }
+                { links_out(movie, &label) }
+            </span>
             if let Some(reason) = &props.reason {
                 <span class="reason">{ reason }</span>
             }

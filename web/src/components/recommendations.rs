@@ -1,22 +1,38 @@
-//! "Recommended for you": the top movies for the current picks and filters, each with the
-//! picks that explain it. Recomputed (and timed) after every change.
+//! "Recommended for you": the top movies for the current picks, filters and slider, with the
+//! reasons worth saying. Recomputed (and timed) after every change, except that a list the
+//! visitor is working through stays still: cards acted on stay in place, dimmed, with Undo,
+//! until the visitor asks for the new list or changes anything elsewhere.
 
 use super::filters::{Filters, FiltersBar};
 use super::movie_item::{MovieButtons, MovieItem};
-use super::{use_model, use_picks};
+use super::{focus_by_id, use_model, use_picks};
+use crate::picks::{PickAction, Picks};
 use crate::timings;
-use shared::{Recommendation, Request};
+use shared::{RecommendError, Recommendation, Request};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// How many movies the list shows.
 pub const TOP_N: usize = 20;
 
+type Ranked = Rc<Result<Vec<Recommendation>, RecommendError>>;
+
+/// A list kept on screen while the visitor acts on its cards: shown as long as the picks are
+/// the ones those actions produced.
+#[derive(Clone, PartialEq)]
+struct Held {
+    list: Ranked,
+    picks: Picks,
+    filters: Filters,
+}
+
 #[function_component]
 pub fn Recommendations() -> Html {
     let model = use_model();
-    let picks = use_picks().picks;
-    let filters = use_state(Filters::default);
-    let recommendations = use_memo(
+    let context = use_picks();
+    let picks = context.picks.clone();
+    let filters = use_state(|| Filters::starting(&model));
+    let fresh: Ranked = use_memo(
         (picks.clone(), *filters, model.clone()),
         |(picks, filters, model)| {
             if picks.liked.is_empty() {
@@ -24,57 +40,129 @@ pub fn Recommendations() -> Html {
             }
             let request = Request {
                 liked: picks.liked.clone(),
-                excluded: picks.excluded.clone(),
+                disliked: picks.disliked.clone(),
+                seen: picks.seen.clone(),
                 top_n: TOP_N,
                 genre: filters.genre,
                 decade: filters.decade,
+                popularity: Some(filters.popularity),
             };
             timings::time_scoring(|| model.recommend(&request))
         },
     );
-    let shown = matches!(&*recommendations, Ok(list) if !list.is_empty());
+    let held = use_state(|| None::<Held>);
+    let shown = match &*held {
+        Some(h) if h.picks == *picks && h.filters == *filters => h.list.clone(),
+        _ => fresh.clone(),
+    };
+    let holding = !Rc::ptr_eq(&shown, &fresh);
+    let any_shown = matches!(&*shown, Ok(list) if !list.is_empty());
     use_effect_with((picks.clone(), *filters), move |_| {
-        timings::list_updated(shown)
+        timings::list_updated(any_shown)
     });
 
-    let reason = |recommendation: &Recommendation| -> Option<AttrValue> {
-        let liked: Vec<String> = recommendation
-            .because
-            .iter()
-            .map(|&index| model.catalog.movies[index].label())
-            .collect();
-        (!liked.is_empty()).then(|| format!("Because you liked {}", liked.join(", ")).into())
+    // Clicks on the cards keep this list on screen.
+    let act_in_place = {
+        let (held, shown, picks, filters, act) = (
+            held.clone(),
+            shown.clone(),
+            picks.clone(),
+            *filters,
+            context.act.clone(),
+        );
+        Callback::from(move |action: PickAction| {
+            let mut next = (*picks).clone();
+            next.apply(action.clone());
+            held.set(Some(Held {
+                list: shown.clone(),
+                picks: next,
+                filters,
+            }));
+            act.emit(action);
+        })
+    };
+    let refresh = {
+        let held = held.clone();
+        Callback::from(move |_: MouseEvent| {
+            held.set(None);
+            // The button goes with the old list: keyboard users land on the new one's heading.
+            focus_by_id("recommendations-heading");
+        })
     };
     let on_filters = {
         let filters = filters.clone();
         Callback::from(move |chosen| filters.set(chosen))
     };
-    let body = match &*recommendations {
+
+    // With one pick every reason would be the same sentence: say it once, above the list.
+    let single_pick = (picks.liked.len() == 1)
+        .then(|| model.catalog.index_of(picks.liked[0]))
+        .flatten()
+        .map(|index| model.catalog.movies[index].label());
+    let reason = |recommendation: &Recommendation| -> Option<AttrValue> {
+        if single_pick.is_some() || recommendation.because.is_empty() {
+            return None;
+        }
+        let liked: Vec<String> = recommendation
+            .because
+            .iter()
+            .map(|&index| model.catalog.movies[index].label())
+            .collect();
+        Some(format!("Because you liked {}", liked.join(" and ")).into())
+    };
+    let announcement = match &*fresh {
+        Ok(list) if !list.is_empty() && !holding => format!(
+            "Recommendations updated: {} movies, first {}.",
+            list.len(),
+            model.catalog.movies[list[0].index].label()
+        ),
+        _ => String::new(),
+    };
+    let body = match &*shown {
         _ if picks.liked.is_empty() => html! {
             <p class="hint">{ "Like a movie or two (search above or pick below) and recommendations appear here." }</p>
         },
-        Err(error) => html! { <p class="error" role="alert">{ error.to_string() }</p> },
+        Err(error) => html! {
+            <div class="error" role="alert">
+                <p>{ error.to_string() }</p>
+                <button type="button" id="retry-recommendations" onclick={refresh.clone()}>{ "Try again" }</button>
+            </div>
+        },
         Ok(list) if list.is_empty() => html! {
             <p class="hint" role="status">{ "No recommendation matches these filters." }</p>
         },
-        Ok(list) => html! {
+        Ok(list) => html! { <>
+            if let Some(label) = &single_pick {
+                <p class="reason-once">{ format!("Because you liked {label}:") }</p>
+            }
             <ol id="recommendations" class="movie-list">
                 { for list.iter().map(|recommendation| html! {
                     <MovieItem
                         key={recommendation.index}
                         index={recommendation.index}
-                        buttons={MovieButtons::Choose}
+                        buttons={MovieButtons::Steer}
                         reason={reason(recommendation)}
+                        act={act_in_place.clone()}
                     />
                 }) }
             </ol>
-        },
+        </> },
     };
     html! {
         <section class="recommendations" aria-labelledby="recommendations-heading">
-            <h2 id="recommendations-heading">{ "Recommended for you" }</h2>
+            <h2 id="recommendations-heading" tabindex="-1">{ "Recommended for you" }</h2>
+            <p class="visually-hidden" aria-live="polite" id="recommendations-announcement">
+                { announcement }
+            </p>
             if !picks.liked.is_empty() {
                 <FiltersBar filters={*filters} on_change={on_filters} />
+            }
+            if holding {
+                <p class="refresh">
+                    <button type="button" id="refresh-recommendations" onclick={refresh}>
+                        { "Show updated recommendations" }
+                    </button>
+                </p>
             }
             { body }
         </section>
