@@ -82,6 +82,13 @@ fn download(url: &str) -> Result<Vec<u8>> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_body(Some(Duration::from_secs(120)))
+        // The system's certificate store, not a built-in list: behind a proxy that re-signs
+        // TLS (companies, CI sandboxes) only the system knows its authority.
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
         .build()
         .into();
     let mut response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;

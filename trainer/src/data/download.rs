@@ -102,6 +102,13 @@ pub(crate) fn download(name: DatasetName, url: &str, dest: &Path) -> Result<(), 
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_body(Some(Duration::from_secs(120)))
+        // The system's certificate store, not a built-in list: behind a proxy that re-signs
+        // TLS (companies, CI sandboxes) only the system knows its authority.
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
         .build()
         .into();
     let response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
