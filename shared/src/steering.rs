@@ -1,8 +1,8 @@
 //! How a visitor steers the list beyond their likes: "Not for me" pushes down movies like the
 //! disliked ones, and the familiar ↔ discover slider re-ranks by popularity.
 //!
-//! Both adjust a request's raw scores in units of that request's score spread (their standard
-//! deviation), so one setting means the same for a model whose scores span 0.1 and one whose
+//! Both adjust a request's raw scores in units of that request's score spread (the standard
+//! deviation of its best scores), so one setting means the same for a model whose scores span 0.1 and one whose
 //! scores span 30. The trainer chooses the settings on validation users and stores them in the
 //! model file ([`Steering`]); the page and the trainer's evaluation both adjust scores here.
 
@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 /// The slider's positions, from most familiar to most discovering: how many score standard
 /// deviations one standard deviation of log-popularity costs. Negative favours popular movies.
-pub const POPULARITY_STEPS: [f32; 7] = [-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0];
+/// Beyond ±0.5 the list is mostly popularity (or its absence) and no longer the visitor's taste.
+pub const POPULARITY_STEPS: [f32; 7] = [-0.5, -0.25, 0.0, 0.1, 0.2, 0.35, 0.5];
 
 /// The steering settings a model ships with, chosen by the trainer on validation users.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -111,10 +112,26 @@ pub struct Adjustment<'a> {
     pub popularity_step: f32,
 }
 
+/// How many of a request's best raw scores set its spread: the movies that compete for the
+/// list. Over the whole catalogue the spread is mostly the gap between those and thousands of
+/// irrelevant movies; in those units a step would reorder a confident visitor's top 20 hardly at
+/// all and a hesitant one's wholesale.
+pub const SPREAD_CANDIDATES: usize = 100;
+
+/// The standard deviation of the [`SPREAD_CANDIDATES`] highest finite scores.
+fn candidate_spread(scores: &[f32]) -> f32 {
+    let mut finite: Vec<f32> = scores.iter().copied().filter(|s| s.is_finite()).collect();
+    let top = SPREAD_CANDIDATES.min(finite.len());
+    if top < finite.len() {
+        finite.select_nth_unstable_by(top, |a, b| b.total_cmp(a));
+    }
+    mean_std(finite[..top].iter().copied()).1
+}
+
 /// Adjusts `scores` in place: score − σ · (weight · max(0, dislike similarity) + step · z),
-/// with σ the standard deviation of the scores over the catalogue.
+/// with σ the standard deviation of the request's [`SPREAD_CANDIDATES`] best scores.
 pub fn adjust(scores: &mut [f32], popularity_z: &[f32], how: Adjustment) {
-    let spread = mean_std(scores.iter().copied()).1;
+    let spread = candidate_spread(scores);
     if spread == 0.0 {
         return;
     }
@@ -173,6 +190,30 @@ mod tests {
             },
         );
         assert_eq!(scores, [0.0, 0.0], "a dissimilar movie is not lifted");
+    }
+
+    #[test]
+    fn the_spread_is_that_of_the_best_scores_not_of_the_whole_catalogue() {
+        // The best SPREAD_CANDIDATES scores alternate 10 and 12 (spread 1); thousands of
+        // irrelevant movies far below would make the catalogue's spread about 18.
+        let mut scores: Vec<f32> = (0..SPREAD_CANDIDATES)
+            .map(|i| if i % 2 == 0 { 10.0 } else { 12.0 })
+            .chain(std::iter::repeat_n(-50.0, 5_000))
+            .collect();
+        assert!((candidate_spread(&scores) - 1.0).abs() < 1e-5);
+        let mut z = vec![0.0; scores.len()];
+        z[0] = 1.0;
+        adjust(
+            &mut scores,
+            &z,
+            Adjustment {
+                dislike_similarity: &[],
+                dislike_weight: 0.0,
+                popularity_step: 0.5,
+            },
+        );
+        assert_eq!(scores[0], 9.5, "half a spread of the best scores");
+        assert_eq!(scores[1], 12.0);
     }
 
     #[test]
