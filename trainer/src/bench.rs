@@ -14,6 +14,7 @@
 
 use crate::data::{DataSource, Dataset, DatasetName};
 use crate::evaluate;
+use crate::metrics::mean_sd;
 use crate::new_user::content::TfIdf;
 use crate::plot::{self, Labels, Series};
 use crate::rating::RatingSplit;
@@ -503,14 +504,6 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
-/// Mean and sample standard deviation.
-fn mean_sd(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (mean, var.sqrt())
-}
-
 /// The 5-fold table and the comparison with Surprise's published figures.
 fn folds_section(fold_rows: &[Vec<Row>]) -> String {
     let mut out = String::from(
@@ -629,7 +622,6 @@ mod tests {
         assert_eq!(human_count(999), "999");
         assert_eq!(human_count(2_626), "2.6k");
         assert_eq!(human_count(1_223_236), "1.22M");
-        assert_eq!(mean_sd(&[1.0, 2.0, 3.0]), (2.0, 1.0));
         let row = |model: &str, metrics: Vec<(String, f64)>, file_bytes| Row {
             report: RunReport {
                 model: model.into(),

@@ -148,6 +148,24 @@ pub fn top_k(scores: &[f32], k: usize, exclude: &[u32]) -> Vec<u32> {
         .collect()
 }
 
+/// Mean and sample standard deviation (n − 1 in the variance).
+pub fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, var.sqrt())
+}
+
+/// Mean and standard error of the mean; (0, 0) for no values.
+pub fn mean_se(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let values: Vec<f64> = values.into_iter().collect();
+    if values.is_empty() {
+        return (0.0, 0.0);
+    }
+    let (mean, sd) = mean_sd(&values);
+    (mean, sd / (values.len() as f64).sqrt())
+}
+
 /// Averages named metrics over users (or any unit). Also gives the standard error of the mean,
 /// as reported by Liang et al. 2018. Names keep first-insertion order in [`Accumulator::means`].
 #[derive(Debug, Clone, Default)]
@@ -329,6 +347,14 @@ mod tests {
         let mut full: Vec<u32> = (0..1000).collect();
         full.sort_by(|&a, &b| big[b as usize].total_cmp(&big[a as usize]).then(a.cmp(&b)));
         assert_eq!(top_k(&big, 10, &[]), full[..10].to_vec());
+    }
+
+    #[test]
+    fn mean_with_standard_deviation_and_error() {
+        assert_eq!(mean_sd(&[1.0, 2.0, 3.0]), (2.0, 1.0));
+        let (mean, se) = mean_se([1.0, 2.0, 3.0]);
+        assert!(close(mean, 2.0) && close(se, 1.0 / 3f64.sqrt()));
+        assert_eq!(mean_se([]), (0.0, 0.0));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!   the top 2% of the catalogue's pairs.
 
 use crate::data::split::HeldOutUser;
-use crate::metrics;
+use crate::metrics::{self, mean_se};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -29,12 +29,17 @@ const STRONG_LINK_QUANTILE: f64 = 0.98;
 const PAIR_SAMPLES: usize = 20_000;
 const SEED: u64 = 7;
 
+/// How many recommendations coverage and novelty look at.
+const LIST_LENGTH: usize = 20;
+
 /// One user's figures under one setting.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 struct UserFigures {
     ndcg: f64,
     /// Share of the watched dislikes in the top 100; None without any.
     disliked_hit: Option<f64>,
+    /// The first [`LIST_LENGTH`] of the ranking: the list the user would see.
+    list: Vec<u32>,
 }
 
 /// A user's dislikes split into those fed to the model and those watched.
@@ -81,21 +86,10 @@ fn per_user(
             UserFigures {
                 ndcg: metrics::ndcg_at_k(&ranked, &relevant, 100),
                 disliked_hit,
+                list: ranked.iter().take(LIST_LENGTH).copied().collect(),
             }
         })
         .collect()
-}
-
-/// Mean and standard error.
-fn mean_se(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let values: Vec<f64> = values.collect();
-    let n = values.len() as f64;
-    if n == 0.0 {
-        return (0.0, 0.0);
-    }
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (mean, (var / n).sqrt())
 }
 
 /// Chooses the steering of `recommender` on `validation` users (its own steering is ignored):
@@ -197,29 +191,12 @@ pub fn measure(
         .map(|m| -((m.rating_count.max(1) as f64) / train_users.max(1) as f64).log2())
         .collect();
     for &step in &POPULARITY_STEPS {
-        let tops: Vec<Vec<u32>> = users
-            .par_iter()
-            .map(|user| {
-                let picks: Vec<usize> = user.fold_in.iter().map(|&i| i as usize).collect();
-                let scores = recommender.steered_scores(
-                    &picks,
-                    Steer {
-                        disliked: &[],
-                        dislike_weight: 0.0,
-                        popularity_step: step,
-                    },
-                );
-                metrics::top_k(&scores, 20, &user.fold_in)
-            })
-            .collect();
-        let (ndcg, se) = mean_se(
-            per_user(recommender, users, false, 0.0, step)
-                .iter()
-                .map(|f| f.ndcg),
-        );
-        let covered: HashSet<u32> = tops.iter().flatten().copied().collect();
+        let figures = per_user(recommender, users, false, 0.0, step);
+        let (ndcg, se) = mean_se(figures.iter().map(|f| f.ndcg));
+        let listed = || figures.iter().flat_map(|f| f.list.iter().copied());
+        let covered: HashSet<u32> = listed().collect();
         let coverage = covered.len() as f64 / n_movies as f64;
-        let (novelty, _) = mean_se(tops.iter().flatten().map(|&i| novelty_of[i as usize]));
+        let (novelty, _) = mean_se(listed().map(|i| novelty_of[i as usize]));
         let _ = writeln!(
             table,
             "| {step}{} | {ndcg:.4} ± {se:.4} | {coverage:.3} | {novelty:.2} |",
