@@ -101,13 +101,15 @@ pub fn run<B: AutodiffBackend, M: NewUserModel>(
         file.weights = refit.weights;
         // The similarity scale is the new embeddings'; the other choices carry over.
         file.steering.strong_link = steering::strong_link(&loadable(&file, "the refit model")?);
+        file.steering
+            .validate()
+            .context("the refit model cannot be exported")?;
         file.info.description = format!(
             "{}; {REFIT_NOTE} {users} users with these settings (figures from the fit on {} training users, measured on {} test users)",
             refit.description,
             task.train_rows.len(),
             task.test.len()
         );
-        loadable(&file, "the refit model")?;
     }
     Ok(Outcome {
         report: RunReport {
@@ -139,8 +141,9 @@ pub fn export_evaluated(
         weights,
         steering: Steering::default(),
     };
-    file.steering = steering::choose(&loadable(&file, "the trained model")?, &task.validation);
-    let recommender = loadable(&file, "the trained model")?;
+    let mut recommender = loadable(&file, "the trained model")?;
+    file.steering = steering::choose(&recommender, &task.validation);
+    recommender.steering = file.steering.clone();
     file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
     let report = steering::measure(&recommender, &task.test, task.train_rows.len());
     eprintln!("{}", report.table);
