@@ -68,25 +68,14 @@ impl FoldInTask {
                 rows_by_user.entry(r.user).or_default().push(m);
             }
         }
-        let remap = |users: &[HeldOutUser]| -> Vec<HeldOutUser> {
-            users
+        let map = |items: &[u32]| -> Vec<u32> {
+            items
                 .iter()
-                .filter_map(|u| {
-                    let map = |items: &[u32]| {
-                        items
-                            .iter()
-                            .filter_map(|&i| model_item[i as usize])
-                            .collect::<Vec<_>>()
-                    };
-                    let (fold_in, target) = (map(&u.fold_in), map(&u.target));
-                    (!fold_in.is_empty() && !target.is_empty()).then_some(HeldOutUser {
-                        user: u.user,
-                        fold_in,
-                        target,
-                        disliked: map(&u.disliked),
-                    })
-                })
+                .filter_map(|&i| model_item[i as usize])
                 .collect()
+        };
+        let remap = |users: &[HeldOutUser]| -> Vec<HeldOutUser> {
+            users.iter().filter_map(|u| u.remapped(map)).collect()
         };
         Self {
             rating_counts,

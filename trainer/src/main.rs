@@ -635,13 +635,7 @@ fn eval(args: &EvalArgs) -> Result<()> {
     };
     let users: Vec<HeldOutUser> = heldout
         .iter()
-        .map(|u| HeldOutUser {
-            user: u.user,
-            fold_in: to_model(&u.fold_in),
-            target: to_model(&u.target),
-            disliked: to_model(&u.disliked),
-        })
-        .filter(|u| !u.fold_in.is_empty() && !u.target.is_empty())
+        .filter_map(|u| u.remapped(to_model))
         .collect();
     if users.is_empty() {
         bail!("none of the evaluated users has liked movies that the model knows");

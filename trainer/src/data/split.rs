@@ -204,6 +204,20 @@ pub struct HeldOutUser {
     pub disliked: Vec<u32>,
 }
 
+impl HeldOutUser {
+    /// This user with each item list put through `map` (into another item numbering, leaving
+    /// out items it lacks); `None` when nothing is left to fold in or to predict.
+    pub fn remapped(&self, map: impl Fn(&[u32]) -> Vec<u32>) -> Option<HeldOutUser> {
+        let user = HeldOutUser {
+            user: self.user,
+            fold_in: map(&self.fold_in),
+            target: map(&self.target),
+            disliked: map(&self.disliked),
+        };
+        (!user.fold_in.is_empty() && !user.target.is_empty()).then_some(user)
+    }
+}
+
 /// Strong generalization split: disjoint train / validation / test users.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrongSplit {

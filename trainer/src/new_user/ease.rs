@@ -422,13 +422,7 @@ impl MovieSubset {
     fn users(&self, users: &[HeldOutUser]) -> Vec<HeldOutUser> {
         users
             .iter()
-            .map(|u| HeldOutUser {
-                user: u.user,
-                fold_in: self.map(&u.fold_in),
-                target: self.map(&u.target),
-                disliked: self.map(&u.disliked),
-            })
-            .filter(|u| !u.fold_in.is_empty() && !u.target.is_empty())
+            .filter_map(|u| u.remapped(|items| self.map(items)))
             .collect()
     }
 }
