@@ -34,13 +34,19 @@ struct Start {
     pending: Option<Picks>,
 }
 
+/// Whether a share link's picks must wait for the visitor's choice: they would overwrite
+/// different picks of the visitor's own.
+fn link_asks_first(mine: &Picks, link: &Picks) -> bool {
+    !mine.is_empty() && mine != link
+}
+
 /// Picks from a share link or the last visit, keeping only ids this model knows. A link that
 /// would overwrite different picks of the visitor's own waits for their choice.
 fn start(model: &Model) -> Start {
     let saved = storage::load_saved().map(|p| p.known_to(&model.catalog));
     let shared = storage::take_shared().map(|p| p.known_to(&model.catalog));
     match (saved, shared) {
-        (Some((mine, dropped)), Some((link, _))) if !mine.is_empty() && mine != link => Start {
+        (Some((mine, dropped)), Some((link, _))) if link_asks_first(&mine, &link) => Start {
             picks: mine,
             dropped,
             pending: Some(link),
@@ -89,10 +95,10 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
                 if let Some(shared) = storage::take_shared() {
                     let (known, unknown) = shared.known_to(&model.catalog);
                     dropped.set(unknown);
-                    if current.is_empty() || current == known {
-                        act.emit(PickAction::Replace(known));
-                    } else {
+                    if link_asks_first(&current, &known) {
                         pending.set(Some(known));
+                    } else {
+                        act.emit(PickAction::Replace(known));
                     }
                 }
             });
