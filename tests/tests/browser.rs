@@ -306,15 +306,7 @@ async fn the_list_stays_still_under_the_pointer_and_every_step_can_be_undone() -
         .await?
         .click()
         .await?;
-    browser
-        .wait_until("the dislike to be undone", async || {
-            Ok(browser
-                .movie_ids("#disliked li")
-                .await?
-                .is_empty()
-                .then_some(()))
-        })
-        .await?;
+    browser.wait_for_none("#disliked li").await?;
     // Moving on shows the new list: the liked movie is gone from it.
     browser
         .wait_for("#refresh-recommendations")
@@ -529,15 +521,7 @@ async fn search_forgives_typos_and_missing_spaces_then_closes_after_a_like() -> 
         .click()
         .await?;
     browser.wait_for("#liked li").await?;
-    browser
-        .wait_until("the results to close", async || {
-            Ok(browser
-                .movie_ids("#search-results li")
-                .await?
-                .is_empty()
-                .then_some(()))
-        })
-        .await?;
+    browser.wait_for_none("#search-results li").await?;
     assert_eq!(search.value().await?.as_deref(), Some(""));
     assert_eq!(focused_id(&browser).await?, "search");
     // Alternate titles get their article in front too.

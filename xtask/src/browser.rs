@@ -171,6 +171,19 @@ impl Browser {
         .await
     }
 
+    /// Returns once no element matches `css`.
+    pub async fn wait_for_none(&self, css: &str) -> Result<()> {
+        self.wait_until(&format!("no `{css}`"), async || {
+            Ok(self
+                .driver
+                .find_all(By::Css(css))
+                .await?
+                .is_empty()
+                .then_some(()))
+        })
+        .await
+    }
+
     /// The `data-movie-id`s of the elements matching `css`, in page order.
     pub async fn movie_ids(&self, css: &str) -> Result<Vec<u32>> {
         let script = format!(
