@@ -154,7 +154,9 @@ pub fn ndcg_at_100(users: &[HeldOutUser], score: impl Fn(&[u32]) -> Vec<f32> + S
 
 /// NDCG@100 with the scores of the `k`-th user given by `score(k)`.
 pub fn ndcg_at_100_by_user(users: &[HeldOutUser], score: impl Fn(usize) -> Vec<f32> + Sync) -> f64 {
-    let sum: f64 = users
+    // Collected, then summed in user order: the same total on every run (a parallel sum's
+    // order depends on the threads, and a choice between close settings could flip with it).
+    let per_user: Vec<f64> = users
         .par_iter()
         .enumerate()
         .map(|(k, u)| {
@@ -162,7 +164,8 @@ pub fn ndcg_at_100_by_user(users: &[HeldOutUser], score: impl Fn(usize) -> Vec<f
             let relevant: HashSet<u32> = u.target.iter().copied().collect();
             metrics::ndcg_at_k(&ranked, &relevant, 100)
         })
-        .sum();
+        .collect();
+    let sum: f64 = per_user.iter().sum();
     if users.is_empty() {
         0.0
     } else {

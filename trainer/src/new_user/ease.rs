@@ -465,34 +465,40 @@ impl<'a> PickMatrix<'a> {
         Mat::from_fn(self.rows.len(), k, |u, c| out[u * k + c])
     }
 
-    /// `X̃ᵀ·z` for `z` of shape `[users, k]`: `[items, k]`, each thread summing its users.
+    /// `X̃ᵀ·z` for `z` of shape `[users, k]`: `[items, k]`. Users are summed in
+    /// [`SUM_BLOCKS`] contiguous blocks, in parallel, and the blocks added in order: the same
+    /// floating-point sum on every run and machine, so a model file is reproducible.
     fn transpose_times(&self, z: &Mat<f32>) -> Mat<f32> {
         let k = z.ncols();
         let z = row_major(z);
-        let out = self
+        let block = self.rows.len().div_ceil(SUM_BLOCKS).max(1);
+        let partials: Vec<Vec<f32>> = self
             .rows
-            .par_iter()
-            .enumerate()
-            .fold(
-                || vec![0f32; self.items * k],
-                |mut out, (u, row)| {
+            .par_chunks(block)
+            .zip(z.par_chunks(block * k.max(1)))
+            .map(|(rows, z)| {
+                let mut out = vec![0f32; self.items * k];
+                for (row, from) in rows.iter().zip(z.chunks(k.max(1))) {
                     let w = Self::weight(row);
-                    let from = &z[u * k..(u + 1) * k];
                     for &i in *row {
                         let to = &mut out[i as usize * k..(i as usize + 1) * k];
                         to.iter_mut().zip(from).for_each(|(o, x)| *o += w * x);
                     }
-                    out
-                },
-            )
-            .reduce_with(|mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-                a
+                }
+                out
             })
-            .unwrap_or_else(|| vec![0f32; self.items * k]);
-        Mat::from_fn(self.items, k, |i, c| out[i * k + c])
+            .collect();
+        let mut total = vec![0f32; self.items * k];
+        for partial in partials {
+            total.iter_mut().zip(&partial).for_each(|(t, p)| *t += p);
+        }
+        Mat::from_fn(self.items, k, |i, c| total[i * k + c])
     }
 }
+
+/// The blocks of users [`PickMatrix::transpose_times`] sums apart: a fixed count, not one per
+/// thread, so the result does not depend on the machine.
+const SUM_BLOCKS: usize = 16;
 
 /// A matrix's entries row by row.
 fn row_major(m: &Mat<f32>) -> Vec<f32> {
