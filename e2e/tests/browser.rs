@@ -1,29 +1,12 @@
 //! End-to-end: the built page (`static/`, as `cargo xtask build-web` leaves it) in headless
 //! Chromium, used as a visitor would, and checked against the trainer's own recommendations.
 
-use anyhow::{Context, Result, bail};
-use serde_json::Value;
-use shared::Recommender;
-use std::path::Path;
-use std::process::Command;
-use xtask::browser::{Browser, temp_dir};
+use anyhow::{Context, Result};
+use e2e::{
+    double_click, focused_id, load_model, mean_popularity, open, page_without_model, screenshot,
+    text_of, trainer_recommends,
+};
 use xtask::paths;
-use xtask::serve::StaticServer;
-
-/// Serves `root` and opens a fresh browser; fails early, with what to run, when the page was
-/// never built.
-async fn open(root: &Path, fragment: &str) -> Result<(Browser, String)> {
-    if !paths::pkg_dir().join("web_bg.wasm").exists() {
-        bail!("static/pkg is missing: run `cargo xtask build-web` before these tests");
-    }
-    if !paths::model_file().exists() {
-        bail!("static/model.bin is missing: run `cargo xtask serve` (it trains it) first");
-    }
-    let url = StaticServer::bind(root, 0)?.spawn();
-    let browser = Browser::start().await?;
-    browser.goto(format!("{url}{fragment}")).await?;
-    Ok((browser, url))
-}
 
 const ANIMATED_FAMILY_FILMS: [(&str, &str); 3] = [
     ("toy story", "Toy Story (1995)"),
@@ -64,7 +47,7 @@ async fn a_visitor_likes_animated_films_and_gets_more_of_them() -> Result<()> {
     let is_family = |genres: &str| genres.contains("Animation") || genres.contains("Children");
     let family = genres.iter().filter(|g| is_family(g)).count();
     // The picks steer the list: well above what the ten most popular movies hold.
-    let model = Recommender::from_bytes(&std::fs::read(paths::model_file())?)?;
+    let model = load_model()?;
     let popular_family = model
         .popular(None, 10)
         .into_iter()
@@ -97,10 +80,7 @@ async fn a_visitor_likes_animated_films_and_gets_more_of_them() -> Result<()> {
     browser.wait_for("#liked li").await?;
     assert_eq!(browser.movie_ids("#liked li").await?, liked);
     assert_eq!(browser.recommended_ids().await?, recommended);
-    std::fs::create_dir_all(paths::target_dir().join("e2e"))?;
-    browser
-        .screenshot(&paths::target_dir().join("e2e/recommendations.png"))
-        .await?;
+    screenshot(&browser, "recommendations").await?;
 
     // Phone width: nothing wider than the screen.
     browser.set_window_rect(0, 0, 390, 844).await?;
@@ -114,9 +94,7 @@ async fn a_visitor_likes_animated_films_and_gets_more_of_them() -> Result<()> {
         Some(0),
         "the page scrolls sideways on a phone"
     );
-    browser
-        .screenshot(&paths::target_dir().join("e2e/phone.png"))
-        .await?;
+    screenshot(&browser, "phone").await?;
 
     let share = browser
         .wait_for("#share-link")
@@ -142,43 +120,14 @@ async fn the_page_recommends_what_the_trainer_recommends() -> Result<()> {
     let page = browser.recommended_ids().await?;
     browser.quit().await?;
 
-    let trainer = paths::trainer_binary();
-    if !trainer.exists() {
-        bail!(
-            "{} is missing: run `cargo build --release -p trainer` (cargo xtask test does)",
-            trainer.display()
-        );
-    }
-    let output = Command::new(&trainer)
-        .args(["recommend", "--model"])
-        .arg(paths::model_file())
-        .args(["--liked", liked, "--top", "20", "--json"])
-        .output()?;
-    if !output.status.success() {
-        bail!(
-            "trainer recommend failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let answer: Value = serde_json::from_slice(&output.stdout)?;
-    let expected: Vec<u32> = answer["recommendations"]
-        .as_array()
-        .context("trainer recommend --json prints {\"recommendations\": [...]}")?
-        .iter()
-        .map(|r| {
-            r["id"]
-                .as_u64()
-                .map(|id| id as u32)
-                .context("each recommendation has an id")
-        })
-        .collect::<Result<_>>()?;
+    let expected = trainer_recommends(&["--liked", liked])?;
     assert_eq!(page, expected);
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hundreds_of_picks_still_get_recommendations() -> Result<()> {
-    let model = Recommender::from_bytes(&std::fs::read(paths::model_file())?)?;
+    let model = load_model()?;
     let liked: Vec<u32> = model
         .popular(None, 300)
         .into_iter()
@@ -194,23 +143,6 @@ async fn hundreds_of_picks_still_get_recommendations() -> Result<()> {
     Ok(())
 }
 
-/// A copy of the page (html, css, wasm and js) in a temporary folder, without its model.
-fn page_without_model(purpose: &str) -> Result<tempfile::TempDir> {
-    let copy = temp_dir(purpose)?;
-    for file in ["index.html", "style.css"] {
-        std::fs::copy(paths::static_dir().join(file), copy.path().join(file))?;
-    }
-    std::fs::create_dir(copy.path().join("pkg"))?;
-    for entry in std::fs::read_dir(paths::pkg_dir())? {
-        let entry = entry?;
-        std::fs::copy(
-            entry.path(),
-            copy.path().join("pkg").join(entry.file_name()),
-        )?;
-    }
-    Ok(copy)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_model_is_explained_with_the_fix() -> Result<()> {
     let copy = page_without_model("damaged-model")?;
@@ -224,55 +156,6 @@ async fn a_damaged_model_is_explained_with_the_fix() -> Result<()> {
     assert!(message.contains("cargo xtask serve"), "{message}");
     assert!(message.contains("--out static/model.bin"), "{message}");
     Ok(())
-}
-
-fn load_model() -> Result<Recommender> {
-    Ok(Recommender::from_bytes(&std::fs::read(
-        paths::model_file(),
-    )?)?)
-}
-
-/// Saves a screenshot under `target/e2e/` for the note's before/after journeys.
-async fn screenshot(browser: &Browser, name: &str) -> Result<()> {
-    let dir = paths::target_dir().join("e2e");
-    std::fs::create_dir_all(&dir)?;
-    browser.screenshot(&dir.join(format!("{name}.png"))).await?;
-    Ok(())
-}
-
-/// Clicks the element matching `css` twice in a row, as a double click does.
-async fn double_click(browser: &Browser, css: &str) -> Result<()> {
-    browser
-        .script(&format!(
-            "const b = document.querySelector({}); b.click(); b.click();",
-            Value::from(css)
-        ))
-        .await?;
-    Ok(())
-}
-
-/// The text of the element matching `css`, or "" when there is none.
-async fn text_of(browser: &Browser, css: &str) -> Result<String> {
-    let script = format!(
-        "const e = document.querySelector({}); return e ? e.textContent : ''",
-        Value::from(css)
-    );
-    Ok(browser
-        .script(&script)
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_string())
-}
-
-/// The `id` of the focused element.
-async fn focused_id(browser: &Browser) -> Result<String> {
-    Ok(browser
-        .script("const e = document.activeElement; return e ? (e.id || e.getAttribute('aria-label') || e.tagName) : ''")
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_string())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -372,29 +255,6 @@ async fn a_share_link_on_top_of_other_picks_asks_first() -> Result<()> {
     browser.quit().await
 }
 
-/// `trainer recommend` for the committed model, as MovieLens ids.
-fn trainer_recommends(args: &[&str]) -> Result<Vec<u32>> {
-    let output = Command::new(paths::trainer_binary())
-        .args(["recommend", "--model"])
-        .arg(paths::model_file())
-        .args(args)
-        .args(["--top", "20", "--json"])
-        .output()?;
-    if !output.status.success() {
-        bail!(
-            "trainer recommend failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let answer: Value = serde_json::from_slice(&output.stdout)?;
-    answer["recommendations"]
-        .as_array()
-        .context("trainer recommend --json prints {\"recommendations\": [...]}")?
-        .iter()
-        .map(|r| r["id"].as_u64().map(|id| id as u32).context("an id"))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn not_for_me_steers_the_list_and_seen_it_only_hides() -> Result<()> {
     // Toy Story liked; Aladdin and The Lion King not for me.
@@ -423,16 +283,6 @@ async fn not_for_me_steers_the_list_and_seen_it_only_hides() -> Result<()> {
     browser.quit().await?;
     assert_eq!(page[..19], plain[1..20]);
     Ok(())
-}
-
-/// Mean log rating count of the movies in the list.
-fn mean_popularity(model: &Recommender, ids: &[u32]) -> f64 {
-    let total: f64 = ids
-        .iter()
-        .filter_map(|&id| model.catalog.index_of(id))
-        .map(|i| (model.catalog.movies[i].rating_count as f64).ln_1p())
-        .sum();
-    total / ids.len().max(1) as f64
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,14 +2,14 @@
 //! (enabled there by the `fixtures` feature of a dev-dependency; never in a shipped build).
 
 use crate::catalog::{Catalog, Movie};
-use crate::foldin::{Activation, Dense, FoldInModel};
+use crate::foldin::{Activation, Dense, FoldInWeights};
 use crate::format::{ModelFile, ModelInfo};
 use crate::quant::QuantMatrix;
 use crate::steering::{Steering, neutral_step};
 
 /// Three items in 2-d, a 2->2 tower: small enough to score by hand.
-pub fn tiny_model() -> FoldInModel {
-    FoldInModel {
+pub fn tiny_model() -> FoldInWeights {
+    FoldInWeights {
         input_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], 3, 2),
         tower: vec![Dense {
             inputs: 2,

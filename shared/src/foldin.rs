@@ -54,7 +54,7 @@ impl Dense {
 
 /// The fold-in weights as stored in the model file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FoldInModel {
+pub struct FoldInWeights {
     /// `items x input_dim`.
     pub input_embeddings: QuantMatrix,
     /// Layers from `input_dim` to the user vector; the activation is applied between layers,
@@ -67,7 +67,7 @@ pub struct FoldInModel {
     pub output_bias: Vec<f32>,
 }
 
-impl FoldInModel {
+impl FoldInWeights {
     /// Checks every shape and value against a catalogue of `items` movies; the error names the
     /// first problem. After this, scoring cannot index out of bounds or divide by a zero width.
     pub fn validate(&self, items: usize) -> Result<(), InvalidModel> {
@@ -143,7 +143,7 @@ fn check_finite(what: &str, values: &[f32]) -> Result<(), InvalidModel> {
     }
 }
 
-/// [`FoldInModel`] with its matrices expanded to f32, ready to score.
+/// [`FoldInWeights`] with its matrices expanded to f32, ready to score.
 #[derive(Clone, Debug)]
 pub struct Scorer {
     items: usize,
@@ -160,7 +160,7 @@ pub struct Scorer {
 
 impl Scorer {
     /// Expands a validated model.
-    pub fn new(model: &FoldInModel) -> Self {
+    pub fn new(model: &FoldInWeights) -> Self {
         let output = model.output_embeddings.dequantize();
         let user_dim = model.output_embeddings.cols;
         let output_norms = output
@@ -307,7 +307,7 @@ mod tests {
     #[test]
     fn validation_names_the_mismatch() {
         let model = tiny_model();
-        let broken = |edit: fn(&mut FoldInModel)| {
+        let broken = |edit: fn(&mut FoldInWeights)| {
             let mut m = model.clone();
             edit(&mut m);
             m.validate(3).unwrap_err().to_string()

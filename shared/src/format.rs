@@ -10,7 +10,7 @@
 
 use crate::catalog::Catalog;
 use crate::checksum::crc32;
-use crate::foldin::FoldInModel;
+use crate::foldin::FoldInWeights;
 use crate::steering::Steering;
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +39,7 @@ pub struct ModelInfo {
 pub struct ModelFile {
     pub info: ModelInfo,
     pub catalog: Catalog,
-    pub weights: FoldInModel,
+    pub weights: FoldInWeights,
     /// How dislikes, the popularity slider and reasons work with these weights.
     pub steering: Steering,
 }

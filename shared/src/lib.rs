@@ -26,7 +26,7 @@ pub mod search;
 pub mod steering;
 
 pub use catalog::{Catalog, Movie};
-pub use foldin::{Activation, Dense, FoldInModel, Scorer};
+pub use foldin::{Activation, Dense, FoldInWeights, Scorer};
 pub use format::{FORMAT_VERSION, FormatError, InvalidModel, ModelFile, ModelInfo};
 pub use quant::QuantMatrix;
 pub use recommend::{RecommendError, Recommendation, Recommender, Request, Steer};

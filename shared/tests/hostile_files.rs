@@ -70,7 +70,7 @@ fn seed_files() -> Vec<Vec<u8>> {
     let with_tower = ModelFile {
         info: info.clone(),
         catalog: catalog.clone(),
-        weights: shared::FoldInModel {
+        weights: shared::FoldInWeights {
             input_embeddings: matrix(4, 0.0),
             tower: vec![
                 Dense {
@@ -99,7 +99,7 @@ fn seed_files() -> Vec<Vec<u8>> {
     let towerless = ModelFile {
         info,
         catalog,
-        weights: shared::FoldInModel {
+        weights: shared::FoldInWeights {
             input_embeddings: matrix(3, 2.0),
             tower: Vec::new(),
             activation: Activation::Relu,

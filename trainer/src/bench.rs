@@ -12,14 +12,16 @@
 //! Every model uses the command line's defaults. `--quick` keeps ml-100k, u1 and a few epochs: a
 //! smoke run well under a minute.
 
+use crate::data::split::RatingSplit;
 use crate::data::{DataSource, Dataset, DatasetName};
 use crate::evaluate;
+use crate::experiment::Experiment;
 use crate::metrics::mean_sd;
+use crate::model::{Outcome, Task};
 use crate::new_user::content::TfIdf;
+use crate::options::{ModelOptions, Similarity};
 use crate::plot::{self, Labels, Series};
-use crate::rating::RatingSplit;
-use crate::rating::knn::Similarity;
-use crate::registry::{ModelName, Options, Outcome, Run, Task};
+use crate::registry::ModelName;
 use crate::report::RunReport;
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
@@ -91,7 +93,7 @@ struct Job {
     model: ModelName,
     /// The row's name: the model's, or the model's and how the options change it.
     label: String,
-    options: Options,
+    options: ModelOptions,
 }
 
 /// Every model of `task` with its defaults, then the variants worth a row of their own.
@@ -101,10 +103,10 @@ fn jobs(task: Task, quick: bool) -> Vec<Job> {
         .map(|model| Job {
             model,
             label: model.name().to_string(),
-            options: Options::default(),
+            options: ModelOptions::default(),
         })
         .collect();
-    let variant = |model: ModelName, how: &str, options: Options| Job {
+    let variant = |model: ModelName, how: &str, options: ModelOptions| Job {
         model,
         label: format!("{} ({how})", model.name()),
         options,
@@ -114,42 +116,42 @@ fn jobs(task: Task, quick: bool) -> Vec<Job> {
             variant(
                 ModelName::Baseline,
                 "SGD",
-                Options {
+                ModelOptions {
                     learning_rate: Some(0.005),
-                    ..Options::default()
+                    ..ModelOptions::default()
                 },
             ),
             variant(
                 ModelName::KnnUser,
                 "cosine",
-                Options {
+                ModelOptions {
                     similarity: Some(Similarity::Cosine),
-                    ..Options::default()
+                    ..ModelOptions::default()
                 },
             ),
             variant(
                 ModelName::KnnUser,
                 "Pearson",
-                Options {
+                ModelOptions {
                     similarity: Some(Similarity::Pearson),
-                    ..Options::default()
+                    ..ModelOptions::default()
                 },
             ),
             variant(
                 ModelName::KnnItem,
                 "Pearson-baseline",
-                Options {
+                ModelOptions {
                     similarity: Some(Similarity::PEARSON_BASELINE),
-                    ..Options::default()
+                    ..ModelOptions::default()
                 },
             ),
         ]),
         Task::NewUser => jobs.push(variant(
             ModelName::Foldin,
             "fine-tuned",
-            Options {
+            ModelOptions {
                 epochs: Some(400),
-                ..Options::default()
+                ..ModelOptions::default()
             },
         )),
     }
@@ -163,9 +165,9 @@ fn jobs(task: Task, quick: bool) -> Vec<Job> {
     jobs
 }
 
-/// Runs every job on `run`.
+/// Trains and measures every job in `experiment`.
 fn rows<B: AutodiffBackend>(
-    run: &Run<B>,
+    experiment: &Experiment<B>,
     jobs: &[Job],
     place: &str,
     progress: &Progress,
@@ -174,7 +176,7 @@ fn rows<B: AutodiffBackend>(
         .map(|job| {
             let Outcome { report, file } =
                 progress.job(&format!("{place}: {}", job.label), true, || {
-                    job.model.run(&job.options, run)
+                    job.model.train(&job.options, experiment)
                 })?;
             Ok(Row {
                 report: RunReport {
@@ -189,14 +191,14 @@ fn rows<B: AutodiffBackend>(
 
 /// The exact (sparse, not LSA-reduced) TF-IDF scores, which the page cannot load: how much the
 /// content model loses to its reduction.
-fn exact_tfidf_row<B: AutodiffBackend>(run: &Run<B>) -> Result<Row> {
-    let task = run.new_user_task()?;
+fn exact_tfidf_row<B: AutodiffBackend>(experiment: &Experiment<B>) -> Result<Row> {
+    let task = experiment.new_user_task()?;
     let started = Instant::now();
-    let tfidf = TfIdf::new(run.dataset, &task.items);
+    let tfidf = TfIdf::new(experiment.dataset, &task.items);
     Ok(Row {
         report: RunReport {
             model: "content (exact TF-IDF)".into(),
-            dataset: run.dataset.name.to_string(),
+            dataset: experiment.dataset.name.to_string(),
             split: format!("strong generalization, {} test users", task.test.len()),
             metrics: evaluate::heldout_metrics(&task.test, |picks| tfidf.scores(picks)),
             train_seconds: started.elapsed().as_secs_f64(),
@@ -209,7 +211,10 @@ fn exact_tfidf_row<B: AutodiffBackend>(run: &Run<B>) -> Result<Row> {
 }
 
 /// Runs the whole comparison and writes the report; returns the README's path.
-pub fn run<B: AutodiffBackend>(source: &DataSource, options: &BenchOptions) -> Result<PathBuf> {
+pub fn write_report<B: AutodiffBackend>(
+    source: &DataSource,
+    options: &BenchOptions,
+) -> Result<PathBuf> {
     let started = Instant::now();
     let out = &options.out_dir;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -230,36 +235,36 @@ pub fn run<B: AutodiffBackend>(source: &DataSource, options: &BenchOptions) -> R
         rating_jobs.len() * rating_splits + (new_user_jobs.len() + 1) * datasets.len(),
     );
     let device = B::Device::default();
-    let run_on = |dataset, split: Option<RatingSplit>| {
-        let mut run = Run::<B>::new(dataset, options.seed, device.clone());
+    let experiment_on = |dataset, split: Option<RatingSplit>| {
+        let mut experiment = Experiment::<B>::new(dataset, options.seed, device.clone());
         if let Some(split) = split {
-            run.split = split;
+            experiment.split = split;
         }
         // The bench compares fits; the refit on every user is for the file a run ships.
-        run.refit = false;
-        run
+        experiment.refit = false;
+        experiment
     };
 
     let ml100k = &datasets[0];
     let mut fold_rows = Vec::new();
     for fold in folds {
-        let run = run_on(ml100k, Some(RatingSplit::Predefined(fold.to_string())));
+        let experiment = experiment_on(ml100k, Some(RatingSplit::Predefined(fold.to_string())));
         let place = format!("{} {fold}", ml100k.name);
-        fold_rows.push(rows(&run, &rating_jobs, &place, &progress)?);
+        fold_rows.push(rows(&experiment, &rating_jobs, &place, &progress)?);
     }
     let mut sections = vec![Section {
         title: "Rating prediction: ml-100k, predefined split u1".into(),
         rows: fold_rows[0].clone(),
     }];
     for dataset in &datasets[1..] {
-        let run = run_on(dataset, Some(RatingSplit::Random(0.1)));
+        let experiment = experiment_on(dataset, Some(RatingSplit::Random(0.1)));
         sections.push(Section {
             title: format!(
                 "Rating prediction: {}, random 90/10 split (seed {})",
                 dataset.name, options.seed
             ),
             rows: rows(
-                &run,
+                &experiment,
                 &rating_jobs,
                 &format!("{} random", dataset.name),
                 &progress,
@@ -267,11 +272,11 @@ pub fn run<B: AutodiffBackend>(source: &DataSource, options: &BenchOptions) -> R
         });
     }
     for dataset in &datasets {
-        let run = run_on(dataset, None);
+        let experiment = experiment_on(dataset, None);
         let place = format!("{} new users", dataset.name);
-        let mut new_user_rows = rows(&run, &new_user_jobs, &place, &progress)?;
+        let mut new_user_rows = rows(&experiment, &new_user_jobs, &place, &progress)?;
         let exact = progress.job(&format!("{place}: exact TF-IDF"), false, || {
-            exact_tfidf_row(&run)
+            exact_tfidf_row(&experiment)
         })?;
         let content = new_user_rows
             .iter()
@@ -660,7 +665,7 @@ mod tests {
             quick: true,
             seed: 42,
         };
-        let readme = run::<Cpu>(&DataSource::Dir(movielens_dir()), &options).unwrap();
+        let readme = write_report::<Cpu>(&DataSource::Dir(movielens_dir()), &options).unwrap();
         let text = std::fs::read_to_string(&readme).unwrap();
         for heading in [
             "## Rating prediction: ml-100k, predefined split u1",

@@ -1,24 +1,32 @@
 //! The trainer: MovieLens files in, trained and evaluated models and the page's weights file out.
+//! The `trainer` binary (`src/bin/trainer/`) is a thin command line over it.
 //!
-//! - [`data`]: parsing every MovieLens release, download and cache, evaluation splits.
-//! - [`registry`]: every model by name (`--model`), the command line's model options, and the
-//!   data and protocol a run uses.
-//! - [`rating`]: the rating-prediction task and its models, one file each.
-//! - [`new_user`]: the new-user task (what the page runs) and its models, one file each.
-//! - [`training`]: the burn training loop (Adam, early stopping, schedule, checkpoints, resume).
-//! - [`evaluate`], [`metrics`]: every protocol's metrics.
-//! - [`report`]: what a run reports; [`bench`]: `trainer bench`, every model on the same splits,
-//!   one report, [`plot`] its SVGs.
-//! - [`synth`]: `trainer synth`, synthetic releases in the real file layout, for scale.
-//! - [`backend`]: CPU (ndarray) or CUDA.
+//! Floors, lowest first; a module imports only from its own floor or those below
+//! (`trainer/tests/layers.rs` checks it):
+//! 1. [`data`] (parsing every release, download and cache, splits), [`metrics`], [`plot`],
+//!    [`backend`], [`memory`], [`randomized_svd`], [`options`] (the model options of the
+//!    command line, declared once), [`synth`].
+//! 2. [`evaluate`] (every protocol's metrics), [`training`] (the burn training loop), [`report`]
+//!    (what a run reports), [`protocol`] (the new-user task and what the page carries).
+//! 3. [`model`]: what every model is (name, help, settings).
+//! 4. [`experiment`]: the data, protocol and machine settings models are trained in.
+//! 5. [`rating`], [`new_user`]: each task and its models, one file each.
+//! 6. [`registry`]: every model by name (`--model`).
+//! 7. [`bench`]: `trainer bench`, every model on the same splits, one report.
 
 pub mod backend;
 pub mod bench;
 pub mod data;
 pub mod evaluate;
+pub mod experiment;
+pub mod memory;
 pub mod metrics;
+pub mod model;
 pub mod new_user;
+pub mod options;
 pub mod plot;
+pub mod protocol;
+pub mod randomized_svd;
 pub mod rating;
 pub mod registry;
 pub mod report;

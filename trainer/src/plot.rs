@@ -74,12 +74,7 @@ pub fn lines(path: &Path, labels: &Labels, series: &[Series]) -> Result<()> {
     let all = || series.iter().flat_map(|s| s.points.iter());
     let (x, y) = (padded(all().map(|p| p.0)), padded(all().map(|p| p.1)));
     draw_svg(path, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(labels.title, (FONT, 22))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(65)
-            .build_cartesian_2d(x, y)?;
+        let mut chart = chart_on(root, labels.title).build_cartesian_2d(x, y)?;
         chart
             .configure_mesh()
             .x_desc(labels.x)
@@ -105,12 +100,7 @@ pub fn grouped_bars(path: &Path, labels: &Labels, series: &[Series], step: f64) 
     let top = all().map(|p| p.1).fold(0f64, f64::max) * 1.1;
     let width = step * 0.8 / series.len().max(1) as f64;
     draw_svg(path, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(labels.title, (FONT, 22))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(65)
-            .build_cartesian_2d(x, 0.0..top.max(1e-9))?;
+        let mut chart = chart_on(root, labels.title).build_cartesian_2d(x, 0.0..top.max(1e-9))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -152,12 +142,7 @@ pub fn labelled_points_log_x(
     };
     let y = padded(all().map(|p| p.1));
     draw_svg(path, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(labels.title, (FONT, 22))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(65)
-            .build_cartesian_2d(x.log_scale(), y)?;
+        let mut chart = chart_on(root, labels.title).build_cartesian_2d(x.log_scale(), y)?;
         chart
             .configure_mesh()
             .x_label_formatter(&|x| format!("{x:.0}"))
@@ -181,6 +166,20 @@ pub fn labelled_points_log_x(
         Ok(())
     })
     .with_context(|| format!("drawing {}", path.display()))
+}
+
+/// A chart on `root` with the report's caption, margin and axis label areas.
+fn chart_on<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, (FONT, 22))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(65);
+    builder
 }
 
 /// The series' names in a box at `position`.

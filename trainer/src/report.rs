@@ -27,6 +27,15 @@ impl RunReport {
             .map(|(_, v)| *v)
     }
 
+    /// Prints the report to stdout, as JSON or as a table.
+    pub fn print(&self, file_bytes: Option<usize>, json: bool) {
+        if json {
+            println!("{}", self.to_json(file_bytes));
+        } else {
+            println!("{}", self.to_table(file_bytes));
+        }
+    }
+
     /// One JSON line: the report, and the size of the exported file when there is one.
     pub fn to_json(&self, file_bytes: Option<usize>) -> String {
         #[derive(Serialize)]

@@ -6,8 +6,10 @@ mod common;
 use std::path::Path;
 use trainer::backend::Cpu;
 use trainer::data::Dataset;
-use trainer::rating::RatingSplit;
-use trainer::registry::{ModelName, Options, Run};
+use trainer::data::split::RatingSplit;
+use trainer::experiment::Experiment;
+use trainer::options::ModelOptions;
+use trainer::registry::ModelName;
 use trainer::report::RunReport;
 use trainer::training::Checkpoints;
 
@@ -20,22 +22,27 @@ fn train(
     lr: f64,
     resume: bool,
 ) -> Result<RunReport, String> {
-    let options = Options {
+    let options = ModelOptions {
         factors: Some(4),
         l2: Some(0.001),
         epochs: Some(epochs),
         batch_size: Some(32),
         learning_rate: Some(lr),
         patience: Some(100),
-        ..Options::default()
+        ..ModelOptions::default()
     };
-    common::train(ModelName::Mf, &options, dataset, |run: &mut Run<Cpu>| {
-        run.split = RatingSplit::Random(0.2);
-        run.checkpoints = Checkpoints {
-            dir: Some(dir.to_path_buf()),
-            resume,
-        };
-    })
+    common::train(
+        ModelName::Mf,
+        &options,
+        dataset,
+        |run: &mut Experiment<Cpu>| {
+            run.split = RatingSplit::Random(0.2);
+            run.checkpoints = Checkpoints {
+                dir: Some(dir.to_path_buf()),
+                resume,
+            };
+        },
+    )
 }
 
 fn rmse(report: &RunReport) -> f64 {

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use trainer::backend::Cpu;
 use trainer::data::{Dataset, DatasetName, Movie, Rating};
-use trainer::registry::{ModelName, Options, Run};
+use trainer::experiment::Experiment;
+use trainer::options::ModelOptions;
+use trainer::registry::ModelName;
 use trainer::report::RunReport;
 
 /// `users` users in two taste groups: even users like the first half of the movies, odd users
@@ -65,14 +67,14 @@ pub fn temp_dir() -> tempfile::TempDir {
 /// adjusted by `adjust`; an error comes back as the whole message a person would read.
 pub fn train(
     model: ModelName,
-    options: &Options,
+    options: &ModelOptions,
     dataset: &Dataset,
-    adjust: impl FnOnce(&mut Run<Cpu>),
+    adjust: impl FnOnce(&mut Experiment<Cpu>),
 ) -> Result<RunReport, String> {
-    let mut run = Run::<Cpu>::new(dataset, 42, Default::default());
+    let mut run = Experiment::<Cpu>::new(dataset, 42, Default::default());
     adjust(&mut run);
     model
-        .run(options, &run)
+        .train(options, &run)
         .map(|outcome| outcome.report)
         .map_err(|err| format!("{err:#}"))
 }

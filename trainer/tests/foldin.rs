@@ -6,9 +6,10 @@ use burn::backend::NdArray;
 use burn::prelude::*;
 use shared::{ModelFile, Recommender};
 use trainer::backend::Cpu;
-use trainer::new_user;
+use trainer::experiment::Experiment;
 use trainer::new_user::foldin::{FoldInConfig, PickRows, foldin_weights};
-use trainer::registry::{ModelName, Options, Run};
+use trainer::options::ModelOptions;
+use trainer::registry::ModelName;
 use trainer::training::{Checkpoints, History};
 
 #[test]
@@ -26,7 +27,7 @@ fn exported_weights_score_like_the_burn_model() {
     let item_ids: Vec<u32> = (0..items as u32).collect();
     let file = ModelFile {
         info: Default::default(),
-        catalog: new_user::catalog(&dataset, &item_ids, &vec![1; items]),
+        catalog: trainer::protocol::page::catalog(&dataset, &item_ids, &vec![1; items]),
         weights: foldin_weights(&model),
         steering: Default::default(),
     };
@@ -67,8 +68,8 @@ fn training_learns_the_taste_groups_and_resumes() {
     let dataset = common::two_taste_dataset(90, 30);
     let dir = common::temp_dir();
     // A small network from random weights.
-    let options = |epochs: usize| Options {
-        random_init: Some(true),
+    let options = |epochs: usize| ModelOptions {
+        random_init: true,
         factors: Some(8),
         hidden: Some(vec![16]),
         l2: Some(0.0),
@@ -76,14 +77,14 @@ fn training_learns_the_taste_groups_and_resumes() {
         batch_size: Some(16),
         learning_rate: Some(0.01),
         patience: Some(100),
-        ..Options::default()
+        ..ModelOptions::default()
     };
     let train = |epochs: usize, dir: &std::path::Path, resume: bool| {
         common::train(
             ModelName::Foldin,
             &options(epochs),
             &dataset,
-            |run: &mut Run<Cpu>| {
+            |run: &mut Experiment<Cpu>| {
                 run.heldout_users = 10;
                 run.min_item_users = 1;
                 run.checkpoints = Checkpoints {

@@ -6,25 +6,28 @@ mod common;
 
 use shared::Recommender;
 use trainer::backend::Cpu;
-use trainer::rating::RatingSplit;
-use trainer::registry::{self, ModelName, Options, Run, Task};
+use trainer::data::split::RatingSplit;
+use trainer::experiment::Experiment;
+use trainer::model::Task;
+use trainer::options::ModelOptions;
+use trainer::registry::{self, ModelName};
 
 #[test]
 fn every_model_trains_on_small_synthetic_data() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(60, 40);
-    let mut run = Run::<Cpu>::new(&dataset, 7, Default::default());
+    let mut run = Experiment::<Cpu>::new(&dataset, 7, Default::default());
     run.split = RatingSplit::Random(0.2);
     run.heldout_users = 10;
     run.min_item_users = 1;
     for &model in ModelName::all() {
         // The burn models for two epochs: this is about every model running, not learning.
-        let options = Options {
+        let options = ModelOptions {
             epochs: model.burn().then_some(2),
-            ..Options::default()
+            ..ModelOptions::default()
         };
         let outcome = model
-            .run(&options, &run)
+            .train(&options, &run)
             .unwrap_or_else(|err| panic!("{}: {err:#}", model.name()));
         let report = &outcome.report;
         assert_eq!(report.model, model.name());
@@ -62,9 +65,9 @@ fn every_model_trains_on_small_synthetic_data() {
 
 #[test]
 fn models_refuse_the_options_they_do_not_read() {
-    let with_k = Options {
+    let with_k = ModelOptions {
         neighbours: Some(10),
-        ..Options::default()
+        ..ModelOptions::default()
     };
     let err = ModelName::Svd.check(&with_k).unwrap_err().to_string();
     assert_eq!(

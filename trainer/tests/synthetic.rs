@@ -4,7 +4,9 @@
 use shared::Recommender;
 use trainer::backend::Cpu;
 use trainer::data::{DataSource, Dataset, DatasetName};
-use trainer::registry::{ModelName, Options, Run};
+use trainer::experiment::Experiment;
+use trainer::options::ModelOptions;
+use trainer::registry::ModelName;
 use trainer::synth::{self, Shape};
 
 /// A fifth of ml-latest-small's shape: 122 users, 1,948 movies, about 20,000 ratings.
@@ -17,8 +19,8 @@ fn synthetic_release() -> (tempfile::TempDir, Dataset) {
     (dir, dataset)
 }
 
-fn run(dataset: &Dataset) -> Run<'_, Cpu> {
-    let mut run = Run::new(dataset, 1, Default::default());
+fn run(dataset: &Dataset) -> Experiment<'_, Cpu> {
+    let mut run = Experiment::new(dataset, 1, Default::default());
     run.heldout_users = 15;
     run
 }
@@ -28,7 +30,7 @@ fn the_planted_taste_is_there_to_learn() {
     let (_dir, dataset) = synthetic_release();
     let run = run(&dataset);
     let ndcg = |model: ModelName| {
-        let outcome = model.run(&Options::default(), &run).unwrap();
+        let outcome = model.train(&ModelOptions::default(), &run).unwrap();
         outcome.report.metric("NDCG@100").unwrap()
     };
     let (popularity, puresvd) = (ndcg(ModelName::Popularity), ndcg(ModelName::Puresvd));
@@ -44,9 +46,9 @@ fn the_shipped_model_is_refit_on_every_user() {
     let mut run = run(&dataset);
     for model in [ModelName::Hybrid, ModelName::Ease] {
         run.refit = false;
-        let tuned = model.run(&Options::default(), &run).unwrap();
+        let tuned = model.train(&ModelOptions::default(), &run).unwrap();
         run.refit = true;
-        let refit = model.run(&Options::default(), &run).unwrap();
+        let refit = model.train(&ModelOptions::default(), &run).unwrap();
         let (tuned_file, refit_file) = (tuned.file.unwrap(), refit.file.unwrap());
         // The figures are the tuning fit's, measured on users it never saw ...
         assert_eq!(refit.report.metrics, tuned.report.metrics);
@@ -81,7 +83,10 @@ fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
     let budget = trainer::new_user::ease::peak_bytes(movies / 10);
     run.memory_budget = Some(budget);
     for model in [ModelName::Ease, ModelName::Foldin] {
-        let err = format!("{:#}", model.run(&Options::default(), &run).err().unwrap());
+        let err = format!(
+            "{:#}",
+            model.train(&ModelOptions::default(), &run).err().unwrap()
+        );
         assert!(
             err.contains(&format!("over {movies} movies needs about"))
                 && err.contains("--max-movies")
@@ -93,7 +98,7 @@ fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
     let err = format!(
         "{:#}",
         ModelName::Ease
-            .run(&Options::default(), &run)
+            .train(&ModelOptions::default(), &run)
             .err()
             .unwrap()
     );
@@ -107,10 +112,12 @@ fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
     advised_run.memory_budget = Some(budget);
     advised_run.max_movies = Some(advised);
     ModelName::Ease
-        .run(&Options::default(), &advised_run)
+        .train(&ModelOptions::default(), &advised_run)
         .unwrap();
     // Models without a movie × movie matrix are not limited by it.
-    ModelName::Hybrid.run(&Options::default(), &run).unwrap();
+    ModelName::Hybrid
+        .train(&ModelOptions::default(), &run)
+        .unwrap();
 }
 
 /// The page carries the most liked movies its budget allows, and the exported file fits it.
@@ -129,7 +136,7 @@ fn the_page_file_fits_its_budget_with_the_most_liked_movies() {
         let mut run = run(&dataset);
         run.page_budget = budget;
         let file = ModelName::Foldin
-            .run(&Options::default(), &run)
+            .train(&ModelOptions::default(), &run)
             .unwrap()
             .file
             .unwrap();

@@ -3,24 +3,25 @@
 
 mod common;
 
-use trainer::rating::RatingSplit;
-use trainer::registry::{ModelName, Options};
+use trainer::data::split::RatingSplit;
+use trainer::options::ModelOptions;
+use trainer::registry::ModelName;
 use trainer::training::Checkpoints;
 
 /// Small networks on a random 80/20 split.
-fn options(epochs: usize, batch_size: usize, learning_rate: f64) -> Options {
-    Options {
+fn options(epochs: usize, batch_size: usize, learning_rate: f64) -> ModelOptions {
+    ModelOptions {
         factors: Some(8),
         l2: Some(0.001),
         epochs: Some(epochs),
         batch_size: Some(batch_size),
         learning_rate: Some(learning_rate),
         patience: Some(epochs),
-        ..Options::default()
+        ..ModelOptions::default()
     }
 }
 
-fn random_split(run: &mut trainer::registry::Run<trainer::backend::Cpu>) {
+fn random_split(run: &mut trainer::experiment::Experiment<trainer::backend::Cpu>) {
     run.split = RatingSplit::Random(0.2);
 }
 
@@ -71,7 +72,7 @@ fn resume_refuses_a_checkpoint_of_other_settings() {
     let dir = common::temp_dir();
     let with_checkpoints = |resume| {
         let dir = dir.path().to_path_buf();
-        move |run: &mut trainer::registry::Run<trainer::backend::Cpu>| {
+        move |run: &mut trainer::experiment::Experiment<trainer::backend::Cpu>| {
             random_split(run);
             run.checkpoints = Checkpoints {
                 dir: Some(dir),
@@ -79,9 +80,9 @@ fn resume_refuses_a_checkpoint_of_other_settings() {
             };
         }
     };
-    let two_epochs = Options {
+    let two_epochs = ModelOptions {
         epochs: Some(2),
-        ..Options::default()
+        ..ModelOptions::default()
     };
     common::train(
         ModelName::Mf,

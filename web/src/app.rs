@@ -2,7 +2,7 @@
 //! [`crate::page::RecommenderPage`]; a failure is explained, with a way to try again.
 
 use crate::components::LoadErrorView;
-use crate::model_loader::{LoadError, Model, Progress, load_model};
+use crate::model_loader::{LoadError, LoadedModel, Progress, load_model};
 use crate::page::RecommenderPage;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 enum LoadState {
     InProgress(Progress),
-    Ready(Model),
+    Ready(LoadedModel),
     Failed(LoadError),
 }
 

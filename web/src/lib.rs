@@ -6,6 +6,7 @@
 
 mod app;
 mod components;
+mod hooks;
 mod model_loader;
 mod page;
 mod panic_message;

@@ -14,21 +14,21 @@ pub const MODEL_URL: &str = "model.bin";
 /// A loaded model, shared by every component. Two handles are equal when they are the same
 /// model, which keeps yew's prop comparisons cheap.
 #[derive(Clone)]
-pub struct Model(Rc<Recommender>);
+pub struct LoadedModel(Rc<Recommender>);
 
-impl Model {
+impl LoadedModel {
     pub fn new(recommender: Recommender) -> Self {
         Self(Rc::new(recommender))
     }
 }
 
-impl PartialEq for Model {
+impl PartialEq for LoadedModel {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
-impl Deref for Model {
+impl Deref for LoadedModel {
     type Target = Recommender;
 
     fn deref(&self) -> &Recommender {
@@ -88,15 +88,15 @@ pub struct Progress {
 }
 
 /// Downloads [`MODEL_URL`] and loads it, calling `on_progress` each time a piece arrives.
-pub async fn load_model(on_progress: impl Fn(Progress)) -> Result<Model, LoadError> {
+pub async fn load_model(on_progress: impl Fn(Progress)) -> Result<LoadedModel, LoadError> {
     let bytes = download(MODEL_URL, &on_progress).await?;
     decode(&bytes)
 }
 
 /// Checks and decodes model bytes.
-pub fn decode(bytes: &[u8]) -> Result<Model, LoadError> {
+pub fn decode(bytes: &[u8]) -> Result<LoadedModel, LoadError> {
     Recommender::from_bytes(bytes)
-        .map(Model::new)
+        .map(LoadedModel::new)
         .map_err(|error| LoadError::Format(Rc::new(error)))
 }
 

@@ -1,29 +1,21 @@
 //! The recommender page once the model is loaded: search, picks, recommendations and browse
-//! rows around two shared contexts (the model, and the visitor's picks).
+//! rows around two shared contexts (the model, and the visitor's [`PicksContext`]), and where
+//! the page starts: saved picks or a share link's. Links that arrive later are
+//! [`crate::hooks::use_share_link_arrivals`]'s.
 
 use crate::components::{
     BrowseRows, ModelFooter, PicksPanel, Recommendations, SearchBox, ShareChoice, StatusBar,
 };
-use crate::model_loader::Model;
-use crate::picks::{PickAction, Picks};
+use crate::hooks::use_share_link_arrivals;
+use crate::model_loader::LoadedModel;
+use crate::picks::{PickAction, Picks, PicksContext, link_asks_first};
 use crate::{storage, timings};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
-
-/// The visitor's picks and the one way to change them, for every component that shows a movie.
-#[derive(Clone, PartialEq)]
-pub struct PicksContext {
-    pub picks: Rc<Picks>,
-    pub act: Callback<PickAction>,
-    /// The last change, for the confirmation that follows a click far from the lists.
-    pub last: Option<PickAction>,
-}
 
 #[derive(Properties, PartialEq)]
 pub struct RecommenderPageProps {
-    pub model: Model,
+    pub model: LoadedModel,
 }
 
 /// Where the page starts: the picks shown, how many saved ids this model does not know, and a
@@ -34,15 +26,9 @@ struct Start {
     pending: Option<Picks>,
 }
 
-/// Whether a share link's picks must wait for the visitor's choice: they would overwrite
-/// different picks of the visitor's own.
-fn link_asks_first(mine: &Picks, link: &Picks) -> bool {
-    !mine.is_empty() && mine != link
-}
-
 /// Picks from a share link or the last visit, keeping only ids this model knows. A link that
 /// would overwrite different picks of the visitor's own waits for their choice.
-fn start(model: &Model) -> Start {
+fn start(model: &LoadedModel) -> Start {
     let saved = storage::load_saved().map(|p| p.known_to(&model.catalog));
     let shared = storage::take_shared().map(|p| p.known_to(&model.catalog));
     match (saved, shared) {
@@ -80,45 +66,7 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
         })
     };
     use_effect_with((*picks).clone(), storage::save);
-    {
-        // A share link opened in a tab that already shows the page changes only the fragment.
-        let (picks, pending, dropped, model, act) = (
-            picks.clone(),
-            pending.clone(),
-            dropped.clone(),
-            model.clone(),
-            act.clone(),
-        );
-        use_effect_with((*picks).clone(), move |current| {
-            let current = current.clone();
-            let listener = Closure::<dyn Fn()>::new(move || {
-                if let Some(shared) = storage::take_shared() {
-                    let (known, unknown) = shared.known_to(&model.catalog);
-                    dropped.set(unknown);
-                    if link_asks_first(&current, &known) {
-                        pending.set(Some(known));
-                    } else {
-                        act.emit(PickAction::Replace(known));
-                    }
-                }
-            });
-            let window = web_sys::window();
-            if let Some(window) = &window {
-                let _ = window.add_event_listener_with_callback(
-                    "hashchange",
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-            move || {
-                if let Some(window) = window {
-                    let _ = window.remove_event_listener_with_callback(
-                        "hashchange",
-                        listener.as_ref().unchecked_ref(),
-                    );
-                }
-            }
-        });
-    }
+    use_share_link_arrivals(&picks, &model, &dropped, &pending, &act);
     let on_share_choice = {
         let (pending, act) = (pending.clone(), act.clone());
         Callback::from(move |choice: Option<PickAction>| {
@@ -135,7 +83,7 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
         last: (*last).clone(),
     };
     html! {
-        <ContextProvider<Model> context={model}>
+        <ContextProvider<LoadedModel> context={model}>
         <ContextProvider<PicksContext> {context}>
             <a class="skip-link" href="#recommendations-heading">{ "Skip to recommendations" }</a>
             <StatusBar />
@@ -150,7 +98,7 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
             <BrowseRows />
             <ModelFooter />
         </ContextProvider<PicksContext>>
-        </ContextProvider<Model>>
+        </ContextProvider<LoadedModel>>
     }
 }
 

@@ -1,10 +1,11 @@
 //! The visitor's choices: movies they like, movies that are "not for me" and movies they have
 //! seen, the actions that change them, and their text form (`liked=1,50&not=3&seen=7`), used
-//! both for localStorage and for share URLs.
+//! both for localStorage and for share URLs; also the context that hands them to the page's
+//! components ([`PicksContext`]) and when a share link's picks must wait for the visitor.
 
 use shared::Catalog;
 use std::rc::Rc;
-use yew::Reducible;
+use yew::{Callback, Reducible};
 
 /// Movie ids (MovieLens ids) the visitor chose, each list in the order they were chosen. A
 /// movie is on at most one list.
@@ -43,6 +44,21 @@ pub enum PickStatus {
     Disliked,
     Seen,
     Undecided,
+}
+
+/// The visitor's picks and the one way to change them, for every component that shows a movie.
+#[derive(Clone, PartialEq)]
+pub struct PicksContext {
+    pub picks: Rc<Picks>,
+    pub act: Callback<PickAction>,
+    /// The last change, for the confirmation that follows a click far from the lists.
+    pub last: Option<PickAction>,
+}
+
+/// Whether a share link's picks must wait for the visitor's choice: they would overwrite
+/// different picks of the visitor's own.
+pub fn link_asks_first(mine: &Picks, link: &Picks) -> bool {
+    !mine.is_empty() && mine != link
 }
 
 /// The action that puts a movie on one list (`PickAction::Like`, …).

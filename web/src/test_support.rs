@@ -3,7 +3,7 @@
 //! click and type into them as a visitor would.
 
 use shared::{
-    Activation, Catalog, FoldInModel, ModelFile, ModelInfo, Movie, QuantMatrix, Steering,
+    Activation, Catalog, FoldInWeights, ModelFile, ModelInfo, Movie, QuantMatrix, Steering,
 };
 use std::time::Duration;
 use wasm_bindgen::JsCast;
@@ -42,7 +42,7 @@ pub fn tiny_model_file() -> ModelFile {
                 .to_vec(),
             movies,
         ),
-        weights: FoldInModel {
+        weights: FoldInWeights {
             input_embeddings: QuantMatrix::quantize(&embeddings, 4, 2),
             tower: Vec::new(),
             activation: Activation::Relu,

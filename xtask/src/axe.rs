@@ -10,7 +10,6 @@ use flate2::read::GzDecoder;
 use sha2::{Digest, Sha512};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// The axe-core release. To move to another one, take `dist.tarball` and `dist.integrity` from
 /// `curl -s https://registry.npmjs.org/axe-core/<version>` and change the three constants.
@@ -79,19 +78,7 @@ fn download(url: &str) -> Result<Vec<u8>> {
              and run `cargo xtask test` again"
         )
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_recv_body(Some(Duration::from_secs(120)))
-        // The system's certificate store, not a built-in list: behind a proxy that re-signs
-        // TLS (companies, CI sandboxes) only the system knows its authority.
-        .tls_config(
-            ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                .build(),
-        )
-        .build()
-        .into();
-    let mut response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
+    let mut response = fetch::get(url).map_err(|e| fail(e.to_string()))?;
     // ureq's default 10 MB cap; the tarball is under 1 MB.
     response
         .body_mut()
@@ -101,7 +88,7 @@ fn download(url: &str) -> Result<Vec<u8>> {
 
 /// Fails unless the sha512 of `bytes` is `expected` (lower-case hex).
 fn verify(bytes: &[u8], expected: &str) -> Result<()> {
-    let found = hex(&Sha512::digest(bytes));
+    let found = hex::encode(Sha512::digest(bytes));
     if found != expected {
         bail!(
             "its sha512 is {found}, expected {expected} ({} bytes downloaded)",
@@ -109,11 +96,6 @@ fn verify(bytes: &[u8], expected: &str) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Lower-case hexadecimal, as `sha512sum` writes a digest.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The contents of the file at `wanted` in the gzipped tar `tgz`.

@@ -13,7 +13,6 @@
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -99,19 +98,7 @@ pub(crate) fn download(name: DatasetName, url: &str, dest: &Path) -> Result<(), 
         reason,
     };
     let part = dest.with_extension("zip.part");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_recv_body(Some(Duration::from_secs(120)))
-        // The system's certificate store, not a built-in list: behind a proxy that re-signs
-        // TLS (companies, CI sandboxes) only the system knows its authority.
-        .tls_config(
-            ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                .build(),
-        )
-        .build()
-        .into();
-    let response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
+    let response = fetch::get(url).map_err(|e| fail(e.to_string()))?;
     let total = response.body().content_length();
     let mut reader = response.into_body().into_reader();
 
@@ -175,12 +162,7 @@ pub fn sha256_file(path: &Path) -> Result<String, DataError> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
-}
-
-/// Lowercase hexadecimal, as checksums are written: the one formatting of every digest here.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(hex::encode(hasher.finalize()))
 }
 
 fn check_sha(path: &Path, expected: &str) -> Result<(), DataError> {
@@ -315,7 +297,7 @@ mod tests {
     }
 
     fn sha_of(bytes: &[u8]) -> String {
-        hex(&Sha256::digest(bytes))
+        hex::encode(Sha256::digest(bytes))
     }
 
     #[test]

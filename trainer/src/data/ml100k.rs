@@ -91,15 +91,7 @@ pub fn parse_items(path: &Path, n_genres: usize) -> Result<Vec<Movie>, DataError
                 }
             }
         }
-        movies.push(Movie {
-            id,
-            title,
-            year,
-            genres,
-            tags: Vec::new(),
-            imdb_id: None,
-            tmdb_id: None,
-        });
+        movies.push(Movie::listed(id, title, year, genres));
         Ok(())
     })?;
     non_empty(

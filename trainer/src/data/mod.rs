@@ -207,6 +207,21 @@ pub struct Movie {
     pub tmdb_id: Option<u32>,
 }
 
+impl Movie {
+    /// A movie as a movie list gives it: no tags or links yet (they come from other files).
+    pub fn listed(id: u32, title: String, year: Option<u16>, genres: u32) -> Self {
+        Self {
+            id,
+            title,
+            year,
+            genres,
+            tags: Vec::new(),
+            imdb_id: None,
+            tmdb_id: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserInfo {
     /// Age in years (ml-100k) or the ml-1m age group code (1, 18, 25, 35, 45, 50, 56).

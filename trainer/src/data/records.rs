@@ -221,15 +221,7 @@ impl MovieList {
         check_duplicate(&mut self.seen, path, line, id)?;
         let (title, year) = split_title_year(title);
         let genres = self.genres.mask(genres, path, line)?;
-        self.movies.push(Movie {
-            id,
-            title,
-            year,
-            genres,
-            tags: Vec::new(),
-            imdb_id: None,
-            tmdb_id: None,
-        });
+        self.movies.push(Movie::listed(id, title, year, genres));
         Ok(())
     }
 

@@ -20,6 +20,69 @@ pub struct Split {
     pub test: Vec<Rating>,
 }
 
+/// The rating models' split (`--split`): how ratings are divided into training and test.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RatingSplit {
+    /// ml-100k's u1..u5, ua, ub.
+    Predefined(String),
+    /// Random test fraction, seeded.
+    Random(f64),
+    /// Each user's latest rating is the test (NCF protocol, with 99 sampled negatives).
+    LeaveLatestOut,
+}
+
+impl std::str::FromStr for RatingSplit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "latest" => Ok(Self::LeaveLatestOut),
+            "random" => Ok(Self::Random(0.1)),
+            _ if s.starts_with("random:") => s[7..]
+                .parse::<f64>()
+                .ok()
+                .filter(|f| *f > 0.0 && *f < 1.0)
+                .map(Self::Random)
+                .ok_or_else(|| {
+                    format!(
+                        "bad test fraction in {s:?}: a number above 0 and below 1, e.g. random:0.1"
+                    )
+                }),
+            "u1" | "u2" | "u3" | "u4" | "u5" | "ua" | "ub" => Ok(Self::Predefined(s.into())),
+            _ => Err(format!(
+                "unknown split {s:?}: use u1..u5, ua, ub (ml-100k), random[:FRACTION] or latest"
+            )),
+        }
+    }
+}
+
+impl RatingSplit {
+    /// The split as `--split` names it: `u1`, `random:0.2`, `latest`.
+    pub fn name(&self) -> String {
+        match self {
+            RatingSplit::Predefined(name) => name.clone(),
+            RatingSplit::Random(fraction) => format!("random:{fraction}"),
+            RatingSplit::LeaveLatestOut => "latest".into(),
+        }
+    }
+
+    /// The split's training and test ratings; an error when either is empty.
+    pub fn apply(&self, dataset: &Dataset, seed: u64) -> anyhow::Result<Split> {
+        let split = match self {
+            RatingSplit::Predefined(name) => dataset.predefined_split(name)?,
+            RatingSplit::Random(fraction) => random_split(&dataset.ratings, *fraction, seed),
+            RatingSplit::LeaveLatestOut => leave_latest_out(&dataset.ratings),
+        };
+        if split.train.is_empty() || split.test.is_empty() {
+            anyhow::bail!(
+                "the {} split of {} leaves no training or no test ratings",
+                self.name(),
+                dataset.name
+            );
+        }
+        Ok(split)
+    }
+}
+
 /// Puts `round(len * test_fraction)` ratings, chosen at random, into test; both parts keep the
 /// input order.
 pub fn random_split(ratings: &[Rating], test_fraction: f64, seed: u64) -> Split {

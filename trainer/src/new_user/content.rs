@@ -8,18 +8,20 @@
 //! A new user's profile is the normalised sum of the picked movies' vectors and every movie
 //! scores its cosine with it ([`TfIdf::scores`]: exact, sparse).
 //!
-//! The page only runs `shared::FoldInModel`s, so the exported variant is LSA-reduced
+//! The page only runs `shared::FoldInWeights`s, so the exported variant is LSA-reduced
 //! ([`TfIdf::lsa`]): the TF-IDF matrix is cut to its `d` leading singular directions
 //! (`X ≈ U Σ Vᵀ`, default d = 64), each movie becomes its unit-length row of `U Σ`, and those
 //! vectors are both input and output embeddings (empty tower, zero bias). Scores are then
 //! cosines in the reduced space, which also relate movies through co-occurring tokens.
 
 use super::embeddings::ItemEmbeddings;
-use super::truncated_svd::{SparseRows, truncated_svd};
 use super::{Fitted, NewUserModel};
 use crate::data::{Dataset, Movie};
-use crate::evaluate::FoldInTask;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
+use crate::protocol::NewUserTask;
+use crate::randomized_svd::{Iteration, SLOW_DECAY, SparseRows, right_singular};
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -44,7 +46,7 @@ impl Model for ContentModel {
         "TF-IDF over genres, title words, decade and tags, LSA-reduced (--factors dimensions)";
     type Config = ContentConfig;
 
-    fn config(options: &mut Options, seed: u64) -> Result<ContentConfig> {
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<ContentConfig> {
         let config = ContentConfig::new().with_seed(seed);
         Ok(match options.factors.take() {
             Some(dims) => config.with_dims(dims),
@@ -56,13 +58,14 @@ impl Model for ContentModel {
 impl NewUserModel for ContentModel {
     fn fit<B: AutodiffBackend>(
         config: &ContentConfig,
-        task: &FoldInTask,
-        run: &Run<B>,
+        task: &NewUserTask,
+        experiment: &Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<ContentConfig>> {
-        let embeddings = TfIdf::new(run.dataset, &task.items).lsa(config.dims, config.seed)?;
+        let embeddings =
+            TfIdf::new(experiment.dataset, &task.items).lsa(config.dims, config.seed)?;
         Ok(Fitted {
-            weights: embeddings.foldin_model(),
+            weights: embeddings.foldin_weights(),
             parameters: embeddings.parameters(),
             description: format!(
                 "content-based TF-IDF over genres, title words, decade and tags, LSA-reduced to {} dimensions",
@@ -103,7 +106,7 @@ pub fn tokens(movie: &Movie, genre_names: &[String]) -> Vec<String> {
 /// Unit-length TF-IDF vectors of a list of movies.
 pub struct TfIdf {
     /// Rows are movies (in the order given), columns terms.
-    matrix: SparseRows,
+    matrix: SparseRows<f32>,
 }
 
 impl TfIdf {
@@ -186,21 +189,27 @@ impl TfIdf {
             .collect()
     }
 
-    /// The LSA reduction to (at most) `dims` dimensions, unit-length rows.
+    /// The LSA reduction to (at most) `dims` dimensions, unit-length rows: each movie's
+    /// coordinates along the leading singular directions of the movie × term matrix.
     pub fn lsa(&self, dims: usize, seed: u64) -> Result<ItemEmbeddings> {
-        let svd = truncated_svd(&self.matrix, dims, seed)?;
-        let values = svd
-            .left
-            .chunks_exact(svd.rank)
-            .flat_map(|row| {
-                row.iter()
-                    .zip(&svd.singular_values)
-                    .map(|(u, s)| (u * s) as f32)
-            })
+        let matrix = SparseRows {
+            cols: self.matrix.cols,
+            rows: self
+                .matrix
+                .rows
+                .iter()
+                .map(|row| row.iter().map(|&(t, w)| (t, f64::from(w))).collect())
+                .collect(),
+        };
+        let svd = right_singular(&matrix, dims, Iteration { seed, ..SLOW_DECAY })?;
+        let dims = svd.rank();
+        let images = &svd.images;
+        let values = (0..self.items())
+            .flat_map(|i| (0..dims).map(move |c| images[(i, c)] as f32))
             .collect();
         Ok(ItemEmbeddings {
             items: self.items(),
-            dims: svd.rank,
+            dims,
             values,
         }
         .normalized_rows())

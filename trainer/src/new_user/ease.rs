@@ -4,7 +4,6 @@
 //! (Steck 2020, "Autoencoders that don't overfit towards the identity"): `Λ = λI + p/(1−p)·
 //! diag(XᵀX)`, the closed form of a denoising autoencoder trained with input dropout `p`, which
 //! regularises popular movies more.
-
 //!
 //! As page weights, the full-rank model is `B`'s rows as input embeddings and the identity as
 //! output embeddings (`items²` bytes each): exact up to int8 rounding, and large. The fold-in
@@ -12,19 +11,20 @@
 
 use super::{Fitted, NewUserModel};
 use crate::data::split::HeldOutUser;
-use crate::evaluate::{FoldInTask, ndcg_at_100};
-use crate::registry::{Model, Options, Run};
+use crate::evaluate::ndcg_at_100;
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
+use crate::protocol::NewUserTask;
+use crate::randomized_svd::{Iteration, LinearOperator, SparseRows, right_singular};
 use crate::training::RunSettings;
 use anyhow::{Context, Result, bail};
 use burn::config::Config;
 use burn::tensor::backend::AutodiffBackend;
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, MatRef};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
 use rayon::prelude::*;
-use shared::{Activation, FoldInModel, QuantMatrix};
+use shared::{Activation, FoldInWeights, QuantMatrix};
 
 /// `trainer train --model ease`.
 pub struct EaseModel;
@@ -50,7 +50,7 @@ impl Model for EaseModel {
     const ABOUT: &'static str = "EASE, closed form, λ tuned on validation users (--l2 fixes λ, --dropout makes it EDLAE); full rank, a large file";
     type Config = EaseConfig;
 
-    fn config(options: &mut Options, _seed: u64) -> Result<EaseConfig> {
+    fn config(options: &mut ModelOptions, _seed: u64) -> Result<EaseConfig> {
         let mut config = EaseConfig::new();
         if let Some(lambda) = options.l2.take() {
             config.lambdas = vec![lambda];
@@ -65,15 +65,15 @@ impl Model for EaseModel {
 impl NewUserModel for EaseModel {
     fn fit<B: AutodiffBackend>(
         config: &EaseConfig,
-        task: &FoldInTask,
-        run: &Run<B>,
+        task: &NewUserTask,
+        experiment: &Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<EaseConfig>> {
-        check_memory(task, run.memory_budget, "EASE")?;
+        check_memory(task, experiment.memory_budget, "EASE")?;
         let items = task.items.len();
         let tuned = Ease::tuned(&task.train_rows, items, &task.validation, &config.grid())?;
         Ok(Fitted {
-            weights: tuned.model.foldin_model(),
+            weights: tuned.model.foldin_weights(),
             parameters: items * items,
             description: format!(
                 "EASE ({}), tuned on validation users, full rank",
@@ -165,12 +165,12 @@ impl Ease {
 
     /// The page's weights: `B`'s rows in, the identity out, no tower, no bias. The page divides
     /// the pooled rows by √picks, which scales every score alike and leaves the ranking as is.
-    pub fn foldin_model(&self) -> FoldInModel {
+    pub fn foldin_weights(&self) -> FoldInWeights {
         let n = self.items;
         let identity: Vec<f32> = (0..n * n)
             .map(|k| if k / n == k % n { 1.0 } else { 0.0 })
             .collect();
-        FoldInModel {
+        FoldInWeights {
             input_embeddings: QuantMatrix::quantize(&self.weights, n, n),
             tower: Vec::new(),
             activation: Activation::Relu,
@@ -193,30 +193,14 @@ impl Ease {
     pub fn factors(&self, rows: &[Vec<u32>], rank: usize) -> Result<(Vec<f32>, Vec<f32>)> {
         let n = self.items;
         let b = MatRef::from_row_major_slice(&self.weights, n, n);
-        let users = PickMatrix::new(rows, n);
-        let rank = rank.min(n).min(users.rows.len());
-        let width = (rank + OVERSAMPLING).min(n);
-        let mut rng = StdRng::seed_from_u64(FACTOR_SEED);
-        let mut basis = Mat::<f32>::from_fn(n, width, |_, _| rng.sample(StandardNormal));
-        for _ in 0..POWER_ITERATIONS {
-            // SᵀS·basis = Bᵀ·X̃ᵀ·X̃·B·basis, orthonormalised to keep the directions apart.
-            let scores = users.times(&(b * &basis));
-            basis = (b.transpose() * users.transpose_times(&scores))
-                .qr()
-                .compute_thin_Q();
-        }
-        // Within the basis, SᵀS's eigenvectors are S's right singular vectors.
-        let projected = users.times(&(b * &basis));
-        let small = projected.transpose() * &projected;
-        let eigen = small
-            .self_adjoint_eigen(faer::Side::Lower)
-            .map_err(|e| anyhow::anyhow!("{e:?}"))
-            .context(
-                "EASE: the eigen-decomposition of the training users' scores did not converge",
-            )?;
-        // Eigenvalues come in ascending order: the last columns are the leading directions.
-        let leading: Vec<usize> = (0..width).rev().take(rank).collect();
-        let w = &basis * Mat::<f32>::from_fn(width, rank, |c, k| eigen.U()[(c, leading[k])]);
+        let scores = TrainingScores {
+            weights: b,
+            picks: pick_matrix(rows, n),
+        };
+        let rank = rank.min(n).min(scores.rows());
+        let w = right_singular(&scores, rank, FACTORISATION)
+            .context("EASE: factorising the training users' scores")?
+            .vectors;
         let p = b * &w;
         let mut input = vec![0f32; n * rank];
         let mut output = vec![0f32; n * rank];
@@ -357,11 +341,13 @@ const MAX_DOUBLINGS: usize = 6;
 /// Regularisations are chosen on at most this many movies (the most liked): an EASE fit costs
 /// movies³, and the best λ depends on the users far more than on the long tail of movies.
 pub const TUNING_MOVIES: usize = 4_000;
-/// Extra directions the subspace iteration carries beyond the rank asked for, and its rounds.
-const OVERSAMPLING: usize = 16;
-const POWER_ITERATIONS: usize = 4;
-/// The factorisation's random start: fixed, so that a model file is reproducible.
-const FACTOR_SEED: u64 = 0x5eed;
+/// The factorisation's subspace iteration: enough for the leading directions of the training
+/// users' scores, with a fixed random start so that a model file is reproducible.
+const FACTORISATION: Iteration = Iteration {
+    oversampling: 16,
+    rounds: 4,
+    seed: 0x5eed,
+};
 
 /// The lower triangle (diagonal included) of `XᵀX` for users' item rows: how many users like
 /// each pair of movies. Columns are filled in parallel, each by one thread.
@@ -427,84 +413,45 @@ impl MovieSubset {
     }
 }
 
-/// Users' picks as the sparse rows of `X̃` (each scaled by 1/√picks, as the page pools them).
-struct PickMatrix<'a> {
-    rows: Vec<&'a [u32]>,
-    items: usize,
-}
-
-impl<'a> PickMatrix<'a> {
-    fn new(rows: &'a [Vec<u32>], items: usize) -> Self {
-        let rows = rows
+/// Users' picks as the sparse rows of `X̃`, each scaled by 1/√picks as the page pools them;
+/// users without picks are left out.
+fn pick_matrix(rows: &[Vec<u32>], items: usize) -> SparseRows<f32> {
+    SparseRows {
+        cols: items,
+        rows: rows
             .iter()
-            .filter(|r| !r.is_empty())
-            .map(Vec::as_slice)
-            .collect();
-        Self { rows, items }
-    }
-
-    fn weight(row: &[u32]) -> f32 {
-        1.0 / (row.len() as f32).sqrt()
-    }
-
-    /// `X̃·m` for `m` of shape `[items, k]`: `[users, k]`. Rows are gathered from a row-major
-    /// copy of `m`, users in parallel.
-    fn times(&self, m: &Mat<f32>) -> Mat<f32> {
-        let k = m.ncols();
-        let m = row_major(m);
-        let mut out = vec![0f32; self.rows.len() * k];
-        out.par_chunks_mut(k)
-            .zip(&self.rows)
-            .for_each(|(out, row)| {
-                let w = Self::weight(row);
-                for &i in *row {
-                    let from = &m[i as usize * k..(i as usize + 1) * k];
-                    out.iter_mut().zip(from).for_each(|(o, x)| *o += w * x);
-                }
-            });
-        Mat::from_fn(self.rows.len(), k, |u, c| out[u * k + c])
-    }
-
-    /// `X̃ᵀ·z` for `z` of shape `[users, k]`: `[items, k]`. Users are summed in
-    /// [`SUM_BLOCKS`] contiguous blocks, in parallel, and the blocks added in order: the same
-    /// floating-point sum on every run and machine, so a model file is reproducible.
-    fn transpose_times(&self, z: &Mat<f32>) -> Mat<f32> {
-        let k = z.ncols();
-        let z = row_major(z);
-        let block = self.rows.len().div_ceil(SUM_BLOCKS).max(1);
-        let partials: Vec<Vec<f32>> = self
-            .rows
-            .par_chunks(block)
-            .zip(z.par_chunks(block * k.max(1)))
-            .map(|(rows, z)| {
-                let mut out = vec![0f32; self.items * k];
-                for (row, from) in rows.iter().zip(z.chunks(k.max(1))) {
-                    let w = Self::weight(row);
-                    for &i in *row {
-                        let to = &mut out[i as usize * k..(i as usize + 1) * k];
-                        to.iter_mut().zip(from).for_each(|(o, x)| *o += w * x);
-                    }
-                }
-                out
+            .filter(|row| !row.is_empty())
+            .map(|row| {
+                let weight = 1.0 / (row.len() as f32).sqrt();
+                row.iter().map(|&i| (i, weight)).collect()
             })
-            .collect();
-        let mut total = vec![0f32; self.items * k];
-        for partial in partials {
-            total.iter_mut().zip(&partial).for_each(|(t, p)| *t += p);
-        }
-        Mat::from_fn(self.items, k, |i, c| total[i * k + c])
+            .collect(),
     }
 }
 
-/// The blocks of users [`PickMatrix::transpose_times`] sums apart: a fixed count, not one per
-/// thread, so the result does not depend on the machine.
-const SUM_BLOCKS: usize = 16;
+/// The scores `S = X̃·B` that EASE's weights give the training users, as an operator: only
+/// products with the sparse `X̃` and the dense `B`, never the users × movies matrix.
+struct TrainingScores<'a> {
+    weights: MatRef<'a, f32>,
+    picks: SparseRows<f32>,
+}
 
-/// A matrix's entries row by row.
-fn row_major(m: &Mat<f32>) -> Vec<f32> {
-    (0..m.nrows())
-        .flat_map(|i| (0..m.ncols()).map(move |c| m[(i, c)]))
-        .collect()
+impl LinearOperator<f32> for TrainingScores<'_> {
+    fn rows(&self) -> usize {
+        self.picks.rows()
+    }
+
+    fn cols(&self) -> usize {
+        self.weights.ncols()
+    }
+
+    fn times(&self, x: &Mat<f32>) -> Mat<f32> {
+        self.picks.times(&(self.weights * x))
+    }
+
+    fn transpose_times(&self, y: &Mat<f32>) -> Mat<f32> {
+        self.weights.transpose() * self.picks.transpose_times(y)
+    }
 }
 
 /// Bytes an EASE fit holds at its peak for `items` movies. Tuning keeps the Gram matrix while
@@ -518,7 +465,7 @@ pub fn peak_bytes(items: usize) -> u64 {
 
 /// Refuses, before anything is allocated, an EASE fit over the task's movies that would not fit
 /// in `budget` bytes, saying how many movies would.
-pub fn check_memory(task: &FoldInTask, budget: Option<u64>, what: &str) -> Result<()> {
+pub fn check_memory(task: &NewUserTask, budget: Option<u64>, what: &str) -> Result<()> {
     let items = task.items.len();
     let needed = peak_bytes(items);
     let Some(budget) = budget.filter(|&budget| needed > budget) else {

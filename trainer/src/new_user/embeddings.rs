@@ -1,10 +1,10 @@
 //! Item vectors that the page scores as they are: the classic new-user models (PureSVD, content,
-//! hybrid) are [`ItemEmbeddings`], exported as a `shared::FoldInModel` with an empty tower.
+//! hybrid) are [`ItemEmbeddings`], exported as a `shared::FoldInWeights` with an empty tower.
 
 use crate::data::split::HeldOutUser;
 use crate::evaluate::ndcg_at_100;
 use anyhow::{Context, Result};
-use shared::{Activation, FoldInModel, QuantMatrix};
+use shared::{Activation, FoldInWeights, QuantMatrix};
 use std::fmt::Display;
 
 /// Item vectors that serve as both input and output embeddings: a new user's vector is the sum
@@ -48,9 +48,9 @@ impl ItemEmbeddings {
     }
 
     /// The page's weights: these vectors in, an empty tower, the same vectors out, no bias.
-    pub fn foldin_model(&self) -> FoldInModel {
+    pub fn foldin_weights(&self) -> FoldInWeights {
         let matrix = QuantMatrix::quantize(&self.values, self.items, self.dims);
-        FoldInModel {
+        FoldInWeights {
             input_embeddings: matrix.clone(),
             tower: Vec::new(),
             activation: Activation::Relu,
@@ -96,7 +96,7 @@ mod tests {
         for (s, x) in scores.iter().zip(expected) {
             assert!((s - x).abs() < 1e-4, "{scores:?}");
         }
-        let shared = shared::Scorer::new(&e.foldin_model()).score_picks(&[0, 2]);
+        let shared = shared::Scorer::new(&e.foldin_weights()).score_picks(&[0, 2]);
         for (s, x) in shared.iter().zip(expected) {
             assert!((s - x).abs() < 0.02, "{shared:?}");
         }

@@ -16,9 +16,12 @@
 //! random weights instead.
 
 use super::ease::{Ease, EaseConfig, Tuned};
-use super::{Fitted, NewUserModel, page_budget};
-use crate::evaluate::{self, FoldInTask};
-use crate::registry::{Model, Options, Run};
+use super::{Fitted, NewUserModel};
+use crate::evaluate;
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
+use crate::protocol::{NewUserTask, page};
 use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit};
 use anyhow::{Result, bail};
 use burn::module::Param;
@@ -57,8 +60,8 @@ impl Model for FoldInModel {
     const BURN: bool = true;
     type Config = FoldInRunConfig;
 
-    fn config(options: &mut Options, seed: u64) -> Result<FoldInRunConfig> {
-        let random_start = options.random_init.take().is_some();
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<FoldInRunConfig> {
+        let random_start = std::mem::take(&mut options.random_init);
         let epochs = options.epochs.take();
         let hidden = options.hidden.take();
         if random_start && epochs == Some(0) {
@@ -93,11 +96,11 @@ impl Model for FoldInModel {
 impl NewUserModel for FoldInModel {
     fn fit<B: AutodiffBackend>(
         config: &FoldInRunConfig,
-        task: &FoldInTask,
-        run: &Run<B>,
+        task: &NewUserTask,
+        experiment: &Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<FoldInRunConfig>> {
-        let device = &run.device;
+        let device = &experiment.device;
         let items = task.items.len();
         let rows = PickRows {
             rows: &task.train_rows,
@@ -112,7 +115,7 @@ impl NewUserModel for FoldInModel {
         let all: Vec<usize> = (0..validation_rows.len()).collect();
         B::seed(device, config.training.seed);
         let (model, shape, mut chosen) = if config.ease_start {
-            ease_start(config, task, &rows, run)?
+            ease_start(config, task, &rows, experiment)?
         } else {
             let network = &config.network;
             let shape = format!(
@@ -125,7 +128,7 @@ impl NewUserModel for FoldInModel {
         let plan = Plan {
             config: &config.training,
             settings: identity,
-            checkpoints: &run.checkpoints,
+            checkpoints: &experiment.checkpoints,
         };
         let (best, history) = train_foldin(model, &rows, config.l2, &plan, device, |valid| {
             // Block by block: never every validation user's scores at once.
@@ -165,11 +168,15 @@ impl NewUserModel for FoldInModel {
 /// its shape in words, and `config` narrowed to the regularisation and rank chosen.
 fn ease_start<B: AutodiffBackend>(
     config: &FoldInRunConfig,
-    task: &FoldInTask,
+    task: &NewUserTask,
     rows: &PickRows,
-    run: &Run<B>,
+    experiment: &Experiment<B>,
 ) -> Result<(FoldIn<B>, String, FoldInRunConfig)> {
-    super::ease::check_memory(task, run.memory_budget, "the fold-in model's EASE start")?;
+    super::ease::check_memory(
+        task,
+        experiment.memory_budget,
+        "the fold-in model's EASE start",
+    )?;
     let items = task.items.len();
     let Tuned {
         regularisation,
@@ -182,8 +189,7 @@ fn ease_start<B: AutodiffBackend>(
         &config.ease.grid(),
     )?;
     // The page loads the whole file: int8 input and output rows must fit the budget.
-    let catalogue = page_budget::catalogue_bytes(run.dataset, &task.items, &task.rating_counts);
-    let affordable = page_budget::affordable_rank(run.page_budget, catalogue, items);
+    let affordable = page::affordable_rank(experiment.page_budget, task.catalogue_bytes, items);
     let ranks: Vec<usize> = config
         .ranks
         .iter()
@@ -193,12 +199,12 @@ fn ease_start<B: AutodiffBackend>(
     if ranks.is_empty() {
         bail!(
             "a {} KB page file leaves no room for rank {} embeddings of {items} movies: raise --page-budget-kb or lower --max-movies",
-            run.page_budget / 1000,
+            experiment.page_budget / 1000,
             config.ranks.iter().min().copied().unwrap_or(0)
         );
     }
     let (rank, input, output) = start.best_factors(&task.train_rows, &ranks, &task.validation)?;
-    let device = &run.device;
+    let device = &experiment.device;
     // The softmax temperature matters only to fine-tuning; ranking ignores it.
     let scale = if config.training.epochs > 0 {
         softmax_scale::<B::InnerBackend>(&input, &output, rank, rows, device)
@@ -457,7 +463,7 @@ fn to_vec<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f32> {
 }
 
 /// The fold-in weights of `model`, in `shared`'s layout.
-pub fn foldin_weights<B: Backend>(model: &FoldIn<B>) -> shared::FoldInModel {
+pub fn foldin_weights<B: Backend>(model: &FoldIn<B>) -> shared::FoldInWeights {
     let [items, embedding] = model.input_embeddings.val().dims();
     let tower = model
         .tower
@@ -486,7 +492,7 @@ pub fn foldin_weights<B: Backend>(model: &FoldIn<B>) -> shared::FoldInModel {
         .as_ref()
         .map(|b| to_vec(b.val()))
         .unwrap_or_else(|| vec![0.0; items]);
-    shared::FoldInModel {
+    shared::FoldInWeights {
         input_embeddings: QuantMatrix::quantize(
             &to_vec(model.input_embeddings.val()),
             items,

@@ -22,8 +22,10 @@ use super::embeddings::{ItemEmbeddings, best_on_validation};
 use super::puresvd::{PureSvd, PureSvdConfig, PureSvdModel};
 use super::{Fitted, NewUserModel};
 use crate::data::split::HeldOutUser;
-use crate::evaluate::FoldInTask;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
+use crate::protocol::NewUserTask;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -48,7 +50,7 @@ impl Model for HybridModel {
     const ABOUT: &'static str = "content LSA next to PureSVD factors, the content weight tuned on validation users (--factors fixes the rank)";
     type Config = HybridConfig;
 
-    fn config(options: &mut Options, seed: u64) -> Result<HybridConfig> {
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<HybridConfig> {
         Ok(HybridConfig::new(
             ContentConfig::new().with_seed(seed),
             PureSvdModel::config(options, seed)?,
@@ -59,12 +61,12 @@ impl Model for HybridModel {
 impl NewUserModel for HybridModel {
     fn fit<B: AutodiffBackend>(
         config: &HybridConfig,
-        task: &FoldInTask,
-        run: &Run<B>,
+        task: &NewUserTask,
+        experiment: &Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<HybridConfig>> {
         let ContentConfig { dims, seed } = &config.content;
-        let content = TfIdf::new(run.dataset, &task.items).lsa(*dims, *seed)?;
+        let content = TfIdf::new(experiment.dataset, &task.items).lsa(*dims, *seed)?;
         let PureSvdConfig { ranks, seed } = &config.collaborative;
         let (rank, collaborative) = PureSvd::tuned(
             &task.train_rows,
@@ -80,7 +82,7 @@ impl NewUserModel for HybridModel {
             &config.content_weights,
         )?;
         Ok(Fitted {
-            weights: embeddings.foldin_model(),
+            weights: embeddings.foldin_weights(),
             parameters: embeddings.parameters(),
             description: format!(
                 "hybrid: content LSA ({} dimensions, weight {weight}) + PureSVD (rank {rank}), tuned on validation users",

@@ -4,7 +4,7 @@
 //! The protocol is strong generalization (Liang et al. 2018): validation and test users are held
 //! out of training; each sees 80% of their liked movies and is measured on the other 20%. Each
 //! model is one file implementing [`NewUserModel`]; its weights are exported in the page's
-//! format (`shared::FoldInModel`) and measured through `shared::Recommender` on the test users,
+//! format (`shared::FoldInWeights`) and measured through `shared::Recommender` on the test users,
 //! exactly as the page would score them.
 //!
 //! - Classic models over [`embeddings::ItemEmbeddings`]: [`popularity`], [`content`] (TF-IDF,
@@ -17,21 +17,23 @@ pub mod ease;
 pub mod embeddings;
 pub mod foldin;
 pub mod hybrid;
-pub mod page_budget;
 pub mod popularity;
 pub mod puresvd;
 pub mod steering;
-pub mod truncated_svd;
 
 use crate::data::Dataset;
 use crate::data::split::HeldOutUser;
-use crate::evaluate::{self, FoldInTask};
-use crate::registry::{Model, Outcome, Run, Task};
+use crate::evaluate;
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::model::Outcome;
+use crate::model::Task;
+use crate::protocol::{NewUserTask, page};
 use crate::report::RunReport;
 use crate::training::{History, RunSettings};
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
-use shared::{Catalog, FoldInModel, ModelFile, ModelInfo, Movie, Recommender, Steering};
+use shared::{FoldInWeights, ModelFile, ModelInfo, Recommender, Steering};
 use std::time::Instant;
 
 /// A model that recommends to users nobody trained on and exports the page's weights.
@@ -40,8 +42,8 @@ pub trait NewUserModel: Model {
     /// users; `identity` names the run for its checkpoints.
     fn fit<B: AutodiffBackend>(
         config: &Self::Config,
-        task: &FoldInTask,
-        run: &Run<B>,
+        task: &NewUserTask,
+        experiment: &Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<Self::Config>>;
 }
@@ -49,7 +51,7 @@ pub trait NewUserModel: Model {
 /// A fitted new-user model.
 pub struct Fitted<C> {
     /// The page's weights, over the task's movies.
-    pub weights: FoldInModel,
+    pub weights: FoldInWeights,
     /// Fitted values, before quantisation.
     pub parameters: usize,
     /// What was fitted and chosen, in words (the model file's description).
@@ -67,25 +69,25 @@ pub const REFIT_NOTE: &str = "refit on all";
 /// Fits `M` on the run's new-user task, exports it and measures the export on the test users.
 /// With [`Run::refit`] the file then holds the model refit with the chosen settings on every
 /// user, validation and test users included; its figures are the tuning fit's.
-pub fn run<B: AutodiffBackend, M: NewUserModel>(
+pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
     config: M::Config,
-    run: &Run<B>,
+    experiment: &Experiment<B>,
 ) -> Result<Outcome> {
-    let task = run.new_user_task()?;
-    let identity = run.identity::<M>(&config, Task::NewUser);
+    let task = experiment.new_user_task()?;
+    let identity = experiment.identity::<M>(&config, Task::NewUser);
     let started = Instant::now();
-    let fitted = M::fit(&config, task, run, &identity)?;
+    let fitted = M::fit(&config, task, experiment, &identity)?;
     let train_seconds = started.elapsed().as_secs_f64();
     let settings = serde_json::to_value(&config)?;
     let info = ModelInfo {
-        dataset: run.dataset.name.to_string(),
+        dataset: experiment.dataset.name.to_string(),
         model: M::NAME.to_string(),
         description: fitted.description,
         metrics: Vec::new(),
         settings: serde_json::to_string(&fitted.chosen)?,
     };
-    let mut file = export_evaluated(run.dataset, task, fitted.weights, info)?;
-    if run.refit {
+    let mut file = export_evaluated(experiment.dataset, task, fitted.weights, info)?;
+    if experiment.refit {
         let everyone = task.everyone();
         let users = everyone.train_rows.len();
         eprintln!(
@@ -95,7 +97,7 @@ pub fn run<B: AutodiffBackend, M: NewUserModel>(
         let refit = M::fit(
             &fitted.chosen,
             &everyone,
-            &run.without_checkpoints(),
+            &experiment.without_checkpoints(),
             &RunSettings::default(),
         )?;
         file.weights = refit.weights;
@@ -114,7 +116,7 @@ pub fn run<B: AutodiffBackend, M: NewUserModel>(
     Ok(Outcome {
         report: RunReport {
             model: M::NAME.to_string(),
-            dataset: run.dataset.name.to_string(),
+            dataset: experiment.dataset.name.to_string(),
             split: format!("strong generalization, {} test users", task.test.len()),
             metrics: file.info.metrics.clone(),
             train_seconds,
@@ -131,13 +133,13 @@ pub fn run<B: AutodiffBackend, M: NewUserModel>(
 /// slider's default) on the task's test users; the figures go into `info.metrics`.
 pub fn export_evaluated(
     dataset: &Dataset,
-    task: &FoldInTask,
-    weights: FoldInModel,
+    task: &NewUserTask,
+    weights: FoldInWeights,
     info: ModelInfo,
 ) -> Result<ModelFile> {
     let mut file = ModelFile {
         info,
-        catalog: catalog(dataset, &task.items, &task.rating_counts),
+        catalog: page::catalog(dataset, &task.items, &task.rating_counts),
         weights,
         steering: Steering::default(),
     };
@@ -156,27 +158,6 @@ pub fn export_evaluated(
 fn loadable(file: &ModelFile, what: &str) -> Result<Recommender> {
     Recommender::new(file.clone())
         .with_context(|| format!("{what} cannot be exported (lower --lr or raise the L2 weight)"))
-}
-
-/// The catalogue entries for `items` (dataset item indices), in model order.
-pub fn catalog(dataset: &Dataset, items: &[u32], rating_counts: &[u32]) -> Catalog {
-    let movies = items
-        .iter()
-        .zip(rating_counts)
-        .map(|(&i, &count)| {
-            let m = &dataset.movies[i as usize];
-            Movie {
-                id: m.id,
-                title: m.title.clone(),
-                year: m.year,
-                genres: m.genres,
-                rating_count: count,
-                imdb_id: m.imdb_id,
-                tmdb_id: m.tmdb_id,
-            }
-        })
-        .collect();
-    Catalog::new(dataset.genre_names.clone(), movies)
 }
 
 /// Held-out metrics of a loaded model file (users given in the model's item numbering), with

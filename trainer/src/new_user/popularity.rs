@@ -1,15 +1,17 @@
 //! `popularity`: every movie ranked by its number of training ratings, the same list for
-//! everyone. As page weights it is a `FoldInModel` whose only non-zero part is the output bias
+//! everyone. As page weights it is a `FoldInWeights` whose only non-zero part is the output bias
 //! `ln(1 + count)`.
 
 use super::{Fitted, NewUserModel};
-use crate::evaluate::FoldInTask;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
+use crate::protocol::NewUserTask;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
 use burn::tensor::backend::AutodiffBackend;
-use shared::{Activation, FoldInModel, QuantMatrix};
+use shared::{Activation, FoldInWeights, QuantMatrix};
 
 /// `trainer train --model popularity`.
 pub struct PopularityModel;
@@ -23,7 +25,7 @@ impl Model for PopularityModel {
     const ABOUT: &'static str = "the most-rated movies, the same for everyone";
     type Config = PopularityConfig;
 
-    fn config(_options: &mut Options, _seed: u64) -> Result<PopularityConfig> {
+    fn config(_options: &mut ModelOptions, _seed: u64) -> Result<PopularityConfig> {
         Ok(PopularityConfig::new())
     }
 }
@@ -31,8 +33,8 @@ impl Model for PopularityModel {
 impl NewUserModel for PopularityModel {
     fn fit<B: AutodiffBackend>(
         config: &PopularityConfig,
-        task: &FoldInTask,
-        _run: &Run<B>,
+        task: &NewUserTask,
+        _run: &Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<PopularityConfig>> {
         Ok(Fitted {
@@ -46,10 +48,10 @@ impl NewUserModel for PopularityModel {
 }
 
 /// Page weights that rank movies by `ln(1 + rating count)`, whatever the picks.
-pub fn popularity(rating_counts: &[u32]) -> FoldInModel {
+pub fn popularity(rating_counts: &[u32]) -> FoldInWeights {
     let items = rating_counts.len();
     let zeros = QuantMatrix::quantize(&vec![0.0; items], items, 1);
-    FoldInModel {
+    FoldInWeights {
         input_embeddings: zeros.clone(),
         tower: Vec::new(),
         activation: Activation::Relu,

@@ -4,11 +4,13 @@
 //! brand-new user is folded in without refitting and the page runs it as it is.
 
 use super::embeddings::{ItemEmbeddings, best_on_validation};
-use super::truncated_svd::{SparseRows, truncated_svd};
 use super::{Fitted, NewUserModel};
 use crate::data::split::HeldOutUser;
-use crate::evaluate::FoldInTask;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
+use crate::protocol::NewUserTask;
+use crate::randomized_svd::{Iteration, SLOW_DECAY, SparseRows, right_singular};
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -31,7 +33,7 @@ impl Model for PureSvdModel {
     const ABOUT: &'static str = "PureSVD of the liked-movies matrix, its rank tuned on validation users (--factors fixes it)";
     type Config = PureSvdConfig;
 
-    fn config(options: &mut Options, seed: u64) -> Result<PureSvdConfig> {
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<PureSvdConfig> {
         let mut config = PureSvdConfig::new().with_seed(seed);
         if let Some(rank) = options.factors.take() {
             config.ranks = vec![rank];
@@ -43,8 +45,8 @@ impl Model for PureSvdModel {
 impl NewUserModel for PureSvdModel {
     fn fit<B: AutodiffBackend>(
         config: &PureSvdConfig,
-        task: &FoldInTask,
-        _run: &Run<B>,
+        task: &NewUserTask,
+        _run: &Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<PureSvdConfig>> {
         let (rank, embeddings) = PureSvd::tuned(
@@ -55,7 +57,7 @@ impl NewUserModel for PureSvdModel {
             config.seed,
         )?;
         Ok(Fitted {
-            weights: embeddings.foldin_model(),
+            weights: embeddings.foldin_weights(),
             parameters: embeddings.parameters(),
             description: format!(
                 "PureSVD of the liked-movies matrix, rank {rank} (tuned on validation users)"
@@ -87,11 +89,16 @@ impl PureSvd {
                 .map(|row| row.iter().map(|&i| (i, 1.0)).collect())
                 .collect(),
         };
-        let svd = truncated_svd(&matrix, max_rank, seed)?;
+        let svd = right_singular(&matrix, max_rank, Iteration { seed, ..SLOW_DECAY })?;
+        let max_rank = svd.rank();
+        let vectors = &svd.vectors;
+        let item_factors = (0..items)
+            .flat_map(|i| (0..max_rank).map(move |c| vectors[(i, c)]))
+            .collect();
         Ok(Self {
             items,
-            max_rank: svd.rank,
-            item_factors: svd.right,
+            max_rank,
+            item_factors,
         })
     }
 

@@ -6,7 +6,9 @@
 use super::explicit::RatingData;
 use super::{Fitted, RatingModel};
 use crate::data::Rating;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
 use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit};
 use anyhow::Result;
 use burn::nn::{Linear, LinearConfig};
@@ -35,7 +37,7 @@ impl Model for AutoRecModel {
     const BURN: bool = true;
     type Config = AutoRecRunConfig;
 
-    fn config(options: &mut Options, seed: u64) -> Result<AutoRecRunConfig> {
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<AutoRecRunConfig> {
         let defaults = TrainingConfig::new()
             .with_batch_size(64)
             .with_epochs(100)
@@ -54,24 +56,29 @@ impl RatingModel for AutoRecModel {
     fn fit<'a, B: AutodiffBackend>(
         config: &AutoRecRunConfig,
         train: &[Rating],
-        run: &'a Run<B>,
+        experiment: &'a Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let (users, items) = (run.dataset.n_users(), run.dataset.n_items());
-        let data = RatingData::new(run.dataset, train, run.seed, None);
+        let (users, items) = (experiment.dataset.n_users(), experiment.dataset.n_items());
+        let data = RatingData::new(experiment.dataset, train, experiment.seed, None);
         let columns = RatingColumns::new(&data.train, items, users);
-        B::seed(&run.device, config.training.seed);
-        let model = config.network.init::<B>(users, &run.device);
+        B::seed(&experiment.device, config.training.seed);
+        let model = config.network.init::<B>(users, &experiment.device);
         let parameters = model.num_params();
         let truth: Vec<f32> = data.validation.iter().map(|r| r.rating).collect();
         let plan = Plan {
             config: &config.training,
             settings: identity,
-            checkpoints: &run.checkpoints,
+            checkpoints: &experiment.checkpoints,
         };
-        let (best, history) =
-            train_autorec(model, &columns, config.l2, &plan, &run.device, |valid| {
-                let reconstructed = columns.reconstruct(valid, &run.device);
+        let (best, history) = train_autorec(
+            model,
+            &columns,
+            config.l2,
+            &plan,
+            &experiment.device,
+            |valid| {
+                let reconstructed = columns.reconstruct(valid, &experiment.device);
                 let (lo, hi) = data.rating_range;
                 let predicted: Vec<f32> = columns
                     .predict(&reconstructed, &data.validation, data.mean)
@@ -79,8 +86,9 @@ impl RatingModel for AutoRecModel {
                     .map(|p| p.clamp(lo, hi))
                     .collect();
                 crate::metrics::rmse(&predicted, &truth)
-            })?;
-        let reconstructed = columns.reconstruct(&best, &run.device);
+            },
+        )?;
+        let reconstructed = columns.reconstruct(&best, &experiment.device);
         Ok(Fitted {
             predict: Box::new(move |ratings| columns.predict(&reconstructed, ratings, data.mean)),
             parameters,

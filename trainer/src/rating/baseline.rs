@@ -10,7 +10,9 @@
 use super::matrix::{RatingMatrix, RatingPredictor};
 use super::{Fitted, Published, RatingModel};
 use crate::data::Rating;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -33,7 +35,7 @@ impl Model for BaselineModel {
         "μ + b_u + b_i by ALS, or by SGD at the rate --lr (Surprise's BaselineOnly)";
     type Config = BaselineConfig;
 
-    fn config(options: &mut Options, _seed: u64) -> Result<BaselineConfig> {
+    fn config(options: &mut ModelOptions, _seed: u64) -> Result<BaselineConfig> {
         let mut fit = match options.learning_rate.take() {
             Some(learning_rate) => BaselineFit::sgd(learning_rate),
             None => BaselineFit::ALS,
@@ -55,10 +57,14 @@ impl RatingModel for BaselineModel {
     fn fit<'a, B: AutodiffBackend>(
         config: &BaselineConfig,
         train: &[Rating],
-        run: &'a Run<B>,
+        experiment: &'a Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let matrix = RatingMatrix::new(train, run.dataset.n_users(), run.dataset.n_items());
+        let matrix = RatingMatrix::new(
+            train,
+            experiment.dataset.n_users(),
+            experiment.dataset.n_items(),
+        );
         Ok(Baseline::fit(&matrix, config.fit).into_fitted())
     }
 }

@@ -14,7 +14,9 @@ use super::explicit::{
 use super::mf::lookup;
 use super::{Fitted, RatingModel};
 use crate::data::{Movie, Rating};
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::nn::{
@@ -33,7 +35,7 @@ impl Model for DeepModel {
     const BURN: bool = true;
     type Config = NetworkRun<DeepConfig>;
 
-    fn config(options: &mut Options, seed: u64) -> Result<NetworkRun<DeepConfig>> {
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<NetworkRun<DeepConfig>> {
         let mut network = DeepConfig::new();
         network.factors = options.factors.take().unwrap_or(network.factors);
         network.l2 = options.l2.take().unwrap_or(network.l2);
@@ -45,18 +47,18 @@ impl RatingModel for DeepModel {
     fn fit<'a, B: AutodiffBackend>(
         config: &NetworkRun<DeepConfig>,
         train: &[Rating],
-        run: &'a Run<B>,
+        experiment: &'a Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
         // The movie features come from the ratings the network trains on, never the ones that
         // decide early stopping.
         let init = |data: &RatingData| {
-            let features = ItemFeatures::new(&run.dataset.movies, &data.train);
+            let features = ItemFeatures::new(&experiment.dataset.movies, &data.train);
             config
                 .network
-                .init::<B>(Dims::of(run.dataset), &features, &run.device)
+                .init::<B>(Dims::of(experiment.dataset), &features, &experiment.device)
         };
-        fit_network(init, &config.fit, train, run, identity)
+        fit_network(init, &config.fit, train, experiment, identity)
     }
 }
 
@@ -261,15 +263,7 @@ mod tests {
     use crate::backend::Cpu;
 
     fn movie(year: Option<u16>) -> Movie {
-        Movie {
-            id: 1,
-            title: "t".into(),
-            year,
-            genres: 0,
-            tags: Vec::new(),
-            imdb_id: None,
-            tmdb_id: None,
-        }
+        Movie::listed(1, "t".into(), year, 0)
     }
 
     fn rating(item: u32, rating: f32) -> Rating {

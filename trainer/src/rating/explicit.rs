@@ -5,7 +5,9 @@
 use super::Fitted;
 use crate::data::split;
 use crate::data::{Dataset, Rating};
-use crate::registry::{Options, Run};
+use crate::experiment::Experiment;
+use crate::options::Loss;
+use crate::options::ModelOptions;
 use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit};
 use anyhow::Result;
 use burn::module::AutodiffModule;
@@ -26,7 +28,7 @@ pub struct ExplicitFit {
 
 impl ExplicitFit {
     /// The defaults with the command line's loss, time decay and training options.
-    pub fn from_options(options: &mut Options, seed: u64) -> Result<Self> {
+    pub fn from_options(options: &mut ModelOptions, seed: u64) -> Result<Self> {
         Ok(
             Self::new(TrainingConfig::new().with_options(options, seed)?)
                 .with_loss(options.loss.take().unwrap_or(Loss::Mse))
@@ -46,7 +48,7 @@ impl<N: Config> Config for NetworkRun<N> {}
 
 impl<N> NetworkRun<N> {
     /// `network` trained as the command line's `options` say over the defaults.
-    pub fn new(network: N, options: &mut Options, seed: u64) -> Result<Self> {
+    pub fn new(network: N, options: &mut ModelOptions, seed: u64) -> Result<Self> {
         Ok(Self {
             network,
             fit: ExplicitFit::from_options(options, seed)?,
@@ -60,7 +62,7 @@ pub fn fit_network<'a, B, M>(
     init: impl FnOnce(&RatingData) -> M,
     settings: &ExplicitFit,
     train: &[Rating],
-    run: &'a Run<B>,
+    experiment: &'a Experiment<B>,
     identity: &RunSettings,
 ) -> Result<Fitted<'a>>
 where
@@ -68,19 +70,24 @@ where
     M: AutodiffModule<B> + RatingNetwork<B>,
     M::InnerModule: RatingNetwork<B::InnerBackend> + 'a,
 {
-    let data = RatingData::new(run.dataset, train, run.seed, settings.time_decay_days);
-    B::seed(&run.device, settings.training.seed);
+    let data = RatingData::new(
+        experiment.dataset,
+        train,
+        experiment.seed,
+        settings.time_decay_days,
+    );
+    B::seed(&experiment.device, settings.training.seed);
     let network = init(&data);
     let parameters = network.num_params();
     let plan = Plan {
         config: &settings.training,
         settings: identity,
-        checkpoints: &run.checkpoints,
+        checkpoints: &experiment.checkpoints,
     };
-    let (best, history) = train_explicit(network, &data, settings.loss, &plan, &run.device)?;
+    let (best, history) = train_explicit(network, &data, settings.loss, &plan, &experiment.device)?;
     Ok(Fitted {
         predict: Box::new(move |ratings| {
-            data.predict::<B::InnerBackend, _>(&best, ratings, &run.device)
+            data.predict::<B::InnerBackend, _>(&best, ratings, &experiment.device)
         }),
         parameters,
         history,
@@ -126,14 +133,6 @@ impl Dims {
             genres: dataset.genre_names.len(),
         }
     }
-}
-
-/// The training loss for explicit ratings (seed 004 compares all three).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
-pub enum Loss {
-    Mse,
-    L1,
-    SmoothL1,
 }
 
 impl Loss {

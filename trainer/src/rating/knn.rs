@@ -25,14 +25,16 @@ use super::baseline::{Baseline, BaselineFit};
 use super::matrix::{RatingMatrix, RatingPredictor};
 use super::{Fitted, Published, RatingModel};
 use crate::data::Rating;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
+use crate::options::Similarity;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
 use burn::tensor::backend::AutodiffBackend;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Declares a neighbourhood model: its name, help, default settings and published figures.
 /// Each reads `--k` and `--similarity`.
@@ -46,7 +48,7 @@ macro_rules! knn_model {
             const ABOUT: &'static str = $about;
             type Config = KnnConfig;
 
-            fn config(options: &mut Options, _seed: u64) -> Result<KnnConfig> {
+            fn config(options: &mut ModelOptions, _seed: u64) -> Result<KnnConfig> {
                 let defaults: KnnConfig = $defaults;
                 Ok(KnnConfig {
                     k: options.neighbours.take().unwrap_or(defaults.k),
@@ -62,10 +64,10 @@ macro_rules! knn_model {
             fn fit<'a, B: AutodiffBackend>(
                 config: &KnnConfig,
                 train: &[Rating],
-                run: &'a Run<B>,
+                experiment: &'a Experiment<B>,
                 _identity: &RunSettings,
             ) -> Result<Fitted<'a>> {
-                let matrix = RatingMatrix::new(train, run.dataset.n_users(), run.dataset.n_items());
+                let matrix = RatingMatrix::new(train, experiment.dataset.n_users(), experiment.dataset.n_items());
                 Ok(Knn::fit(&matrix, *config).into_fitted())
             }
         }
@@ -106,59 +108,6 @@ knn_model!(
         .with_similarity(Similarity::PEARSON_BASELINE),
     None
 );
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Similarity {
-    Msd,
-    Cosine,
-    Pearson,
-    PearsonBaseline { shrinkage: f64 },
-}
-
-impl Similarity {
-    /// Surprise's default shrinkage.
-    pub const PEARSON_BASELINE: Self = Self::PearsonBaseline { shrinkage: 100.0 };
-}
-
-impl std::str::FromStr for Similarity {
-    type Err = String;
-
-    /// `msd`, `cosine`, `pearson`, or `pearson-baseline[:SHRINKAGE]` (default 100).
-    fn from_str(text: &str) -> Result<Self, String> {
-        let (name, shrinkage) = match text.split_once(':') {
-            Some((name, value)) => (name, Some(value)),
-            None => (text, None),
-        };
-        match (name.to_ascii_lowercase().as_str(), shrinkage) {
-            ("msd", None) => Ok(Self::Msd),
-            ("cosine", None) => Ok(Self::Cosine),
-            ("pearson", None) => Ok(Self::Pearson),
-            ("pearson-baseline", None) => Ok(Self::PEARSON_BASELINE),
-            ("pearson-baseline", Some(value)) => match value.parse::<f64>() {
-                Ok(shrinkage) if shrinkage.is_finite() && shrinkage >= 0.0 => {
-                    Ok(Self::PearsonBaseline { shrinkage })
-                }
-                _ => Err(format!(
-                    "shrinkage `{value}` is not a finite number ≥ 0 (as in pearson-baseline:100)"
-                )),
-            },
-            _ => Err(format!(
-                "unknown similarity `{text}`: use msd, cosine, pearson or pearson-baseline[:SHRINKAGE]"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Similarity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Similarity::Msd => f.write_str("MSD"),
-            Similarity::Cosine => f.write_str("cosine"),
-            Similarity::Pearson => f.write_str("Pearson"),
-            Similarity::PearsonBaseline { .. } => f.write_str("Pearson-baseline"),
-        }
-    }
-}
 
 /// How the neighbours' ratings are centred.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,9 @@ use super::explicit::{
 };
 use super::{Fitted, RatingModel};
 use crate::data::Rating;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::nn::{Embedding, EmbeddingConfig, Initializer};
@@ -22,7 +24,7 @@ impl Model for MfModel {
     const BURN: bool = true;
     type Config = NetworkRun<MfConfig>;
 
-    fn config(options: &mut Options, seed: u64) -> Result<NetworkRun<MfConfig>> {
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<NetworkRun<MfConfig>> {
         let mut network = MfConfig::new();
         network.factors = options.factors.take().unwrap_or(network.factors);
         network.l2 = options.l2.take().unwrap_or(network.l2);
@@ -34,11 +36,15 @@ impl RatingModel for MfModel {
     fn fit<'a, B: AutodiffBackend>(
         config: &NetworkRun<MfConfig>,
         train: &[Rating],
-        run: &'a Run<B>,
+        experiment: &'a Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let init = |_: &RatingData| config.network.init::<B>(Dims::of(run.dataset), &run.device);
-        fit_network(init, &config.fit, train, run, identity)
+        let init = |_: &RatingData| {
+            config
+                .network
+                .init::<B>(Dims::of(experiment.dataset), &experiment.device)
+        };
+        fit_network(init, &config.fit, train, experiment, identity)
     }
 }
 

@@ -17,13 +17,16 @@ pub mod neumf;
 pub mod slope_one;
 pub mod svd;
 
-use crate::data::split::{self, Split};
+use crate::data::split::{self, RatingSplit, Split};
 use crate::data::{Dataset, Rating};
 use crate::evaluate;
-use crate::registry::{Model, Outcome, Run, Task};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::model::Outcome;
+use crate::model::Task;
 use crate::report::RunReport;
 use crate::training::{History, RunSettings};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
 use std::time::Instant;
 
@@ -32,12 +35,12 @@ pub trait RatingModel: Model {
     /// Surprise's published figures, when the model is one of theirs.
     const SURPRISE: Option<Published> = None;
 
-    /// Fits the model on `train` (ratings of `run.dataset`); `identity` names the run for its
+    /// Fits the model on `train` (ratings of `experiment.dataset`); `identity` names the run for its
     /// checkpoints.
     fn fit<'a, B: AutodiffBackend>(
         config: &Self::Config,
         train: &[Rating],
-        run: &'a Run<B>,
+        experiment: &'a Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<'a>>;
 }
@@ -64,23 +67,32 @@ pub struct Fitted<'a> {
 }
 
 /// Fits `M` on the run's training ratings and measures it on its test ratings.
-pub fn run<B: AutodiffBackend, M: RatingModel>(config: M::Config, run: &Run<B>) -> Result<Outcome> {
-    let Split { train, test } = run.rating_split()?;
-    let identity = run.identity::<M>(&config, Task::Rating);
+pub fn train_and_measure<B: AutodiffBackend, M: RatingModel>(
+    config: M::Config,
+    experiment: &Experiment<B>,
+) -> Result<Outcome> {
+    let Split { train, test } = experiment.rating_split()?;
+    let identity = experiment.identity::<M>(&config, Task::Rating);
     let started = Instant::now();
-    let fitted = M::fit(&config, train, run, &identity)?;
+    let fitted = M::fit(&config, train, experiment, &identity)?;
     let train_seconds = started.elapsed().as_secs_f64();
-    let (lo, hi) = rating_scale(&run.dataset.ratings);
-    let metrics = rating_test_metrics(run.dataset, &run.split, test, run.seed, |ratings| {
-        let mut predicted = (fitted.predict)(ratings);
-        predicted.iter_mut().for_each(|p| *p = p.clamp(lo, hi));
-        predicted
-    });
+    let (lo, hi) = rating_scale(&experiment.dataset.ratings);
+    let metrics = rating_test_metrics(
+        experiment.dataset,
+        &experiment.split,
+        test,
+        experiment.seed,
+        |ratings| {
+            let mut predicted = (fitted.predict)(ratings);
+            predicted.iter_mut().for_each(|p| *p = p.clamp(lo, hi));
+            predicted
+        },
+    );
     Ok(Outcome {
         report: RunReport {
             model: M::NAME.to_string(),
-            dataset: run.dataset.name.to_string(),
-            split: run.split.name(),
+            dataset: experiment.dataset.name.to_string(),
+            split: experiment.split.name(),
             metrics,
             train_seconds,
             parameters: fitted.parameters,
@@ -92,68 +104,6 @@ pub fn run<B: AutodiffBackend, M: RatingModel>(config: M::Config, run: &Run<B>) 
 }
 
 /// How ratings are split for explicit models.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RatingSplit {
-    /// ml-100k's u1..u5, ua, ub.
-    Predefined(String),
-    /// Random test fraction, seeded.
-    Random(f64),
-    /// Each user's latest rating is the test (NCF protocol, with 99 sampled negatives).
-    LeaveLatestOut,
-}
-
-impl std::str::FromStr for RatingSplit {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "latest" => Ok(Self::LeaveLatestOut),
-            "random" => Ok(Self::Random(0.1)),
-            _ if s.starts_with("random:") => s[7..]
-                .parse::<f64>()
-                .ok()
-                .filter(|f| *f > 0.0 && *f < 1.0)
-                .map(Self::Random)
-                .ok_or_else(|| {
-                    format!(
-                        "bad test fraction in {s:?}: a number above 0 and below 1, e.g. random:0.1"
-                    )
-                }),
-            "u1" | "u2" | "u3" | "u4" | "u5" | "ua" | "ub" => Ok(Self::Predefined(s.into())),
-            _ => Err(format!(
-                "unknown split {s:?}: use u1..u5, ua, ub (ml-100k), random[:FRACTION] or latest"
-            )),
-        }
-    }
-}
-
-impl RatingSplit {
-    /// The split as `--split` names it: `u1`, `random:0.2`, `latest`.
-    pub fn name(&self) -> String {
-        match self {
-            RatingSplit::Predefined(name) => name.clone(),
-            RatingSplit::Random(fraction) => format!("random:{fraction}"),
-            RatingSplit::LeaveLatestOut => "latest".into(),
-        }
-    }
-
-    /// The split's training and test ratings; an error when either is empty.
-    pub fn apply(&self, dataset: &Dataset, seed: u64) -> Result<Split> {
-        let split = match self {
-            RatingSplit::Predefined(name) => dataset.predefined_split(name)?,
-            RatingSplit::Random(fraction) => split::random_split(&dataset.ratings, *fraction, seed),
-            RatingSplit::LeaveLatestOut => split::leave_latest_out(&dataset.ratings),
-        };
-        if split.train.is_empty() || split.test.is_empty() {
-            bail!(
-                "the {} split of {} leaves no training or no test ratings",
-                self.name(),
-                dataset.name
-            );
-        }
-        Ok(split)
-    }
-}
-
 /// The lowest and highest rating value: predictions are clipped to it.
 pub fn rating_scale(ratings: &[Rating]) -> (f32, f32) {
     ratings

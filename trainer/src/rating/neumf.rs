@@ -8,7 +8,9 @@ use super::explicit::{
 use super::mf::lookup;
 use super::{Fitted, RatingModel};
 use crate::data::Rating;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig, Relu};
@@ -24,7 +26,7 @@ impl Model for NeuMfModel {
     const BURN: bool = true;
     type Config = NetworkRun<NeuMfConfig>;
 
-    fn config(options: &mut Options, seed: u64) -> Result<NetworkRun<NeuMfConfig>> {
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<NetworkRun<NeuMfConfig>> {
         let mut network = NeuMfConfig::new();
         if let Some(factors) = options.factors.take() {
             network.gmf_factors = factors;
@@ -39,11 +41,15 @@ impl RatingModel for NeuMfModel {
     fn fit<'a, B: AutodiffBackend>(
         config: &NetworkRun<NeuMfConfig>,
         train: &[Rating],
-        run: &'a Run<B>,
+        experiment: &'a Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let init = |_: &RatingData| config.network.init::<B>(Dims::of(run.dataset), &run.device);
-        fit_network(init, &config.fit, train, run, identity)
+        let init = |_: &RatingData| {
+            config
+                .network
+                .init::<B>(Dims::of(experiment.dataset), &experiment.device)
+        };
+        fit_network(init, &config.fit, train, experiment, identity)
     }
 }
 

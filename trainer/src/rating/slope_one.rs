@@ -9,7 +9,9 @@
 use super::matrix::{RatingMatrix, RatingPredictor};
 use super::{Fitted, Published, RatingModel};
 use crate::data::Rating;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -29,7 +31,7 @@ impl Model for SlopeOneModel {
         "a user's mean plus the mean deviations between co-rated movies (Surprise's SlopeOne)";
     type Config = SlopeOneConfig;
 
-    fn config(_options: &mut Options, _seed: u64) -> Result<SlopeOneConfig> {
+    fn config(_options: &mut ModelOptions, _seed: u64) -> Result<SlopeOneConfig> {
         Ok(SlopeOneConfig::new())
     }
 }
@@ -44,10 +46,14 @@ impl RatingModel for SlopeOneModel {
     fn fit<'a, B: AutodiffBackend>(
         _config: &SlopeOneConfig,
         train: &[Rating],
-        run: &'a Run<B>,
+        experiment: &'a Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let matrix = RatingMatrix::new(train, run.dataset.n_users(), run.dataset.n_items());
+        let matrix = RatingMatrix::new(
+            train,
+            experiment.dataset.n_users(),
+            experiment.dataset.n_items(),
+        );
         Ok(SlopeOne::fit(&matrix).into_fitted())
     }
 }

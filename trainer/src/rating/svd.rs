@@ -18,7 +18,9 @@
 use super::matrix::{RatingMatrix, RatingPredictor};
 use super::{Fitted, Published, RatingModel};
 use crate::data::Rating;
-use crate::registry::{Model, Options, Run};
+use crate::experiment::Experiment;
+use crate::model::Model;
+use crate::options::ModelOptions;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -61,7 +63,7 @@ impl Default for FunkSvdConfig {
 
 impl FunkSvdConfig {
     /// These settings with the command line's factors, epochs, rate, regularisation and seed.
-    fn with_options(self, options: &mut Options, seed: u64) -> Result<Self> {
+    fn with_options(self, options: &mut ModelOptions, seed: u64) -> Result<Self> {
         Ok(Self {
             factors: options.factors.take().unwrap_or(self.factors),
             epochs: options.take_epochs()?.unwrap_or(self.epochs),
@@ -78,7 +80,7 @@ impl Model for SvdModel {
     const ABOUT: &'static str = "Funk-SVD, step for step as Surprise's SVD";
     type Config = FunkSvdConfig;
 
-    fn config(options: &mut Options, seed: u64) -> Result<FunkSvdConfig> {
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<FunkSvdConfig> {
         FunkSvdConfig::new().with_options(options, seed)
     }
 }
@@ -93,10 +95,14 @@ impl RatingModel for SvdModel {
     fn fit<'a, B: AutodiffBackend>(
         config: &FunkSvdConfig,
         train: &[Rating],
-        run: &'a Run<B>,
+        experiment: &'a Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let matrix = RatingMatrix::new(train, run.dataset.n_users(), run.dataset.n_items());
+        let matrix = RatingMatrix::new(
+            train,
+            experiment.dataset.n_users(),
+            experiment.dataset.n_items(),
+        );
         Ok(FunkSvd::fit(&matrix, config).into_fitted())
     }
 }
@@ -107,7 +113,7 @@ impl Model for SvdppModel {
         "SVD++: Funk-SVD plus which movies a user rated, as Surprise's SVDpp";
     type Config = FunkSvdConfig;
 
-    fn config(options: &mut Options, seed: u64) -> Result<FunkSvdConfig> {
+    fn config(options: &mut ModelOptions, seed: u64) -> Result<FunkSvdConfig> {
         FunkSvdConfig::svdpp().with_options(options, seed)
     }
 }
@@ -122,10 +128,10 @@ impl RatingModel for SvdppModel {
     fn fit<'a, B: AutodiffBackend>(
         config: &FunkSvdConfig,
         train: &[Rating],
-        run: &'a Run<B>,
+        experiment: &'a Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        SvdModel::fit(config, train, run, identity)
+        SvdModel::fit(config, train, experiment, identity)
     }
 }
 

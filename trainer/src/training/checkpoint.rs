@@ -75,7 +75,7 @@ impl RunSettings {
             hasher.update(r.rating.to_le_bytes());
             hasher.update(r.timestamp.to_le_bytes());
         }
-        let digest = crate::data::download::hex(&hasher.finalize()[..8]);
+        let digest = hex::encode(&hasher.finalize()[..8]);
         format!("{} (sha256 {digest}...)", ratings.len())
     }
 
@@ -160,7 +160,7 @@ fn is_checkpoint_file(name: &str) -> bool {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    crate::data::download::hex(&Sha256::digest(bytes))
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Refuses a folder whose checkpoint was written with other settings, naming each difference.

@@ -16,7 +16,7 @@
 
 pub mod checkpoint;
 
-use crate::registry::Options;
+use crate::options::ModelOptions;
 use anyhow::{Result, bail};
 use burn::module::AutodiffModule;
 use burn::optim::{GradientsParams, Optimizer};
@@ -57,7 +57,7 @@ pub struct TrainingConfig {
 impl TrainingConfig {
     /// These settings with the command line's epochs, batch size, learning rate and patience,
     /// and `seed`. Refuses 0 epochs, which would leave the model at its initial weights.
-    pub fn with_options(self, options: &mut Options, seed: u64) -> Result<Self> {
+    pub fn with_options(self, options: &mut ModelOptions, seed: u64) -> Result<Self> {
         Ok(Self {
             epochs: options.take_epochs()?.unwrap_or(self.epochs),
             batch_size: options.batch_size.take().unwrap_or(self.batch_size),

@@ -3,7 +3,7 @@
 //! in one row only ([`shared::browse::browse_rows`]). A skip link jumps past their buttons.
 
 use super::movie_item::{MovieButtons, MovieItem};
-use super::use_model;
+use crate::hooks::use_model;
 use yew::prelude::*;
 
 const ROW_LENGTH: usize = 12;

@@ -1,8 +1,8 @@
 //! Genre and decade filters, which narrow the recommendations (never the picks), and the
 //! familiar ↔ discover slider, which re-ranks them by popularity.
 
-use super::use_model;
-use crate::model_loader::Model;
+use crate::hooks::use_model;
+use crate::model_loader::LoadedModel;
 use shared::POPULARITY_STEPS;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -19,7 +19,7 @@ pub struct Filters {
 
 impl Filters {
     /// No filter, and the slider where the model's trainer found it works best.
-    pub fn starting(model: &Model) -> Self {
+    pub fn starting(model: &LoadedModel) -> Self {
         Self {
             genre: None,
             decade: None,

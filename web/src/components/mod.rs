@@ -1,4 +1,5 @@
-//! The page's parts, each a function component reading the model and picks from context.
+//! The page's parts, each a function component reading the model and picks from context
+//! (through [`crate::hooks`]).
 
 mod browse_rows;
 mod filters;
@@ -19,22 +20,6 @@ pub use recommendations::Recommendations;
 pub use search::SearchBox;
 pub use share_choice::ShareChoice;
 pub use status_bar::StatusBar;
-
-use crate::model_loader::Model;
-use crate::page::PicksContext;
-use yew::prelude::*;
-
-/// The loaded model; every component below [`crate::page::RecommenderPage`] has it.
-#[hook]
-fn use_model() -> Model {
-    use_context::<Model>().expect("components are rendered inside the model's context")
-}
-
-/// The visitor's picks; every component below [`crate::page::RecommenderPage`] has them.
-#[hook]
-fn use_picks() -> PicksContext {
-    use_context::<PicksContext>().expect("components are rendered inside the picks' context")
-}
 
 /// Moves keyboard focus to the element with `id`, when there is one.
 fn focus_by_id(id: &str) {

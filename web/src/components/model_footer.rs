@@ -1,6 +1,6 @@
 //! The footer: which model runs, and behind "About this model" its figures for the curious.
 
-use super::use_model;
+use crate::hooks::use_model;
 use yew::prelude::*;
 
 #[function_component]

@@ -1,7 +1,7 @@
 //! One movie in any list: title with year, genres, links out, an optional reason, and the
 //! buttons that like it, dislike it, hide it as seen or take it back.
 
-use super::{use_model, use_picks};
+use crate::hooks::{use_model, use_picks};
 use crate::picks::{PickAction, PickStatus};
 use shared::Movie;
 use wasm_bindgen::JsCast;

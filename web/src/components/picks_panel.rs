@@ -3,7 +3,7 @@
 //! picks were unknown to this model.
 
 use super::movie_item::{MovieButtons, MovieItem};
-use super::{use_model, use_picks};
+use crate::hooks::{use_model, use_picks};
 use crate::picks::{PickAction, Picks};
 use crate::storage;
 use wasm_bindgen_futures::JsFuture;

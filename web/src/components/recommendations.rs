@@ -4,8 +4,9 @@
 //! until the visitor asks for the new list or changes anything elsewhere.
 
 use super::filters::{Filters, FiltersBar};
+use super::focus_by_id;
 use super::movie_item::{MovieButtons, MovieItem};
-use super::{focus_by_id, use_model, use_picks};
+use crate::hooks::{use_model, use_picks};
 use crate::picks::{PickAction, Picks};
 use crate::timings;
 use shared::{RecommendError, Recommendation, Request};

@@ -4,7 +4,7 @@
 //! ready for the next title.
 
 use super::movie_item::{MovieButtons, MovieItem};
-use super::{use_model, use_picks};
+use crate::hooks::{use_model, use_picks};
 use crate::picks::PickAction;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;

@@ -2,7 +2,7 @@
 //! screen readers), and how many movies are liked, with a jump to the recommendations. On a
 //! phone a like in the browse rows is otherwise far from any list that shows it.
 
-use super::{use_model, use_picks};
+use crate::hooks::{use_model, use_picks};
 use crate::picks::PickAction;
 use yew::prelude::*;
 

@@ -1,5 +1,5 @@
-//! What the page carries: the model file's size budget, the most liked movies that fit in it and
-//! the embedding rank they leave room for.
+//! What the page carries: the catalogue entries of its movies, the model file's size budget, the
+//! most liked movies that fit in it and the embedding rank they leave room for.
 //!
 //! A visitor downloads the whole file before the first recommendation, so the budget is in
 //! gzipped bytes, as the server sends them. The catalogue (titles, years, genres) is measured by
@@ -9,6 +9,7 @@
 use crate::data::Dataset;
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use shared::{Catalog, Movie};
 use std::io::Write;
 
 /// The page's payload budgets (wasm + js + model, gzipped) of the issue that set them: 1 MB for
@@ -33,10 +34,32 @@ pub fn default_budget(ratings: usize) -> u64 {
     }
 }
 
+/// The catalogue entries for `items` (dataset item indices), in model order, with
+/// `rating_counts` as their popularity.
+pub fn catalog(dataset: &Dataset, items: &[u32], rating_counts: &[u32]) -> Catalog {
+    let movies = items
+        .iter()
+        .zip(rating_counts)
+        .map(|(&i, &count)| {
+            let m = &dataset.movies[i as usize];
+            Movie {
+                id: m.id,
+                title: m.title.clone(),
+                year: m.year,
+                genres: m.genres,
+                rating_count: count,
+                imdb_id: m.imdb_id,
+                tmdb_id: m.tmdb_id,
+            }
+        })
+        .collect();
+    Catalog::new(dataset.genre_names.clone(), movies)
+}
+
 /// Gzipped bytes of the catalogue entries of `movies` (dataset indices), with `counts` standing
 /// in for their rating counts.
 pub fn catalogue_bytes(dataset: &Dataset, movies: &[u32], counts: &[u32]) -> u64 {
-    let catalog = super::catalog(dataset, movies, counts);
+    let catalog = catalog(dataset, movies, counts);
     let encoded = bincode::serde::encode_to_vec(&catalog, bincode::config::standard())
         .expect("a catalogue always encodes");
     let mut gzip = GzEncoder::new(Vec::new(), Compression::default());

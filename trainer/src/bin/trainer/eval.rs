@@ -1,0 +1,95 @@
+//! `trainer eval`: an exported weights file measured on held-out users it never saw, through
+//! `shared::Recommender` as the page scores.
+
+use crate::data::DataArgs;
+use crate::load_model;
+use anyhow::{Result, bail};
+use clap::Args;
+use std::path::PathBuf;
+use trainer::data::split::{self, HeldOutUser};
+use trainer::new_user;
+use trainer::options::positive_usize;
+use trainer::protocol;
+use trainer::report::RunReport;
+
+#[derive(Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The exported weights file.
+    #[arg(long)]
+    model: PathBuf,
+    /// Evaluate on these MovieLens user ids (one per line), e.g. the ones passed to
+    /// `train --exclude-users`; without it, on the test users of the training's held-out split.
+    #[arg(long)]
+    users: Option<PathBuf>,
+    /// Users held out for test, as in training (at least 1).
+    #[arg(long, value_parser = positive_usize, allow_negative_numbers = true)]
+    heldout_users: Option<usize>,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `trainer eval`: an exported file measured through `shared`, as the page scores.
+pub fn eval(args: &EvalArgs) -> Result<()> {
+    let recommender = load_model(&args.model)?;
+    let dataset = args.data.load()?;
+    if recommender.info.dataset != dataset.name.to_string() {
+        bail!(
+            "{} was trained on {}, not {}",
+            args.model.display(),
+            recommender.info.dataset,
+            dataset.name
+        );
+    }
+    if args.users.is_none() && recommender.info.description.contains(new_user::REFIT_NOTE) {
+        bail!(
+            "{} was refit on every user of {}, its held-out test users included, so they cannot test it again; its test figures are in its info. To measure a model on users it never saw, train it with --exclude-users FILE and evaluate with --users FILE, or train it with --no-refit",
+            args.model.display(),
+            recommender.info.dataset
+        );
+    }
+    let heldout = match &args.users {
+        Some(path) => protocol::listed_users(
+            &dataset.ratings,
+            &split::read_user_id_file(path, &dataset)?,
+            args.seed,
+        ),
+        None => protocol::test_users(
+            &dataset.ratings,
+            args.heldout_users
+                .unwrap_or(protocol::default_heldout_users(dataset.name)),
+            args.seed,
+        ),
+    };
+    // Into the model's item numbering; movies the model doesn't know are dropped.
+    let to_model = |items: &[u32]| -> Vec<u32> {
+        items
+            .iter()
+            .filter_map(|&i| recommender.catalog.index_of(dataset.movies[i as usize].id))
+            .map(|i| i as u32)
+            .collect()
+    };
+    let users: Vec<HeldOutUser> = heldout
+        .iter()
+        .filter_map(|u| u.remapped(to_model))
+        .collect();
+    if users.is_empty() {
+        bail!("none of the evaluated users has liked movies that the model knows");
+    }
+    let metrics = new_user::heldout_metrics_shared(&recommender, &users);
+    let report = RunReport {
+        model: recommender.info.model.clone(),
+        dataset: dataset.name.to_string(),
+        split: format!("{} held-out users", users.len()),
+        metrics,
+        train_seconds: 0.0,
+        parameters: 0,
+        history: Default::default(),
+        settings: serde_json::from_str(&recommender.info.settings).unwrap_or_default(),
+    };
+    report.print(None, args.json);
+    Ok(())
+}

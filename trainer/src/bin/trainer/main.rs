@@ -1,0 +1,67 @@
+//! `trainer`: the command line over the trainer library, one file per command. Each command's
+//! flags are a clap `Args` struct in its file; the model options are the library's
+//! [`trainer::options::ModelOptions`], declared once. See `trainer --help`.
+
+mod bench;
+mod data;
+mod eval;
+mod out_file;
+mod recommend;
+mod synth;
+mod train;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use shared::Recommender;
+use std::path::Path;
+
+#[derive(Parser)]
+#[command(version, about = "Train, evaluate and export MovieLens recommenders")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a release's users, movies, ratings, rating histogram and density.
+    Data(data::DataArgs),
+    /// Train a model, report its test metrics, and (fold-in) export the page's weights.
+    Train(Box<train::TrainArgs>),
+    /// Evaluate an exported model file on held-out users.
+    Eval(eval::EvalArgs),
+    /// Recommend movies for a new user who liked some movies, with an exported model.
+    Recommend(recommend::RecommendArgs),
+    /// Train and evaluate every model on ml-100k and ml-latest-small; write a report.
+    Bench(bench::BenchArgs),
+    /// List every model: its `--model` name, its task and what it is.
+    Models,
+    /// Write a synthetic release shaped like a real one, to measure at sizes not at hand.
+    Synth(synth::SynthArgs),
+}
+
+fn main() {
+    let result = match Cli::parse().command {
+        Command::Data(args) => data::print(&args),
+        Command::Train(args) => train::train(&args),
+        Command::Eval(args) => eval::eval(&args),
+        Command::Recommend(args) => recommend::recommend(&args),
+        Command::Bench(args) => bench::bench(&args),
+        Command::Models => {
+            print!("{}", trainer::registry::table());
+            Ok(())
+        }
+        Command::Synth(args) => synth::synth(&args),
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+/// An exported weights file, loaded as the page loads it.
+fn load_model(path: &Path) -> Result<Recommender> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading model file {}", path.display()))?;
+    Recommender::from_bytes(&bytes).with_context(|| format!("loading {}", path.display()))
+}

@@ -1,0 +1,234 @@
+//! `trainer recommend`: recommendations from an exported weights file for a new user's picks,
+//! as text, as JSON, or one JSON line per query of a JSON-lines file.
+
+use crate::load_model;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use serde_json::json;
+use shared::{RecommendError, Recommender, Request};
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use trainer::options::positive_usize;
+
+#[derive(Args)]
+pub struct RecommendArgs {
+    /// The exported weights file.
+    #[arg(long)]
+    model: PathBuf,
+    /// MovieLens ids of liked movies, comma-separated.
+    #[arg(long, value_delimiter = ',', required_unless_present = "queries")]
+    liked: Vec<u32>,
+    /// A JSON-lines file of {"liked":[ids]} queries, answered one JSON line each. Movies the
+    /// model does not know are skipped, listed in the answer's "skipped" and counted at the end.
+    #[arg(long, conflicts_with = "liked")]
+    queries: Option<PathBuf>,
+    /// MovieLens ids of movies that are not for this user, comma-separated: never recommended,
+    /// and the movies like them are pushed down (as much as the model's steering says).
+    #[arg(long, value_delimiter = ',', requires = "liked")]
+    disliked: Vec<u32>,
+    /// MovieLens ids of movies already seen, comma-separated: never recommended, no other effect.
+    #[arg(long, value_delimiter = ',', requires = "liked")]
+    seen: Vec<u32>,
+    /// Familiar ↔ discover: a step from 0 (the most familiar movies) to 6 (the least known);
+    /// without it, the model's default, chosen on validation users.
+    #[arg(long, requires = "liked", value_parser = clap::value_parser!(u8).range(0..shared::POPULARITY_STEPS.len() as i64))]
+    popularity: Option<u8>,
+    /// With --queries: fail on the first movie the model does not know instead of skipping it.
+    #[arg(long, requires = "queries")]
+    strict: bool,
+    /// Movies recommended (at least 1).
+    #[arg(long, default_value_t = 20, value_parser = positive_usize, allow_negative_numbers = true)]
+    top: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `trainer recommend`: one list from the flags, or one JSON line per query of a file.
+pub fn recommend(args: &RecommendArgs) -> Result<()> {
+    let recommender = load_model(&args.model)?;
+    let Some(path) = &args.queries else {
+        // Each list on its own, so that an unknown id is named with its flag.
+        for (flag, ids) in [
+            ("--liked", &args.liked),
+            ("--disliked", &args.disliked),
+            ("--seen", &args.seen),
+        ] {
+            recommender.indices_of(ids).map_err(|err| match err {
+                RecommendError::UnknownMovie(id) => anyhow!(
+                    "{flag}: movie id {id} is not in the catalogue of {} (a model leaves out movies that too few training users liked)",
+                    args.model.display()
+                ),
+                other => anyhow!("{flag}: {other}"),
+            })?;
+        }
+        let request = Request {
+            disliked: args.disliked.clone(),
+            seen: args.seen.clone(),
+            popularity: args.popularity.map(usize::from),
+            ..Request::liking(args.liked.clone(), args.top)
+        };
+        let ranked = recommender
+            .recommend(&request)
+            .map_err(|err| anyhow!("--liked: {err}"))?;
+        if args.json {
+            let items: Vec<_> = ranked
+                .iter()
+                .map(|r| {
+                    let m = &recommender.catalog.movies[r.index];
+                    json!({"id": m.id, "title": m.label(), "score": r.score})
+                })
+                .collect();
+            println!("{}", json!({ "recommendations": items }));
+        } else {
+            for (rank, r) in ranked.iter().enumerate() {
+                let m = &recommender.catalog.movies[r.index];
+                let because: Vec<String> = r
+                    .because
+                    .iter()
+                    .map(|&b| recommender.catalog.movies[b].label())
+                    .collect();
+                let reason = if because.is_empty() {
+                    String::new()
+                } else {
+                    format!("  because you liked {}", because.join(", "))
+                };
+                println!(
+                    "{:>3}. {}  [{}]{reason}",
+                    rank + 1,
+                    m.label(),
+                    recommender.catalog.genres_of(m).join(", "),
+                );
+            }
+        }
+        return Ok(());
+    };
+    recommend_batch(&recommender, path, args.top, args.strict)
+}
+
+/// Movie ids of `--queries` that the model does not know, for the closing warning.
+#[derive(Default)]
+struct Skipped {
+    /// Every skipped id, repeats included.
+    ids: usize,
+    distinct: HashSet<u32>,
+    /// The first few distinct ids, in file order.
+    first: Vec<u32>,
+    /// Queries left with no known movie (answered with an empty list).
+    empty_queries: usize,
+}
+
+impl Skipped {
+    const SHOWN: usize = 5;
+
+    fn note(&mut self, unknown: &[u32]) {
+        self.ids += unknown.len();
+        for &id in unknown {
+            if self.distinct.insert(id) && self.first.len() < Self::SHOWN {
+                self.first.push(id);
+            }
+        }
+    }
+
+    /// "skipped 3 liked movie ids not in the model's catalogue (2 distinct: 99, 98); 1 query had
+    /// no known movie and got no recommendations".
+    fn summary(&self) -> String {
+        let mut shown: Vec<String> = self.first.iter().map(u32::to_string).collect();
+        if self.distinct.len() > self.first.len() {
+            shown.push("...".into());
+        }
+        let mut text = format!(
+            "skipped {} liked movie {} not in the model's catalogue ({} distinct: {})",
+            self.ids,
+            if self.ids == 1 { "id" } else { "ids" },
+            self.distinct.len(),
+            shown.join(", ")
+        );
+        if self.empty_queries > 0 {
+            text += &format!(
+                "; {} {} no known movie and got no recommendations",
+                self.empty_queries,
+                if self.empty_queries == 1 {
+                    "query had"
+                } else {
+                    "queries had"
+                }
+            );
+        }
+        text
+    }
+}
+
+/// Answers a JSON-lines file of `{"liked":[ids]}` queries, one JSON line each. Movies the model
+/// does not know are skipped (listed in the answer's `"skipped"`; a query with none left gets an
+/// empty list) and counted on stderr at the end; `strict` makes the first one an error.
+fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: bool) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Query {
+        liked: Vec<u32>,
+    }
+    let shown = path.display();
+    let file = std::fs::File::open(path).with_context(|| format!("opening {shown}"))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut out = std::io::stdout().lock();
+    let mut skipped = Skipped::default();
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("reading {shown} after line {line_no}"))?;
+        if read == 0 {
+            break;
+        }
+        line_no += 1;
+        let line = std::str::from_utf8(&buf).map_err(|err| {
+            anyhow!(
+                "{shown} line {line_no}: not valid UTF-8 (at byte {} of the line)",
+                err.valid_up_to() + 1
+            )
+        })?;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let query: Query = serde_json::from_str(line).with_context(|| {
+            format!("{shown} line {line_no}: expected {{\"liked\":[movie ids]}}")
+        })?;
+        if query.liked.is_empty() {
+            bail!("{shown} line {line_no}: no liked movies: list at least one movie id");
+        }
+        let (known, unknown): (Vec<u32>, Vec<u32>) = query
+            .liked
+            .iter()
+            .partition(|&&id| recommender.catalog.index_of(id).is_some());
+        if strict && let Some(id) = unknown.first() {
+            bail!(
+                "{shown} line {line_no}: movie id {id} is not in the model's catalogue (--strict; without it the id is skipped)"
+            );
+        }
+        skipped.note(&unknown);
+        let ids: Vec<u32> = if known.is_empty() {
+            skipped.empty_queries += 1;
+            Vec::new()
+        } else {
+            recommender
+                .recommend(&Request::liking(known, top))
+                .with_context(|| format!("{shown} line {line_no}"))?
+                .iter()
+                .map(|r| recommender.catalog.movies[r.index].id)
+                .collect()
+        };
+        let mut answer = json!({"liked": query.liked, "recommendations": ids});
+        if !unknown.is_empty() {
+            answer["skipped"] = json!(unknown);
+        }
+        writeln!(out, "{answer}")?;
+    }
+    out.flush()?;
+    if skipped.ids > 0 {
+        eprintln!("warning: {shown}: {}", skipped.summary());
+    }
+    Ok(())
+}

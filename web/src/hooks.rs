@@ -1,0 +1,66 @@
+//! The page's own hooks: reading the two shared contexts (the loaded model and the visitor's
+//! picks) that [`crate::page::RecommenderPage`] provides, and following share links that arrive
+//! while the page is already open.
+
+use crate::model_loader::LoadedModel;
+use crate::picks::{PickAction, Picks, PicksContext, link_asks_first};
+use crate::storage;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use yew::prelude::*;
+
+/// The loaded model; every component below [`crate::page::RecommenderPage`] has it.
+#[hook]
+pub fn use_model() -> LoadedModel {
+    use_context::<LoadedModel>().expect("components are rendered inside the model's context")
+}
+
+/// The visitor's picks; every component below [`crate::page::RecommenderPage`] has them.
+#[hook]
+pub fn use_picks() -> PicksContext {
+    use_context::<PicksContext>().expect("components are rendered inside the picks' context")
+}
+
+/// Takes in a share link opened in a tab that already shows the page: the browser changes only
+/// the fragment then (no reload), so the picks arrive through `hashchange`. As on arrival, ids
+/// this model does not know are counted in `dropped`, and a link that would overwrite different
+/// picks (`picks`, the visitor's current ones) waits in `pending` for their choice; otherwise it
+/// replaces them through `act`. The listener is renewed whenever the picks change.
+#[hook]
+pub fn use_share_link_arrivals(
+    picks: &Picks,
+    model: &LoadedModel,
+    dropped: &UseStateHandle<usize>,
+    pending: &UseStateHandle<Option<Picks>>,
+    act: &Callback<PickAction>,
+) {
+    let (pending, dropped, model, act) =
+        (pending.clone(), dropped.clone(), model.clone(), act.clone());
+    use_effect_with(picks.clone(), move |current| {
+        let current = current.clone();
+        let listener = Closure::<dyn Fn()>::new(move || {
+            if let Some(shared) = storage::take_shared() {
+                let (known, unknown) = shared.known_to(&model.catalog);
+                dropped.set(unknown);
+                if link_asks_first(&current, &known) {
+                    pending.set(Some(known));
+                } else {
+                    act.emit(PickAction::Replace(known));
+                }
+            }
+        });
+        let window = web_sys::window();
+        if let Some(window) = &window {
+            let _ = window
+                .add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+        }
+        move || {
+            if let Some(window) = window {
+                let _ = window.remove_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+        }
+    });
+}
