@@ -35,9 +35,9 @@ fn train(
         ModelName::Mf,
         &options,
         dataset,
-        |run: &mut Experiment<Cpu>| {
-            run.split = RatingSplit::Random(0.2);
-            run.checkpoints = Checkpoints {
+        |experiment: &mut Experiment<Cpu>| {
+            experiment.split = RatingSplit::Random(0.2);
+            experiment.checkpoints = Checkpoints {
                 dir: Some(dir.to_path_buf()),
                 resume,
             };

@@ -71,10 +71,10 @@ pub fn train(
     dataset: &Dataset,
     adjust: impl FnOnce(&mut Experiment<Cpu>),
 ) -> Result<RunReport, String> {
-    let mut run = Experiment::<Cpu>::new(dataset, 42, Default::default());
-    adjust(&mut run);
+    let mut experiment = Experiment::<Cpu>::new(dataset, 42, Default::default());
+    adjust(&mut experiment);
     model
-        .train(options, &run)
+        .train(options, &experiment)
         .map(|outcome| outcome.report)
         .map_err(|err| format!("{err:#}"))
 }

@@ -84,10 +84,10 @@ fn training_learns_the_taste_groups_and_resumes() {
             ModelName::Foldin,
             &options(epochs),
             &dataset,
-            |run: &mut Experiment<Cpu>| {
-                run.heldout_users = 10;
-                run.min_item_users = 1;
-                run.checkpoints = Checkpoints {
+            |experiment: &mut Experiment<Cpu>| {
+                experiment.heldout_users = 10;
+                experiment.min_item_users = 1;
+                experiment.checkpoints = Checkpoints {
                     dir: Some(dir.to_path_buf()),
                     resume,
                 };

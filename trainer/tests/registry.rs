@@ -16,10 +16,10 @@ use trainer::registry::{self, ModelName};
 fn every_model_trains_on_small_synthetic_data() {
     let _rng = common::burn_rng();
     let dataset = common::two_taste_dataset(60, 40);
-    let mut run = Experiment::<Cpu>::new(&dataset, 7, Default::default());
-    run.split = RatingSplit::Random(0.2);
-    run.heldout_users = 10;
-    run.min_item_users = 1;
+    let mut experiment = Experiment::<Cpu>::new(&dataset, 7, Default::default());
+    experiment.split = RatingSplit::Random(0.2);
+    experiment.heldout_users = 10;
+    experiment.min_item_users = 1;
     for &model in ModelName::all() {
         // The burn models for two epochs: this is about every model running, not learning.
         let options = ModelOptions {
@@ -27,7 +27,7 @@ fn every_model_trains_on_small_synthetic_data() {
             ..ModelOptions::default()
         };
         let outcome = model
-            .train(&options, &run)
+            .train(&options, &experiment)
             .unwrap_or_else(|err| panic!("{}: {err:#}", model.name()));
         let report = &outcome.report;
         assert_eq!(report.model, model.name());

@@ -19,18 +19,19 @@ fn synthetic_release() -> (tempfile::TempDir, Dataset) {
     (dir, dataset)
 }
 
-fn run(dataset: &Dataset) -> Experiment<'_, Cpu> {
-    let mut run = Experiment::new(dataset, 1, Default::default());
-    run.heldout_users = 15;
-    run
+/// The experiment on a synthetic release: 15 held-out users.
+fn experiment_on(dataset: &Dataset) -> Experiment<'_, Cpu> {
+    let mut experiment = Experiment::new(dataset, 1, Default::default());
+    experiment.heldout_users = 15;
+    experiment
 }
 
 #[test]
 fn the_planted_taste_is_there_to_learn() {
     let (_dir, dataset) = synthetic_release();
-    let run = run(&dataset);
+    let experiment = experiment_on(&dataset);
     let ndcg = |model: ModelName| {
-        let outcome = model.train(&ModelOptions::default(), &run).unwrap();
+        let outcome = model.train(&ModelOptions::default(), &experiment).unwrap();
         outcome.report.metric("NDCG@100").unwrap()
     };
     let (popularity, puresvd) = (ndcg(ModelName::Popularity), ndcg(ModelName::Puresvd));
@@ -43,12 +44,12 @@ fn the_planted_taste_is_there_to_learn() {
 #[test]
 fn the_shipped_model_is_refit_on_every_user() {
     let (_dir, dataset) = synthetic_release();
-    let mut run = run(&dataset);
+    let mut experiment = experiment_on(&dataset);
     for model in [ModelName::Hybrid, ModelName::Ease] {
-        run.refit = false;
-        let tuned = model.train(&ModelOptions::default(), &run).unwrap();
-        run.refit = true;
-        let refit = model.train(&ModelOptions::default(), &run).unwrap();
+        experiment.refit = false;
+        let tuned = model.train(&ModelOptions::default(), &experiment).unwrap();
+        experiment.refit = true;
+        let refit = model.train(&ModelOptions::default(), &experiment).unwrap();
         let (tuned_file, refit_file) = (tuned.file.unwrap(), refit.file.unwrap());
         // The figures are the tuning fit's, measured on users it never saw ...
         assert_eq!(refit.report.metrics, tuned.report.metrics);
@@ -57,7 +58,12 @@ fn the_shipped_model_is_refit_on_every_user() {
         assert_ne!(refit_file.weights, tuned_file.weights, "{}", model.name());
         assert_eq!(refit_file.catalog, tuned_file.catalog);
         let description = &refit_file.info.description;
-        let users = run.new_user_task().unwrap().everyone().train_rows.len();
+        let users = experiment
+            .new_user_task()
+            .unwrap()
+            .everyone()
+            .train_rows
+            .len();
         assert!(
             description.contains(&format!("refit on all {users} users")),
             "{description}"
@@ -77,15 +83,18 @@ fn the_shipped_model_is_refit_on_every_user() {
 #[test]
 fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
     let (_dir, dataset) = synthetic_release();
-    let mut run = run(&dataset);
-    let movies = run.new_user_task().unwrap().items.len();
+    let mut experiment = experiment_on(&dataset);
+    let movies = experiment.new_user_task().unwrap().items.len();
     // Room for a tenth of the movies.
     let budget = trainer::new_user::ease::peak_bytes(movies / 10);
-    run.memory_budget = Some(budget);
+    experiment.memory_budget = Some(budget);
     for model in [ModelName::Ease, ModelName::Foldin] {
         let err = format!(
             "{:#}",
-            model.train(&ModelOptions::default(), &run).err().unwrap()
+            model
+                .train(&ModelOptions::default(), &experiment)
+                .err()
+                .unwrap()
         );
         assert!(
             err.contains(&format!("over {movies} movies needs about"))
@@ -98,7 +107,7 @@ fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
     let err = format!(
         "{:#}",
         ModelName::Ease
-            .train(&ModelOptions::default(), &run)
+            .train(&ModelOptions::default(), &experiment)
             .err()
             .unwrap()
     );
@@ -108,15 +117,15 @@ fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap();
-    let mut advised_run = self::run(&dataset);
-    advised_run.memory_budget = Some(budget);
-    advised_run.max_movies = Some(advised);
+    let mut advised_experiment = experiment_on(&dataset);
+    advised_experiment.memory_budget = Some(budget);
+    advised_experiment.max_movies = Some(advised);
     ModelName::Ease
-        .train(&ModelOptions::default(), &advised_run)
+        .train(&ModelOptions::default(), &advised_experiment)
         .unwrap();
     // Models without a movie × movie matrix are not limited by it.
     ModelName::Hybrid
-        .train(&ModelOptions::default(), &run)
+        .train(&ModelOptions::default(), &experiment)
         .unwrap();
 }
 
@@ -125,7 +134,7 @@ fn a_catalogue_too_large_for_memory_is_refused_with_advice() {
 fn the_page_file_fits_its_budget_with_the_most_liked_movies() {
     use std::io::Write;
     let (_dir, dataset) = synthetic_release();
-    let everything = run(&dataset);
+    let everything = experiment_on(&dataset);
     let all = everything.new_user_task().unwrap();
     let mut likes = std::collections::HashMap::new();
     for &item in all.train_rows.iter().flatten() {
@@ -133,10 +142,10 @@ fn the_page_file_fits_its_budget_with_the_most_liked_movies() {
     }
     let mut carried = Vec::new();
     for budget in [40_000, 80_000] {
-        let mut run = run(&dataset);
-        run.page_budget = budget;
+        let mut experiment = experiment_on(&dataset);
+        experiment.page_budget = budget;
         let file = ModelName::Foldin
-            .train(&ModelOptions::default(), &run)
+            .train(&ModelOptions::default(), &experiment)
             .unwrap()
             .file
             .unwrap();
@@ -144,7 +153,7 @@ fn the_page_file_fits_its_budget_with_the_most_liked_movies() {
         gzip.write_all(&file.to_bytes()).unwrap();
         let gzipped = gzip.finish().unwrap().len() as u64;
         assert!(gzipped <= budget, "{gzipped} bytes for a {budget} budget");
-        let task = run.new_user_task().unwrap();
+        let task = experiment.new_user_task().unwrap();
         let kept = |item: &u32| task.items.contains(item);
         let least_kept = all.items.iter().filter(|i| kept(i)).map(|i| likes[i]).min();
         let most_left = all

@@ -21,8 +21,8 @@ fn options(epochs: usize, batch_size: usize, learning_rate: f64) -> ModelOptions
     }
 }
 
-fn random_split(run: &mut trainer::experiment::Experiment<trainer::backend::Cpu>) {
-    run.split = RatingSplit::Random(0.2);
+fn random_split(experiment: &mut trainer::experiment::Experiment<trainer::backend::Cpu>) {
+    experiment.split = RatingSplit::Random(0.2);
 }
 
 #[test]
@@ -72,9 +72,9 @@ fn resume_refuses_a_checkpoint_of_other_settings() {
     let dir = common::temp_dir();
     let with_checkpoints = |resume| {
         let dir = dir.path().to_path_buf();
-        move |run: &mut trainer::experiment::Experiment<trainer::backend::Cpu>| {
-            random_split(run);
-            run.checkpoints = Checkpoints {
+        move |experiment: &mut trainer::experiment::Experiment<trainer::backend::Cpu>| {
+            random_split(experiment);
+            experiment.checkpoints = Checkpoints {
                 dir: Some(dir),
                 resume,
             };

@@ -23,7 +23,7 @@ use csv::{ByteRecord, StringRecord};
 
 use super::error::{field_count, malformed};
 use super::lines::{Encoding, Line, as_truncated, decode, for_each_line, num_u32, open};
-use super::records::{self, MovieList, add_tag, no_ratings};
+use super::records::{self, MovieList, Tagger, no_ratings};
 use super::{DataError, IdIndex, Movie, Rating, shown};
 
 const MOVIES_HEADER: &str = "movieId,title,genres";
@@ -92,22 +92,19 @@ pub(super) fn parse_ratings(path: &Path, items: &IdIndex) -> Result<Vec<Rating>,
 }
 
 /// `tags.csv` with header `userId,movieId,tag,timestamp`. Adds the tags to
-/// `movies[items.get(movie id)]` (see [`records::add_tag`]) and returns the number of lines whose
+/// `movies[items.get(movie id)]` (see [`Tagger`]) and returns the number of lines whose
 /// movie is unknown (skipped).
 pub(super) fn parse_tags(
     path: &Path,
     items: &IdIndex,
     movies: &mut [Movie],
 ) -> Result<usize, DataError> {
-    let mut unknown = 0;
+    let mut tagger = Tagger::new(items, movies);
     for_each_record(path, TAGS_HEADER, 4, |line, f| {
-        let movie_id = num_u32(path, line, "movie id", f[1].as_bytes())?;
-        if !add_tag(movies, items, movie_id, &f[2]) {
-            unknown += 1;
-        }
+        tagger.add(num_u32(path, line, "movie id", f[1].as_bytes())?, &f[2]);
         Ok(())
     })?;
-    Ok(unknown)
+    Ok(tagger.unknown)
 }
 
 /// `links.csv` with header `movieId,imdbId,tmdbId`: each movie's IMDb and TMDb ids, which the

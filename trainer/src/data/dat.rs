@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::error::{field_count, malformed};
 use super::lines::{Encoding, count_fields, decode, for_each_line, latin1, num_u32, split_n};
-use super::records::{self, MovieList, RatingsFormat, add_tag, age, gender, non_empty, sort_users};
+use super::records::{self, MovieList, RatingsFormat, Tagger, age, gender, non_empty, sort_users};
 use super::{DataError, IdIndex, Movie, Rating, UserInfo};
 
 /// `movies.dat`: `MovieID::Title (year)::Genre|Genre`. Returns the movies and the sorted genre
@@ -101,13 +101,13 @@ pub(super) fn parse_ratings(
 
 /// ml-10m `tags.dat`: `UserID::MovieID::Tag::Timestamp`, read as UTF-8 leniently (invalid bytes
 /// become U+FFFD); a tag may itself hold `::`. Adds the tags to `movies[items.get(movie id)]`
-/// (see [`records::add_tag`]) and returns the number of lines whose movie is unknown (skipped).
+/// (see [`Tagger`]) and returns the number of lines whose movie is unknown (skipped).
 pub(super) fn parse_tags(
     path: &Path,
     items: &IdIndex,
     movies: &mut [Movie],
 ) -> Result<usize, DataError> {
-    let mut unknown = 0;
+    let mut tagger = Tagger::new(items, movies);
     for_each_line(path, |line| {
         let text = String::from_utf8_lossy(line.bytes);
         let parts = text.split_once("::").and_then(|(_, rest)| {
@@ -117,13 +117,10 @@ pub(super) fn parse_tags(
         let Some((m, tag)) = parts else {
             return Err(double_colon_field_count(path, line.no, 4, &text));
         };
-        let movie_id = num_u32(path, line.no, "movie id", m.as_bytes())?;
-        if !add_tag(movies, items, movie_id, tag) {
-            unknown += 1;
-        }
+        tagger.add(num_u32(path, line.no, "movie id", m.as_bytes())?, tag);
         Ok(())
     })?;
-    Ok(unknown)
+    Ok(tagger.unknown)
 }
 
 /// [`DataError::FieldCount`] for line `line`, whose text `text` should have `expected`

@@ -283,23 +283,39 @@ pub fn split_title_year(raw: &str) -> (String, Option<u16>) {
     (t.to_string(), None)
 }
 
-/// Adds a tag to the movie with MovieLens id `movie_id`: trimmed, lower case, once per movie
-/// (first-seen order); an empty tag is skipped. Returns `false` when the movie is not in the
-/// list (the tag is skipped too).
-pub(super) fn add_tag(movies: &mut [Movie], items: &IdIndex, movie_id: u32, tag: &str) -> bool {
-    let tag = tag.trim().to_lowercase();
-    if tag.is_empty() {
-        return true;
-    }
-    match items.get(movie_id) {
-        Some(i) => {
-            let tags = &mut movies[i as usize].tags;
-            if !tags.contains(&tag) {
-                tags.push(tag);
-            }
-            true
+/// Tags added to the movies of a list (`tags.csv`, `tags.dat`), counting the tags whose movie is
+/// not in the list (they are skipped).
+pub(super) struct Tagger<'a> {
+    movies: &'a mut [Movie],
+    items: &'a IdIndex,
+    pub unknown: usize,
+}
+
+impl<'a> Tagger<'a> {
+    pub fn new(items: &'a IdIndex, movies: &'a mut [Movie]) -> Self {
+        Self {
+            movies,
+            items,
+            unknown: 0,
         }
-        None => false,
+    }
+
+    /// Adds a tag to the movie with MovieLens id `movie_id`: trimmed, lower case, once per movie
+    /// (first-seen order); an empty tag is skipped.
+    pub fn add(&mut self, movie_id: u32, tag: &str) {
+        let tag = tag.trim().to_lowercase();
+        if tag.is_empty() {
+            return;
+        }
+        match self.items.get(movie_id) {
+            Some(i) => {
+                let tags = &mut self.movies[i as usize].tags;
+                if !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
+            None => self.unknown += 1,
+        }
     }
 }
 

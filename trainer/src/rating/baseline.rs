@@ -60,11 +60,7 @@ impl RatingModel for BaselineModel {
         experiment: &'a Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let matrix = RatingMatrix::new(
-            train,
-            experiment.dataset.n_users(),
-            experiment.dataset.n_items(),
-        );
+        let matrix = RatingMatrix::of(train, experiment.dataset);
         Ok(Baseline::fit(&matrix, config.fit).into_fitted())
     }
 }

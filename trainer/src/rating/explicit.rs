@@ -94,6 +94,31 @@ where
     })
 }
 
+/// A rating network's settings that build it from the release's sizes alone (MF, NeuMF; the deep
+/// model also reads the training ratings, through [`fit_network`]'s `init`).
+pub trait SizedNetwork {
+    type Network<B: Backend>;
+    fn build<B: Backend>(&self, dims: Dims, device: &B::Device) -> Self::Network<B>;
+}
+
+/// [`fit_network`] for a network built from the release's sizes.
+pub fn fit_sized_network<'a, B, C>(
+    config: &NetworkRun<C>,
+    train: &[Rating],
+    experiment: &'a Experiment<B>,
+    identity: &RunSettings,
+) -> Result<Fitted<'a>>
+where
+    B: AutodiffBackend,
+    C: SizedNetwork,
+    C::Network<B>: AutodiffModule<B> + RatingNetwork<B>,
+    <C::Network<B> as AutodiffModule<B>>::InnerModule: RatingNetwork<B::InnerBackend> + 'a,
+{
+    let dims = Dims::of(experiment.dataset);
+    let init = |_: &RatingData| config.network.build::<B>(dims, &experiment.device);
+    fit_network(init, &config.fit, train, experiment, identity)
+}
+
 /// A mini-batch of (user, item, rating) triples plus the item side features.
 #[derive(Clone, Debug)]
 pub struct RatingBatch<B: Backend> {

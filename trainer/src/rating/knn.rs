@@ -67,7 +67,7 @@ macro_rules! knn_model {
                 experiment: &'a Experiment<B>,
                 _identity: &RunSettings,
             ) -> Result<Fitted<'a>> {
-                let matrix = RatingMatrix::new(train, experiment.dataset.n_users(), experiment.dataset.n_items());
+                let matrix = RatingMatrix::of(train, experiment.dataset);
                 Ok(Knn::fit(&matrix, *config).into_fitted())
             }
         }

@@ -2,7 +2,7 @@
 //! ([`RatingMatrix`]), and the [`RatingPredictor`] trait they implement.
 
 use super::Fitted;
-use crate::data::Rating;
+use crate::data::{Dataset, Rating};
 use rayon::prelude::*;
 
 /// Training ratings grouped by user and by item (Surprise's `ur` and `ir`), with dense indices.
@@ -16,6 +16,11 @@ pub struct RatingMatrix {
 }
 
 impl RatingMatrix {
+    /// The training ratings over every user and movie of `dataset`.
+    pub fn of(train: &[Rating], dataset: &Dataset) -> Self {
+        Self::new(train, dataset.n_users(), dataset.n_items())
+    }
+
     pub fn new(train: &[Rating], users: usize, items: usize) -> Self {
         let mut by_user = vec![Vec::new(); users];
         let mut by_item = vec![Vec::new(); items];

@@ -2,7 +2,7 @@
 //! mean-normalised ratings with L2 on every touched parameter (Funk / Koren's "SVD").
 
 use super::explicit::{
-    Dims, NetworkRun, RatingBatch, RatingData, RatingNetwork, fit_network, row_sq_norms,
+    Dims, NetworkRun, RatingBatch, RatingNetwork, SizedNetwork, fit_sized_network, row_sq_norms,
 };
 use super::{Fitted, RatingModel};
 use crate::data::Rating;
@@ -39,12 +39,7 @@ impl RatingModel for MfModel {
         experiment: &'a Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let init = |_: &RatingData| {
-            config
-                .network
-                .init::<B>(Dims::of(experiment.dataset), &experiment.device)
-        };
-        fit_network(init, &config.fit, train, experiment, identity)
+        fit_sized_network(config, train, experiment, identity)
     }
 }
 
@@ -109,5 +104,12 @@ impl<B: Backend> RatingNetwork<B> for Mf<B> {
         let bu = lookup(&self.user_bias, &batch.users);
         let bi = lookup(&self.item_bias, &batch.items);
         (row_sq_norms(p) + row_sq_norms(q) + row_sq_norms(bu) + row_sq_norms(bi)) * self.l2
+    }
+}
+impl SizedNetwork for MfConfig {
+    type Network<B: Backend> = Mf<B>;
+
+    fn build<B: Backend>(&self, dims: Dims, device: &B::Device) -> Mf<B> {
+        self.init(dims, device)
     }
 }

@@ -3,7 +3,7 @@
 //! by a final linear layer that predicts the centred rating.
 
 use super::explicit::{
-    Dims, NetworkRun, RatingBatch, RatingData, RatingNetwork, fit_network, row_sq_norms,
+    Dims, NetworkRun, RatingBatch, RatingNetwork, SizedNetwork, fit_sized_network, row_sq_norms,
 };
 use super::mf::lookup;
 use super::{Fitted, RatingModel};
@@ -44,12 +44,7 @@ impl RatingModel for NeuMfModel {
         experiment: &'a Experiment<B>,
         identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let init = |_: &RatingData| {
-            config
-                .network
-                .init::<B>(Dims::of(experiment.dataset), &experiment.device)
-        };
-        fit_network(init, &config.fit, train, experiment, identity)
+        fit_sized_network(config, train, experiment, identity)
     }
 }
 
@@ -150,5 +145,12 @@ impl<B: Backend> RatingNetwork<B> for NeuMf<B> {
             total = total + row_sq_norms(lookup(table, ids));
         }
         total * self.l2
+    }
+}
+impl SizedNetwork for NeuMfConfig {
+    type Network<B: Backend> = NeuMf<B>;
+
+    fn build<B: Backend>(&self, dims: Dims, device: &B::Device) -> NeuMf<B> {
+        self.init(dims, device)
     }
 }

@@ -49,11 +49,7 @@ impl RatingModel for SlopeOneModel {
         experiment: &'a Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let matrix = RatingMatrix::new(
-            train,
-            experiment.dataset.n_users(),
-            experiment.dataset.n_items(),
-        );
+        let matrix = RatingMatrix::of(train, experiment.dataset);
         Ok(SlopeOne::fit(&matrix).into_fitted())
     }
 }

@@ -98,11 +98,7 @@ impl RatingModel for SvdModel {
         experiment: &'a Experiment<B>,
         _identity: &RunSettings,
     ) -> Result<Fitted<'a>> {
-        let matrix = RatingMatrix::new(
-            train,
-            experiment.dataset.n_users(),
-            experiment.dataset.n_items(),
-        );
+        let matrix = RatingMatrix::of(train, experiment.dataset);
         Ok(FunkSvd::fit(&matrix, config).into_fitted())
     }
 }
