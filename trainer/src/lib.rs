@@ -12,11 +12,13 @@
 //! 4. [`experiment`]: the data, protocol and machine settings models are trained in.
 //! 5. [`rating`], [`new_user`]: each task and its models, one file each.
 //! 6. [`registry`]: every model by name (`--model`).
-//! 7. [`bench`]: `trainer bench`, every model on the same splits, one report.
+//! 7. [`bench`]: `trainer bench`, every model on the same splits, one report;
+//!    [`device_check`]: `trainer device-check`, the prepared GPU check.
 
 pub mod backend;
 pub mod bench;
 pub mod data;
+pub mod device_check;
 pub mod evaluate;
 pub mod experiment;
 pub mod memory;

@@ -6,6 +6,7 @@
 //! - [`axe`]: axe-core from npm, pinned and verified, for the page's accessibility check,
 //! - [`bench`]: payload sizes and latencies of the page,
 //! - [`bench_scale`]: the default model trained and served at the big releases' sizes,
+//! - [`gpu_check`]: the device check, prepared to travel to a GPU or run here on the CPU,
 //! - [`install`]: what the build and the checks need (wasm target, Chromium, test runner),
 //! - [`check`]: every check CI runs, and the smoke check of the README's main command.
 
@@ -15,6 +16,7 @@ pub mod bench_scale;
 pub mod browser;
 pub mod build_web;
 pub mod check;
+pub mod gpu_check;
 pub mod install;
 pub mod model;
 pub mod paths;

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Parser;
 use std::path::PathBuf;
-use xtask::{bench, bench_scale, build_web, check, model, paths, serve};
+use xtask::{bench, bench_scale, build_web, check, gpu_check, model, paths, serve};
 
 #[derive(Parser)]
 #[command(about = "Project tasks for the movie recommender")]
@@ -31,6 +31,19 @@ enum Task {
         /// Where the releases, models and table go [default: target/bench-scale].
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// The device check (`trainer device-check`): build the CUDA trainer and stage it with what
+    /// it needs in target/gpu-check/ for the device machine, or run it here on the CPU.
+    GpuCheck {
+        /// Run it here with `--device cpu` at a small scale instead.
+        #[arg(long)]
+        local: bool,
+        /// With --local: the synthetic release's size, a fraction of ml-25m's.
+        #[arg(long, default_value_t = 0.02)]
+        scale: f64,
+        /// With --local: fine-tuning epochs.
+        #[arg(long, default_value_t = 3)]
+        epochs: usize,
     },
     /// A long run of the model decoder's mutation test (CI runs 100,000 inputs).
     FuzzModel {
@@ -62,6 +75,17 @@ fn main() -> Result<()> {
             build_web::build_web()?;
             let out = out.unwrap_or_else(|| paths::target_dir().join("bench-scale"));
             tokio::runtime::Runtime::new()?.block_on(bench_scale::bench_scale(&like, scale, &out))
+        }
+        Task::GpuCheck {
+            local,
+            scale,
+            epochs,
+        } => {
+            if local {
+                gpu_check::local(scale, epochs)
+            } else {
+                gpu_check::prepare()
+            }
         }
         Task::FuzzModel { iterations } => xtask::run(
             xtask::cargo()

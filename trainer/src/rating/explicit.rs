@@ -282,6 +282,16 @@ fn time_decay_weights(ratings: &[Rating], half_life_days: f64) -> Vec<f32> {
         .collect()
 }
 
+/// Each example's loss on `batch`: `loss` of the prediction error plus the L2 penalty.
+pub fn batch_loss<B: Backend, M: RatingNetwork<B>>(
+    model: &M,
+    batch: &RatingBatch<B>,
+    loss: Loss,
+) -> Tensor<B, 1> {
+    let error = model.predict(batch) - batch.targets.clone();
+    loss.per_example(error) + model.penalty(batch)
+}
+
 /// Trains a rating network; early stopping on validation RMSE.
 pub fn train_explicit<B, M>(
     model: M,
@@ -307,8 +317,7 @@ where
         (ratings, |model: &M, chunk: &[usize]| {
             let refs: Vec<&Rating> = chunk.iter().map(|&i| &data.train[i]).collect();
             let batch = data.batch::<B>(&refs, device);
-            let error = model.predict(&batch) - batch.targets.clone();
-            let per_example = loss.per_example(error) + model.penalty(&batch);
+            let per_example = batch_loss(model, &batch, loss);
             match data.weights.as_deref() {
                 Some(weights) => {
                     let w: Vec<f32> = chunk.iter().map(|&i| weights[i]).collect();

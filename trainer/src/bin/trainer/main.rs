@@ -4,6 +4,7 @@
 
 mod bench;
 mod data;
+mod device_check;
 mod eval;
 mod out_file;
 mod recommend;
@@ -38,6 +39,9 @@ enum Command {
     Models,
     /// Write a synthetic release shaped like a real one, to measure at sizes not at hand.
     Synth(synth::SynthArgs),
+    /// The prepared GPU check: burn networks on the device vs the CPU, fine-tuning quality and
+    /// epoch time (PyTorch beside it), training at ml-25m size; one table.
+    DeviceCheck(device_check::DeviceCheckArgs),
 }
 
 fn main() {
@@ -52,6 +56,7 @@ fn main() {
             Ok(())
         }
         Command::Synth(args) => synth::synth(&args),
+        Command::DeviceCheck(args) => device_check::device_check(&args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
