@@ -27,12 +27,12 @@ impl RunReport {
             .map(|(_, v)| *v)
     }
 
-    /// Prints the report to stdout, as JSON or as a table.
-    pub fn print(&self, file_bytes: Option<usize>, json: bool) {
+    /// The report as one JSON line or as a table.
+    pub fn render(&self, file_bytes: Option<usize>, json: bool) -> String {
         if json {
-            println!("{}", self.to_json(file_bytes));
+            self.to_json(file_bytes)
         } else {
-            println!("{}", self.to_table(file_bytes));
+            self.to_table(file_bytes)
         }
     }
 

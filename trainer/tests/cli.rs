@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// What one run of the binary did.
 struct Run {
@@ -13,10 +13,16 @@ struct Run {
 }
 
 fn trainer(args: &[&str]) -> Run {
+    trainer_printing_to(args, Stdio::piped())
+}
+
+/// [`trainer`] with its standard output sent to `stdout` (a closed pipe, `/dev/full`).
+fn trainer_printing_to(args: &[&str], stdout: Stdio) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_trainer"))
         .args(args)
         .env_remove("MOVIELENS_DIR")
         .env("NO_COLOR", "1")
+        .stdout(stdout)
         .output()
         .expect("the trainer binary runs");
     let run = Run {
@@ -521,4 +527,74 @@ fn eval_refuses_the_held_out_users_a_refit_model_trained_on() {
     let measured = eval();
     assert!(measured.success, "{}", measured.stderr);
     assert!(measured.stdout.contains("NDCG@100"), "{}", measured.stdout);
+}
+
+/// A pipe whose reading end is already closed, as `| head -0` leaves it.
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Stdio::from(writer)
+}
+
+#[test]
+fn a_closed_or_full_stdout_never_costs_the_trained_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_ml100k(tmp.path());
+    let train = |out: &Path, stdout: Stdio| {
+        let args = [
+            "train",
+            "--model",
+            "popularity",
+            "--data-dir",
+            text(tmp.path()),
+            "--heldout-users",
+            "5",
+            "--out",
+            text(out),
+        ];
+        trainer_printing_to(&args, stdout)
+    };
+    // `| head -0`: the output ends there, quietly; the model is saved first.
+    let out = tmp.path().join("model.bin");
+    let run = train(&out, closed_pipe());
+    assert!(run.success, "{}", run.stderr);
+    assert!(std::fs::metadata(&out).unwrap().len() > 0);
+    // `> /dev/full`: an error that names standard output, the model saved all the same.
+    let full = tmp.path().join("full.bin");
+    let dev_full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let run = train(&full, Stdio::from(dev_full));
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("writing to standard output"),
+        "{}",
+        run.stderr
+    );
+    assert!(std::fs::metadata(&full).unwrap().len() > 0);
+    // Every other command stops at a closed pipe the same way.
+    for command in [
+        vec![
+            "recommend",
+            "--model",
+            text(&out),
+            "--liked",
+            "1",
+            "--top",
+            "5",
+        ],
+        vec!["recommend", "--model", text(&out), "--liked", "1", "--json"],
+        vec![
+            "data",
+            "--dataset",
+            "ml-100k",
+            "--data-dir",
+            text(tmp.path()),
+        ],
+        vec!["models"],
+    ] {
+        let run = trainer_printing_to(&command, closed_pipe());
+        assert!(run.success, "{command:?}: {}", run.stderr);
+    }
 }

@@ -1,6 +1,7 @@
 //! `trainer data`, and where every command finds a release: `--data-dir` (or `MOVIELENS_DIR`),
 //! else the verified download into `--cache-dir`.
 
+use crate::emit;
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -57,7 +58,5 @@ impl DataArgs {
 /// `trainer data`: counts, histogram and density.
 pub fn print(args: &DataArgs) -> Result<()> {
     let dataset = args.load()?;
-    println!("{}", dataset.name);
-    println!("{}", dataset.stats());
-    Ok(())
+    emit(format_args!("{}\n{}", dataset.name, dataset.stats()))
 }

@@ -2,6 +2,7 @@
 //! asked for; the table goes to stdout and to `--out-dir/device-check.md`.
 
 use crate::data::SourceArgs;
+use crate::emit;
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
@@ -52,8 +53,7 @@ pub fn device_check(args: &DeviceCheckArgs) -> Result<()> {
     };
     let path = args.out_dir.join("device-check.md");
     std::fs::write(&path, &table).with_context(|| format!("writing {}", path.display()))?;
-    print!("{table}");
-    Ok(())
+    emit(table.trim_end())
 }
 
 fn check_on<B: AutodiffBackend>(device: &B::Device, settings: &CheckSettings) -> Result<String> {

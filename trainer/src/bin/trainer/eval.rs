@@ -2,7 +2,7 @@
 //! `shared::Recommender` as the page scores.
 
 use crate::data::DataArgs;
-use crate::load_model;
+use crate::{emit, load_model};
 use anyhow::{Result, bail};
 use clap::Args;
 use std::path::PathBuf;
@@ -90,6 +90,5 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         history: Default::default(),
         settings: serde_json::from_str(&recommender.info.settings).unwrap_or_default(),
     };
-    report.print(None, args.json);
-    Ok(())
+    emit(report.render(None, args.json))
 }

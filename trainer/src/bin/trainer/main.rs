@@ -14,6 +14,8 @@ mod train;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use shared::Recommender;
+use std::fmt::Display;
+use std::io::{ErrorKind, Write};
 use std::path::Path;
 
 #[derive(Parser)]
@@ -51,16 +53,25 @@ fn main() {
         Command::Eval(args) => eval::eval(&args),
         Command::Recommend(args) => recommend::recommend(&args),
         Command::Bench(args) => bench::bench(&args),
-        Command::Models => {
-            print!("{}", trainer::registry::table());
-            Ok(())
-        }
+        Command::Models => emit(trainer::registry::table().trim_end()),
         Command::Synth(args) => synth::synth(&args),
         Command::DeviceCheck(args) => device_check::device_check(&args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
         std::process::exit(1);
+    }
+}
+
+/// Writes `text` and a line end to standard output, the one way the commands print. A closed
+/// pipe (`trainer recommend … | head -1`) ends the output: the command stops there, quietly and
+/// successfully, as `head` asked (whatever was saved, such as a model file, is saved first).
+/// Any other failure (`> /dev/full`) is an error that says so.
+pub fn emit(text: impl Display) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(err) if err.kind() == ErrorKind::BrokenPipe => std::process::exit(0),
+        written => written.context("writing to standard output"),
     }
 }
 

@@ -1,13 +1,13 @@
 //! `trainer recommend`: recommendations from an exported weights file for a new user's picks,
 //! as text, as JSON, or one JSON line per query of a JSON-lines file.
 
-use crate::load_model;
+use crate::{emit, load_model};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde_json::json;
 use shared::{RecommendError, Recommender, Request};
 use std::collections::HashSet;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use trainer::options::positive_usize;
 
@@ -79,7 +79,7 @@ pub fn recommend(args: &RecommendArgs) -> Result<()> {
                     json!({"id": m.id, "title": m.label(), "score": r.score})
                 })
                 .collect();
-            println!("{}", json!({ "recommendations": items }));
+            emit(json!({ "recommendations": items }))?;
         } else {
             for (rank, r) in ranked.iter().enumerate() {
                 let m = &recommender.catalog.movies[r.index];
@@ -93,12 +93,12 @@ pub fn recommend(args: &RecommendArgs) -> Result<()> {
                 } else {
                     format!("  because you liked {}", because.join(", "))
                 };
-                println!(
+                emit(format_args!(
                     "{:>3}. {}  [{}]{reason}",
                     rank + 1,
                     m.label(),
                     recommender.catalog.genres_of(m).join(", "),
-                );
+                ))?;
             }
         }
         return Ok(());
@@ -170,7 +170,6 @@ fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: b
     let shown = path.display();
     let file = std::fs::File::open(path).with_context(|| format!("opening {shown}"))?;
     let mut reader = std::io::BufReader::new(file);
-    let mut out = std::io::stdout().lock();
     let mut skipped = Skipped::default();
     let mut buf = Vec::new();
     let mut line_no = 0usize;
@@ -224,9 +223,9 @@ fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: b
         if !unknown.is_empty() {
             answer["skipped"] = json!(unknown);
         }
-        writeln!(out, "{answer}")?;
+        emit(answer)?;
     }
-    out.flush()?;
+
     if skipped.ids > 0 {
         eprintln!("warning: {shown}: {}", skipped.summary());
     }

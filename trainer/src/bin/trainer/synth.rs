@@ -1,6 +1,7 @@
 //! `trainer synth`: a synthetic release in the real file layout, for speed and memory at sizes no
 //! real data here has.
 
+use crate::emit;
 use anyhow::{Result, bail};
 use clap::Args;
 use std::path::PathBuf;
@@ -29,13 +30,12 @@ pub fn synth(args: &SynthArgs) -> Result<()> {
     }
     let shape = Shape::of(args.like)?.scaled(args.scale);
     let written = write(shape, &args.out, args.seed)?;
-    println!(
+    emit(format_args!(
         "Wrote {}: {} users, {} movies, {} ratings, {} tags",
         written.folder.display(),
         written.users,
         written.movies,
         written.ratings,
         written.tags
-    );
-    Ok(())
+    ))
 }

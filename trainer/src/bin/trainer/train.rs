@@ -2,6 +2,7 @@
 //! printed and (new-user models) its weights file written.
 
 use crate::data::DataArgs;
+use crate::emit;
 use crate::out_file::OutFile;
 use anyhow::{Result, bail};
 use burn::tensor::backend::{AutodiffBackend, Backend};
@@ -98,11 +99,11 @@ fn train_on<B: AutodiffBackend>(args: &TrainArgs, device: B::Device) -> Result<(
     let experiment = args.experiment::<B>(&dataset, device)?;
     let Outcome { report, file } = args.model.train(&args.options, &experiment)?;
     let bytes = file.map(|file| file.to_bytes());
-    report.print(bytes.as_ref().map(Vec::len), args.json);
+    // The file first: a report that cannot be printed must not cost the trained model.
     if let (Some(out), Some(bytes)) = (out, &bytes) {
         out.commit(bytes)?;
     }
-    Ok(())
+    emit(report.render(bytes.as_ref().map(Vec::len), args.json))
 }
 
 impl TrainArgs {
