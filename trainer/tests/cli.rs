@@ -479,11 +479,16 @@ fn invalid_utf8_in_queries_names_its_line() {
 }
 
 #[test]
-fn liked_fails_on_an_unknown_movie() {
+fn liked_skips_an_unknown_movie_and_says_so_unless_strict() {
     let tmp = tempfile::tempdir().unwrap();
     let model = tmp.path().join("model.bin");
     write_tiny_model(&model);
-    let run = trainer(&["recommend", "--model", text(&model), "--liked", "1,99"]);
+    let liked = |extra: &[&str]| {
+        let mut args = vec!["recommend", "--model", text(&model), "--liked", "1,99"];
+        args.extend_from_slice(extra);
+        trainer(&args)
+    };
+    let run = liked(&["--strict"]);
     assert!(!run.success);
     assert!(
         run.stderr
@@ -491,6 +496,31 @@ fn liked_fails_on_an_unknown_movie() {
         "{}",
         run.stderr
     );
+    let known_only = trainer(&["recommend", "--model", text(&model), "--liked", "1"]);
+    assert!(known_only.success, "{}", known_only.stderr);
+    let run = liked(&[]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--liked: skipped movie id 99"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, known_only.stdout, "99 is skipped, 1 recommends");
+    let json: Value = serde_json::from_str(&liked(&["--json"]).stdout).unwrap();
+    assert_eq!(json["skipped"], json!([99]));
+    assert!(!json["recommendations"].as_array().unwrap().is_empty());
+    // Nothing known: an empty list, as a query with no known movie gets.
+    let run = trainer(&[
+        "recommend",
+        "--model",
+        text(&model),
+        "--liked",
+        "99",
+        "--json",
+    ]);
+    assert!(run.success, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["recommendations"], json!([]));
     let run = trainer(&["recommend", "--model", text(&model), "--liked", "1,2"]);
     assert!(run.success, "{}", run.stderr);
     assert!(run.stdout.contains("Babe (1995)"), "{}", run.stdout);

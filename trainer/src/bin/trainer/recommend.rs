@@ -5,7 +5,7 @@ use crate::{emit, load_model};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde_json::json;
-use shared::{RecommendError, Recommender, Request};
+use shared::{Recommender, Request};
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -34,8 +34,8 @@ pub struct RecommendArgs {
     /// without it, the model's default, chosen on validation users.
     #[arg(long, requires = "liked", value_parser = clap::value_parser!(u8).range(0..shared::POPULARITY_STEPS.len() as i64))]
     popularity: Option<u8>,
-    /// With --queries: fail on the first movie the model does not know instead of skipping it.
-    #[arg(long, requires = "queries")]
+    /// Fail on the first movie the model does not know instead of skipping it (and saying so).
+    #[arg(long)]
     strict: bool,
     /// Movies recommended (at least 1).
     #[arg(long, default_value_t = 20, value_parser = positive_usize, allow_negative_numbers = true)]
@@ -48,29 +48,50 @@ pub struct RecommendArgs {
 pub fn recommend(args: &RecommendArgs) -> Result<()> {
     let recommender = load_model(&args.model)?;
     let Some(path) = &args.queries else {
-        // Each list on its own, so that an unknown id is named with its flag.
-        for (flag, ids) in [
-            ("--liked", &args.liked),
-            ("--disliked", &args.disliked),
-            ("--seen", &args.seen),
-        ] {
-            recommender.indices_of(ids).map_err(|err| match err {
-                RecommendError::UnknownMovie(id) => anyhow!(
-                    "{flag}: movie id {id} is not in the catalogue of {} (a model leaves out movies that too few training users liked)",
+        // Each list on its own, so that an unknown id is named with its flag. Movies the model
+        // does not know are skipped as in --queries (a model leaves out movies that too few
+        // training users liked); --strict refuses them.
+        let mut skipped = Vec::new();
+        let mut known = |flag: &str, ids: &[u32]| -> Result<Vec<u32>> {
+            let (known, unknown): (Vec<u32>, Vec<u32>) = ids
+                .iter()
+                .partition(|&&id| recommender.catalog.index_of(id).is_some());
+            if let Some(id) = unknown.first() {
+                if args.strict {
+                    bail!(
+                        "{flag}: movie id {id} is not in the catalogue of {} (--strict; without it the id is skipped)",
+                        args.model.display()
+                    );
+                }
+                eprintln!(
+                    "warning: {flag}: skipped movie {} {} not in the catalogue of {}",
+                    if unknown.len() == 1 { "id" } else { "ids" },
+                    unknown
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     args.model.display()
-                ),
-                other => anyhow!("{flag}: {other}"),
-            })?;
-        }
-        let request = Request {
-            disliked: args.disliked.clone(),
-            seen: args.seen.clone(),
-            popularity: args.popularity.map(usize::from),
-            ..Request::liking(args.liked.clone(), args.top)
+                );
+            }
+            skipped.extend(unknown);
+            Ok(known)
         };
-        let ranked = recommender
-            .recommend(&request)
-            .map_err(|err| anyhow!("--liked: {err}"))?;
+        let liked = known("--liked", &args.liked)?;
+        let request = Request {
+            disliked: known("--disliked", &args.disliked)?,
+            seen: known("--seen", &args.seen)?,
+            popularity: args.popularity.map(usize::from),
+            ..Request::liking(liked, args.top)
+        };
+        // Nothing known to start from: an empty list, as a query with no known movie gets.
+        let ranked = if request.liked.is_empty() {
+            Vec::new()
+        } else {
+            recommender
+                .recommend(&request)
+                .map_err(|err| anyhow!("--liked: {err}"))?
+        };
         if args.json {
             let items: Vec<_> = ranked
                 .iter()
@@ -79,7 +100,11 @@ pub fn recommend(args: &RecommendArgs) -> Result<()> {
                     json!({"id": m.id, "title": m.label(), "score": r.score})
                 })
                 .collect();
-            emit(json!({ "recommendations": items }))?;
+            let mut answer = json!({ "recommendations": items });
+            if !skipped.is_empty() {
+                answer["skipped"] = json!(skipped);
+            }
+            emit(answer)?;
         } else {
             for (rank, r) in ranked.iter().enumerate() {
                 let m = &recommender.catalog.movies[r.index];
