@@ -26,6 +26,7 @@ use crate::rating::neumf::NeuMfConfig;
 use crate::registry::ModelName;
 use crate::report::RunReport;
 use crate::synth;
+use crate::training::to_vec;
 use anyhow::{Context, Result};
 use burn::module::AutodiffModule;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
@@ -319,30 +320,22 @@ where
     };
     // Burn initialises parameters lazily, on first use, and a clone of an uninitialised one
     // draws its own: the forward pass comes first, so that the weights recorded are the ones used.
-    let before = values(forward(&network));
+    let before = to_vec(forward(&network));
     let weights = recorder
         .record(network.clone().into_record(), ())
         .context("recording the weights")?;
     let loss_value = loss(&network);
-    let loss_scalar = values(loss_value.clone())[0];
+    let loss_scalar = to_vec(loss_value.clone())[0];
     let grads = GradientsParams::from_grads(loss_value.backward(), &network);
     let mut optim = AdamConfig::new().init::<B, M>();
     let network = optim.step(1e-2, network, grads);
-    let after = values(forward(&network));
+    let after = to_vec(forward(&network));
     Ok(Trace {
         before,
         loss: loss_scalar,
         after,
         weights,
     })
-}
-
-fn values<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f32> {
-    tensor
-        .into_data()
-        .convert::<f32>()
-        .to_vec()
-        .unwrap_or_default()
 }
 
 /// The largest difference between `a` and `b`, relative to the largest magnitude in `a`.

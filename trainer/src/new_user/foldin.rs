@@ -22,7 +22,7 @@ use crate::experiment::Experiment;
 use crate::model::Model;
 use crate::options::ModelOptions;
 use crate::protocol::{NewUserTask, page};
-use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit};
+use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit, to_vec};
 use anyhow::{Result, bail};
 use burn::module::Param;
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, Relu};
@@ -452,14 +452,6 @@ pub fn train_foldin<B: AutodiffBackend>(
         }),
         validate,
     )
-}
-
-fn to_vec<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f32> {
-    tensor
-        .into_data()
-        .convert::<f32>()
-        .to_vec()
-        .expect("f32 tensor data")
 }
 
 /// The fold-in weights of `model`, in `shared`'s layout.

@@ -9,7 +9,7 @@ use crate::data::Rating;
 use crate::experiment::Experiment;
 use crate::model::Model;
 use crate::options::ModelOptions;
-use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit};
+use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit, to_vec};
 use anyhow::Result;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::AdamConfig;
@@ -198,14 +198,7 @@ impl RatingColumns {
         let mut out = Vec::with_capacity(self.items * self.users);
         for chunk in all.chunks(1024) {
             let columns = self.rows::<B>(chunk, &self.values, device);
-            out.extend(
-                model
-                    .forward(columns)
-                    .into_data()
-                    .convert::<f32>()
-                    .to_vec::<f32>()
-                    .expect("f32 output"),
-            );
+            out.extend(to_vec(model.forward(columns)));
         }
         out
     }

@@ -8,7 +8,7 @@ use crate::data::{Dataset, Rating};
 use crate::experiment::Experiment;
 use crate::options::Loss;
 use crate::options::ModelOptions;
-use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit};
+use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit, to_vec};
 use anyhow::Result;
 use burn::module::AutodiffModule;
 use burn::optim::AdamConfig;
@@ -243,12 +243,7 @@ impl RatingData {
         for chunk in ratings.chunks(8192) {
             let refs: Vec<&Rating> = chunk.iter().collect();
             let batch = self.batch::<B>(&refs, device);
-            let pred: Vec<f32> = model
-                .predict(&batch)
-                .into_data()
-                .convert::<f32>()
-                .to_vec()
-                .expect("f32 predictions");
+            let pred = to_vec(model.predict(&batch));
             let (lo, hi) = self.rating_range;
             out.extend(pred.into_iter().map(|p| (p + self.mean).clamp(lo, hi)));
         }

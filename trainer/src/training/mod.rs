@@ -69,6 +69,15 @@ impl TrainingConfig {
     }
 }
 
+/// A tensor's values as `f32`s, row by row.
+pub fn to_vec<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f32> {
+    tensor
+        .into_data()
+        .convert::<f32>()
+        .to_vec()
+        .expect("data converted to f32 reads as f32")
+}
+
 /// What happened in one epoch, kept for the report's training curves.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EpochRecord {
