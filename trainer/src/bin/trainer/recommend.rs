@@ -53,9 +53,7 @@ pub fn recommend(args: &RecommendArgs) -> Result<()> {
         // training users liked); --strict refuses them.
         let mut skipped = Vec::new();
         let mut known = |flag: &str, ids: &[u32]| -> Result<Vec<u32>> {
-            let (known, unknown): (Vec<u32>, Vec<u32>) = ids
-                .iter()
-                .partition(|&&id| recommender.catalog.index_of(id).is_some());
+            let (known, unknown) = split_known(&recommender, ids);
             if let Some(id) = unknown.first() {
                 if args.strict {
                     bail!(
@@ -129,6 +127,12 @@ pub fn recommend(args: &RecommendArgs) -> Result<()> {
         return Ok(());
     };
     recommend_batch(&recommender, path, args.top, args.strict)
+}
+
+/// `ids` the model knows, and those it does not (each in the order given).
+fn split_known(recommender: &Recommender, ids: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    ids.iter()
+        .partition(|&&id| recommender.catalog.index_of(id).is_some())
 }
 
 /// Movie ids of `--queries` that the model does not know, for the closing warning.
@@ -223,10 +227,7 @@ fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: b
         if query.liked.is_empty() {
             bail!("{shown} line {line_no}: no liked movies: list at least one movie id");
         }
-        let (known, unknown): (Vec<u32>, Vec<u32>) = query
-            .liked
-            .iter()
-            .partition(|&&id| recommender.catalog.index_of(id).is_some());
+        let (known, unknown) = split_known(recommender, &query.liked);
         if strict && let Some(id) = unknown.first() {
             bail!(
                 "{shown} line {line_no}: movie id {id} is not in the model's catalogue (--strict; without it the id is skipped)"
