@@ -135,27 +135,34 @@ impl<T: RealField + Copy + Send + Sync> LinearOperator<T> for SparseRows<T> {
         let k = y.ncols();
         let y = row_major(y);
         let block = self.rows.len().div_ceil(SUM_BLOCKS).max(1);
-        let partials: Vec<Vec<T>> = self
+        let blocks: Vec<_> = self
             .rows
-            .par_chunks(block)
-            .zip(y.par_chunks(block * k.max(1)))
-            .map(|(rows, y)| {
-                let mut out = vec![T::zero(); self.cols * k];
-                for (row, from) in rows.iter().zip(y.chunks(k.max(1))) {
-                    for &(j, v) in row {
-                        let to = &mut out[j as usize * k..(j as usize + 1) * k];
-                        to.iter_mut().zip(from).for_each(|(o, y)| *o = *o + v * *y);
-                    }
-                }
-                out
-            })
+            .chunks(block)
+            .zip(y.chunks(block * k.max(1)))
             .collect();
+        // One wave of blocks per round of threads: as many partial sums held at once as there
+        // are threads (a `cols × k` matrix each), not one per block.
         let mut total = vec![T::zero(); self.cols * k];
-        for partial in partials {
-            total
-                .iter_mut()
-                .zip(&partial)
-                .for_each(|(t, p)| *t = *t + *p);
+        for wave in blocks.chunks(rayon::current_num_threads().max(1)) {
+            let partials: Vec<Vec<T>> = wave
+                .par_iter()
+                .map(|&(rows, y)| {
+                    let mut out = vec![T::zero(); self.cols * k];
+                    for (row, from) in rows.iter().zip(y.chunks(k.max(1))) {
+                        for &(j, v) in row {
+                            let to = &mut out[j as usize * k..(j as usize + 1) * k];
+                            to.iter_mut().zip(from).for_each(|(o, y)| *o = *o + v * *y);
+                        }
+                    }
+                    out
+                })
+                .collect();
+            for partial in partials {
+                total
+                    .iter_mut()
+                    .zip(&partial)
+                    .for_each(|(t, p)| *t = *t + *p);
+            }
         }
         Mat::from_fn(self.cols, k, |j, c| total[j * k + c])
     }
