@@ -4,7 +4,9 @@
 //! of a title word, so results appear as the visitor types. Missing spaces and hyphens are
 //! understood ("spiderman" finds "Spider-Man", "walle" finds "WALL·E"), and so are initials
 //! ("lotr"). Only when none of that finds anything are small typos forgiven ("star wras"), and
-//! then the corrected query comes back as a "did you mean" suggestion.
+//! then the corrected query comes back as a "did you mean" suggestion. Sequel numbers are
+//! understood however they are written: "godfather 2" finds "Godfather: Part II", "star wars 5"
+//! "Star Wars: Episode V", "rocky iv" "Rocky IV" and "alien 3" "Alien³" (see [`numbered`]).
 //!
 //! The index holds up to ~15,000 titles and the search runs in wasm on every keystroke, so
 //! everything about a title is prepared once in [`SearchIndex::new`], and the typo distance
@@ -27,6 +29,12 @@ pub fn words(text: &str) -> Vec<String> {
     let mut folded = String::with_capacity(text.len());
     for c in text.chars().flat_map(char::to_lowercase) {
         match fold_accent(c) {
+            // A superscript digit is a word of its own: "Alien³" is "alien 3".
+            Some(digit @ ("1" | "2" | "3")) => {
+                folded.push(' ');
+                folded.push_str(digit);
+                folded.push(' ');
+            }
             Some(plain) => folded.push_str(plain),
             None if c.is_alphanumeric() => folded.push(c),
             None if c == '\'' || c == '\u{2019}' => {} // "bug's" -> "bugs"
@@ -55,8 +63,65 @@ fn fold_accent(c: char) -> Option<&'static str> {
         'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => "u",
         'ý' | 'ÿ' => "y",
         'ź' | 'ż' | 'ž' => "z",
+        '¹' => "1",
+        '²' => "2",
+        '³' => "3",
         _ => return None,
     })
+}
+
+/// Words that may stand before a sequel number, and go when they do ("part 2" is "2").
+const SEQUEL_MARKERS: &[&str] = &["part", "episode", "chapter", "vol", "volume"];
+/// Numbers written as words, only read as numbers after a [`SEQUEL_MARKERS`] word ("Part Two").
+const NUMBER_WORDS: &[&str] = &[
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+];
+
+/// The value of a Roman numeral from 1 to 39 written the usual way ("iv", "xii"), if `word` is one.
+fn roman(word: &str) -> Option<u32> {
+    let tens = word.len() - word.trim_start_matches('x').len();
+    let ones = match &word[tens..] {
+        "" => 0,
+        "i" => 1,
+        "ii" => 2,
+        "iii" => 3,
+        "iv" => 4,
+        "v" => 5,
+        "vi" => 6,
+        "vii" => 7,
+        "viii" => 8,
+        "ix" => 9,
+        _ => return None,
+    };
+    let value = 10 * tens as u32 + ones;
+    (tens <= 3 && value > 0).then_some(value)
+}
+
+/// `words` with sequel numbers in one form, digits: a Roman numeral of two letters or more
+/// ("ii", "xiv") anywhere, a one-letter one ("i", "v", "x") only after a marker word or at the
+/// end (so "X-Men" keeps its "x"), and a number word after a marker word; a marker word before
+/// a number goes. "godfather part ii" and "godfather 2" both become "godfather 2", "star wars
+/// episode v the empire strikes back" becomes "star wars 5 the empire strikes back".
+pub fn numbered(words: &[String]) -> Vec<String> {
+    let after_marker = |k: usize| k > 0 && SEQUEL_MARKERS.contains(&words[k - 1].as_str());
+    let number = |k: usize| -> Option<u32> {
+        let word = words[k].as_str();
+        if let Some(value) = roman(word)
+            && (word.len() > 1 || after_marker(k) || k + 1 == words.len())
+        {
+            return Some(value);
+        }
+        let spelled = NUMBER_WORDS.iter().position(|&w| w == word)?;
+        after_marker(k).then_some(spelled as u32 + 1)
+    };
+    let is_number = |k: usize| number(k).is_some() || words[k].bytes().all(|b| b.is_ascii_digit());
+    (0..words.len())
+        .filter(|&k| {
+            let marker = SEQUEL_MARKERS.contains(&words[k].as_str());
+            !(marker && k + 1 < words.len() && is_number(k + 1))
+        })
+        .map(|k| number(k).map_or_else(|| words[k].clone(), |n| n.to_string()))
+        .collect()
 }
 
 /// What [`SearchIndex::search`] found.
@@ -117,6 +182,11 @@ impl Title {
     fn word(&self, i: usize) -> &str {
         let end = self.starts.get(i + 1).copied().unwrap_or(self.joined.len());
         &self.joined[self.starts[i]..end]
+    }
+
+    /// `word` is one of the title's words (or its year), whole.
+    fn has_word(&self, word: &str) -> bool {
+        (0..self.starts.len()).any(|i| self.word(i) == word)
     }
 
     /// Words `i` and `i + 1` without a space, if there is a next word.
@@ -297,6 +367,19 @@ fn best_first<K: Ord>(mut keys: Vec<K>, limit: usize) -> Vec<K> {
     keys
 }
 
+/// 0 when every query word starts a word of `title` and the first starts the title, 1 when
+/// every word does elsewhere, `None` otherwise.
+fn word_tier(title: &Title, query: &[&str]) -> Option<u8> {
+    if !query.iter().all(|q| title.has_prefix(q)) {
+        return None;
+    }
+    Some(if title.joined.starts_with(query[0]) {
+        0
+    } else {
+        1
+    })
+}
+
 /// Ratings of catalogue movie `i`: the popularity that orders equally good matches.
 fn popularity(catalog: &Catalog, i: usize) -> u32 {
     catalog.movies.get(i).map_or(0, |m| m.rating_count)
@@ -306,17 +389,25 @@ fn popularity(catalog: &Catalog, i: usize) -> u32 {
 #[derive(Clone, Debug, Default)]
 pub struct SearchIndex {
     titles: Vec<Title>,
+    /// Each title with its sequel numbers as digits (see [`numbered`]), where that differs.
+    numbered: Vec<Option<Title>>,
 }
 
 impl SearchIndex {
     /// Prepares every title of `catalog` once: its words, their joined form and initials.
     pub fn new(catalog: &Catalog) -> Self {
-        let titles = catalog
+        let (titles, numbered) = catalog
             .movies
             .iter()
-            .map(|m| Title::new(&words(&m.title), m.year))
-            .collect();
-        Self { titles }
+            .map(|m| {
+                let title_words = words(&m.title);
+                let numbered_words = numbered(&title_words);
+                let alias =
+                    (numbered_words != title_words).then(|| Title::new(&numbered_words, m.year));
+                (Title::new(&title_words, m.year), alias)
+            })
+            .unzip();
+        Self { titles, numbered }
     }
 
     /// Up to `limit` movies matching `query`, best first.
@@ -360,24 +451,41 @@ impl SearchIndex {
             }
             _ => None,
         };
-        let mut hits: Vec<(u8, Reverse<u32>, usize)> = Vec::new();
+        // The query with its sequel numbers as digits, matched against titles written so too.
+        let owned: Vec<String> = query.iter().map(|q| q.to_string()).collect();
+        let numbered_owned = numbered(&owned);
+        let query_changed = numbered_owned != owned;
+        let numbered_query: Vec<&str> = numbered_owned.iter().map(String::as_str).collect();
+        // "star wars 1" means Episode I, not a title whose year starts with 1: a title holding
+        // the query's numbers as whole words comes first among equals.
+        let numbers: Vec<&str> = numbered_query
+            .iter()
+            .copied()
+            .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
+            .collect();
+        let mut hits: Vec<(u8, bool, Reverse<u32>, usize)> = Vec::new();
         for (i, title) in self.titles.iter().enumerate() {
-            let tier = if query.iter().all(|q| title.has_prefix(q)) {
-                if title.joined.starts_with(query[0]) {
-                    0
-                } else {
-                    1
-                }
-            } else if initials_query.is_some_and(|q| title.initials.starts_with(q)) {
-                2
-            } else {
+            let as_written = word_tier(title, query).or_else(|| {
+                initials_query
+                    .is_some_and(|q| title.initials.starts_with(q))
+                    .then_some(2)
+            });
+            // Nothing numbered on either side would only repeat the match as written.
+            let as_numbered = match &self.numbered[i] {
+                None if !query_changed => None,
+                _ if numbered_query.is_empty() => None,
+                alias => word_tier(alias.as_ref().unwrap_or(title), &numbered_query),
+            };
+            let Some(tier) = as_written.into_iter().chain(as_numbered).min() else {
                 continue;
             };
-            hits.push((tier, Reverse(popularity(catalog, i)), i));
+            let numbered_title = self.numbered[i].as_ref().unwrap_or(title);
+            let numbers_missing = !numbers.iter().all(|n| numbered_title.has_word(n));
+            hits.push((tier, numbers_missing, Reverse(popularity(catalog, i)), i));
         }
         best_first(hits, limit)
             .into_iter()
-            .map(|(_, _, i)| i)
+            .map(|(_, _, _, i)| i)
             .collect()
     }
 
@@ -657,5 +765,65 @@ mod tests {
         assert_eq!(popular(&c, None, 3), [0, 2, 1]);
         // Genre 0 holds the even ids: 2 and 4.
         assert_eq!(popular(&c, Some(0), 10), [1, 3]);
+    }
+
+    /// Sequels as MovieLens writes them, and as visitors type them.
+    #[test]
+    fn sequel_numbers_find_each_other() {
+        let catalog = Catalog::new(
+            vec!["Drama".into()],
+            vec![
+                movie(1, "Godfather, The", 1972, 500),                     // 0
+                movie(2, "Godfather: Part II, The", 1974, 400),            // 1
+                movie(3, "Godfather: Part III, The", 1990, 200),           // 2
+                movie(4, "Star Wars: Episode IV - A New Hope", 1977, 600), // 3
+                movie(
+                    5,
+                    "Star Wars: Episode V - The Empire Strikes Back",
+                    1980,
+                    550,
+                ), // 4
+                movie(6, "Star Wars: Episode I - The Phantom Menace", 1999, 300), // 5
+                movie(7, "Rocky", 1976, 200),                              // 6
+                movie(8, "Rocky IV", 1985, 100),                           // 7
+                movie(9, "Alien³ (a.k.a. Alien)", 1992, 90),               // 8
+                movie(10, "Toy Story 3", 2010, 150),                       // 9
+                movie(11, "X-Men", 2000, 250),                             // 10
+                movie(12, "Back to the Future Part II", 1989, 260),        // 11
+            ],
+        );
+        let index = SearchIndex::new(&catalog);
+        let first = |query: &str| index.search(&catalog, query, 5).movies.first().copied();
+        for (query, expected) in [
+            ("godfather 2", 1),
+            ("godfather ii", 1),
+            ("godfather part 2", 1),
+            ("godfather part two", 1),
+            ("godfather 3", 2),
+            ("star wars 5", 4),
+            ("star wars v", 4),
+            ("star wars episode 5", 4),
+            ("star wars 1", 5),
+            ("rocky 4", 7),
+            ("rocky iv", 7),
+            ("alien 3", 8),
+            ("toy story iii", 9),
+            ("back to the future 2", 11),
+            ("x men", 10),
+        ] {
+            assert_eq!(first(query), Some(expected), "{query:?}");
+        }
+        // A number that no title carries finds nothing rather than everything.
+        assert_eq!(first("rocky 7"), None);
+        assert_eq!(index.search(&catalog, "godfather", 5).movies, [0, 1, 2]);
+        let text =
+            |words: &[&str]| numbered(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            text(&["part", "of", "me"]),
+            ["part", "of", "me"],
+            "no number, no change"
+        );
+        assert_eq!(text(&["i", "robot"]), ["i", "robot"]);
+        assert_eq!(text(&["malcolm", "x"]), ["malcolm", "10"]);
     }
 }
