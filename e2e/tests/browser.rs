@@ -429,11 +429,17 @@ async fn reasons_are_said_once_for_one_pick_and_only_when_strong() -> Result<()>
             format!("Because you liked {}", strong.join(" and "))
         };
         assert_eq!(reason, expected, "movie {id}");
+        // Checked against the rule itself: a named pick has the movie among the
+        // REASON_NEIGHBOURS movies it scores best when it alone is picked.
         for &p in &picks {
             let named = reason.contains(&model.catalog.movies[p].label());
+            let alone = model.scores(&[p]);
+            let mut neighbours: Vec<usize> = (0..alone.len()).filter(|&i| i != p).collect();
+            neighbours.sort_by(|&a, &b| alone[b].total_cmp(&alone[a]));
+            neighbours.truncate(shared::steering::REASON_NEIGHBOURS);
             assert!(
-                !named || model.similarity(item, p) >= model.steering.strong_link,
-                "a weak link is named for movie {id}"
+                !named || neighbours.contains(&item),
+                "movie {id} is not among the strongest neighbours of the pick named for it"
             );
         }
     }

@@ -52,7 +52,8 @@ pub fn tiny_file() -> ModelFile {
         steering: Steering {
             dislike_weight: 1.0,
             default_popularity: neutral_step(),
-            strong_link: 0.5,
+            neighbour_floors: vec![0.5, 0.5, 0.5],
+            few_picks: 0.0,
         },
     }
 }

@@ -154,7 +154,7 @@ pub struct Scorer {
     user_dim: usize,
     output: Vec<f32>,
     bias: Vec<f32>,
-    /// L2 norms of output embeddings, for "because you liked" similarities.
+    /// L2 norms of output embeddings, for the similarities of "Not for me".
     output_norms: Vec<f32>,
 }
 
@@ -211,15 +211,13 @@ impl Scorer {
         self.scores(&self.user_vector(picks))
     }
 
-    /// Cosine similarity of two items' output embeddings.
-    pub fn similarity(&self, a: usize, b: usize) -> f32 {
-        let row = |i: usize| &self.output[i * self.user_dim..(i + 1) * self.user_dim];
-        let denom = self.output_norms[a] * self.output_norms[b];
-        if denom > 0.0 {
-            dot(row(a), row(b)) / denom
-        } else {
-            0.0
-        }
+    /// The score of one item for a new user who picked `picks`: one row of [`Self::score_picks`].
+    pub fn score_item(&self, picks: &[usize], item: usize) -> f32 {
+        let dim = self.user_dim.max(1);
+        dot(
+            &self.output[item * dim..(item + 1) * dim],
+            &self.user_vector(picks),
+        ) + self.bias[item]
     }
 }
 
@@ -338,8 +336,10 @@ mod tests {
     #[test]
     fn similarity_is_cosine_of_output_embeddings() {
         let scorer = Scorer::new(&tiny_model());
-        assert!((scorer.similarity(0, 2) - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3);
-        assert!(scorer.similarity(0, 1).abs() < 1e-6);
+        let scores = scorer.score_picks(&[0, 2]);
+        for (item, score) in scores.iter().enumerate() {
+            assert_eq!(scorer.score_item(&[0, 2], item), *score);
+        }
         let closest = scorer.closest_similarity(&[0, 1]);
         assert!((closest[0] - 1.0).abs() < 1e-3 && (closest[1] - 1.0).abs() < 1e-3);
         assert!((closest[2] - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3);

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 8] = b"MOVIEREC";
 /// Bumped whenever the payload's layout changes; older and newer files are refused by name.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 /// Where a model came from and how well it did, shown to the visitor.
@@ -208,7 +208,7 @@ impl ModelFile {
         if let Some(movie) = self.catalog.movies.iter().find(|m| !seen.insert(m.id)) {
             return Err(InvalidModel::DuplicateMovie(movie.id));
         }
-        self.steering.validate()?;
+        self.steering.validate(self.catalog.len())?;
         self.weights.validate(self.catalog.len())
     }
 }

@@ -69,6 +69,8 @@ pub struct Steer<'a> {
     pub dislike_weight: f32,
     /// A value of [`POPULARITY_STEPS`].
     pub popularity_step: f32,
+    /// See [`Steering::few_picks`].
+    pub few_picks: f32,
 }
 
 /// A loaded model, ready to answer requests.
@@ -131,6 +133,7 @@ impl Recommender {
             disliked,
             dislike_weight: self.steering.dislike_weight,
             popularity_step: POPULARITY_STEPS[popularity.min(POPULARITY_STEPS.len() - 1)],
+            few_picks: self.steering.few_picks,
         }
     }
 
@@ -155,7 +158,8 @@ impl Recommender {
             Adjustment {
                 dislike_similarity: &dislike_similarity,
                 dislike_weight: steer.dislike_weight,
-                popularity_step: steer.popularity_step,
+                popularity_step: steer.popularity_step
+                    - steer.few_picks / picks.len().max(1) as f32,
             },
         );
         scores
@@ -199,19 +203,40 @@ impl Recommender {
             .collect())
     }
 
-    /// The (up to) two picks most similar to `item` among those strongly similar to it.
+    /// The (up to) two picks that recommend `item` most strongly on their own, among those it
+    /// is one of the [`steering::REASON_NEIGHBOURS`] strongest neighbours of: a pick is named
+    /// only when it really drives the recommendation.
     pub fn because(&self, item: usize, picks: &[usize]) -> Vec<usize> {
-        let similarities: Vec<f32> = picks
+        let floors = &self.steering.neighbour_floors;
+        if floors.is_empty() {
+            return Vec::new();
+        }
+        let alone: Vec<f32> = picks
             .iter()
-            .map(|&p| self.scorer.similarity(item, p))
+            .map(|&p| self.scorer.score_item(&[p], item))
             .collect();
-        let strong = (0..picks.len())
-            .filter(|&k| similarities[k] >= self.steering.strong_link)
+        let driving = (0..picks.len())
+            .filter(|&k| picks[k] != item && alone[k] >= floors[picks[k]])
             .collect();
-        top_k(&similarities, strong, 2)
+        top_k(&alone, driving, 2)
             .into_iter()
             .map(|k| picks[k])
             .collect()
+    }
+
+    /// Each movie's neighbour floor (see [`Steering::neighbour_floors`]): the score of the
+    /// [`steering::REASON_NEIGHBOURS`]-th best other movie when it alone is picked, or of the
+    /// last when the catalogue is smaller. Scores the whole catalogue once per movie: the
+    /// trainer calls it once, in parallel (`neighbour_floor` for one movie).
+    pub fn neighbour_floor(&self, movie: usize) -> f32 {
+        let mut others: Vec<f32> = self.scores(&[movie]);
+        others.swap_remove(movie);
+        let k = steering::REASON_NEIGHBOURS.min(others.len());
+        if k == 0 {
+            return f32::INFINITY;
+        }
+        let (_, &mut floor, _) = others.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        floor
     }
 
     /// Catalogue indices whose titles match `query`, best first, with a correction when the
@@ -223,11 +248,6 @@ impl Recommender {
     /// The most-rated movies, optionally of one genre.
     pub fn popular(&self, genre: Option<usize>, limit: usize) -> Vec<usize> {
         crate::search::popular(&self.catalog, genre, limit)
-    }
-
-    /// Cosine similarity of two movies as the model sees them.
-    pub fn similarity(&self, a: usize, b: usize) -> f32 {
-        self.scorer.similarity(a, b)
     }
 }
 
@@ -248,9 +268,18 @@ mod tests {
         let ids: Vec<u32> = out.iter().map(|r| rec.catalog.movies[r.index].id).collect();
         assert_eq!(ids, [2, 3]);
         assert!((out[0].score - 0.6).abs() < 1e-3);
-        // Heat is orthogonal to Toy Story (cosine 0): too weak a link to name; Babe is at 0.71.
-        assert!(out[0].because.is_empty());
-        assert_eq!(out[1].because, [0]);
+        // Toy Story alone gives Heat 0.6, at least its floor of 0.5: Heat is among its strongest
+        // neighbours and names it. Babe (−0.25) is not.
+        assert_eq!(out[0].because, [0]);
+        assert!(out[1].because.is_empty());
+        // Without floors no reason is named.
+        let mut file = crate::fixtures::tiny_file();
+        file.steering.neighbour_floors.clear();
+        let silent = Recommender::new(file).unwrap();
+        let out = silent.recommend(&Request::liking(vec![1], 10)).unwrap();
+        assert!(out.iter().all(|r| r.because.is_empty()));
+        // The floors as computed: with three movies, each pick's floor is its last neighbour's.
+        assert_eq!(rec.neighbour_floor(0), -0.25);
     }
 
     #[test]
@@ -299,12 +328,37 @@ mod tests {
     }
 
     #[test]
+    fn few_picks_lean_to_the_familiar_less_with_each_pick() {
+        let rec = recommender();
+        let steer = |popularity_step, few_picks| Steer {
+            disliked: &[],
+            dislike_weight: 0.0,
+            popularity_step,
+            few_picks,
+        };
+        // One pick: the whole of it off the slider's step; two picks: half of it.
+        assert_eq!(
+            rec.steered_scores(&[0], steer(0.1, 0.4)),
+            rec.steered_scores(&[0], steer(0.1 - 0.4, 0.0))
+        );
+        assert_eq!(
+            rec.steered_scores(&[0, 1], steer(0.1, 0.4)),
+            rec.steered_scores(&[0, 1], steer(0.1 - 0.2, 0.0))
+        );
+        assert_ne!(
+            rec.steered_scores(&[0], steer(0.1, 0.4)),
+            rec.steered_scores(&[0], steer(0.1, 0.0))
+        );
+    }
+
+    #[test]
     fn dislikes_push_down_similar_movies_and_seen_only_hides() {
         let rec = recommender();
         let steer = |disliked: &'static [usize]| Steer {
             disliked,
             dislike_weight: 1.0,
             popularity_step: 0.0,
+            few_picks: 0.0,
         };
         // No likes: Babe (cosine 0.71 to Toy Story) goes down when Toy Story is disliked, by
         // 1 x the scores' spread x 0.71; Heat (cosine 0) does not move.

@@ -1,5 +1,7 @@
 //! How a visitor steers the list beyond their likes: "Not for me" pushes down movies like the
-//! disliked ones, and the familiar ↔ discover slider re-ranks by popularity.
+//! disliked ones, and the familiar ↔ discover slider re-ranks by popularity. With few picks the
+//! list also leans to the familiar by itself ([`Steering::few_picks`]): one or two liked movies
+//! say little, and what many people like is then the better guess.
 //!
 //! Both adjust a request's raw scores in units of that request's score spread (the standard
 //! deviation of its best scores), so one setting means the same for a model whose scores span 0.1 and one whose
@@ -23,10 +25,22 @@ pub struct Steering {
     pub dislike_weight: f32,
     /// The slider's starting position: an index into [`POPULARITY_STEPS`].
     pub default_popularity: usize,
-    /// The cosine similarity (output embeddings) from which a liked movie is named as the
-    /// reason for a recommendation; weaker links are not worth saying.
-    pub strong_link: f32,
+    /// For each movie, the score of its [`REASON_NEIGHBOURS`]-th strongest neighbour: what the
+    /// movie scores that many others when it alone is picked. A liked movie is named as the
+    /// reason for a recommendation only when the recommendation scores at least this from it
+    /// alone, being among its strongest neighbours. Empty: no reasons are named.
+    pub neighbour_floors: Vec<f32>,
+    /// How much more familiar the list is with few picks: the slider's step is lowered by this
+    /// divided by the number of liked movies (one pick: by all of it; ten: by a tenth).
+    pub few_picks: f32,
 }
+
+/// How many of a liked movie's strongest neighbours it can be named the reason for.
+pub const REASON_NEIGHBOURS: usize = 50;
+
+/// The largest [`Steering::few_picks`] a file may hold: beyond it one pick's list would be
+/// popularity alone.
+pub const MAX_FEW_PICKS: f32 = 10.0;
 
 impl Default for Steering {
     /// No steering: dislikes only hide, no popularity re-ranking, no reasons named.
@@ -34,7 +48,8 @@ impl Default for Steering {
         Self {
             dislike_weight: 0.0,
             default_popularity: neutral_step(),
-            strong_link: 1.0,
+            neighbour_floors: Vec::new(),
+            few_picks: 0.0,
         }
     }
 }
@@ -49,7 +64,8 @@ pub fn neutral_step() -> usize {
 
 impl Steering {
     /// Every value is usable: finite, a weight that is not negative, a step that exists.
-    pub fn validate(&self) -> Result<(), InvalidModel> {
+    /// Checks every setting, the neighbour floors against the catalogue's `movies`.
+    pub fn validate(&self, movies: usize) -> Result<(), InvalidModel> {
         if !(self.dislike_weight.is_finite() && self.dislike_weight >= 0.0) {
             return Err(InvalidModel::Steering(format!(
                 "dislike weight {} is not a finite number ≥ 0",
@@ -63,10 +79,21 @@ impl Steering {
                 POPULARITY_STEPS.len()
             )));
         }
-        if !self.strong_link.is_finite() {
+        if !(0.0..=MAX_FEW_PICKS).contains(&self.few_picks) {
             return Err(InvalidModel::Steering(format!(
-                "strong-link similarity {} is not finite",
-                self.strong_link
+                "few-picks familiarity {} is not a number from 0 to {MAX_FEW_PICKS}",
+                self.few_picks
+            )));
+        }
+        let floors = self.neighbour_floors.len();
+        if floors != 0 && floors != movies {
+            return Err(InvalidModel::Steering(format!(
+                "{floors} neighbour floors for {movies} movies"
+            )));
+        }
+        if let Some(movie) = self.neighbour_floors.iter().position(|f| !f.is_finite()) {
+            return Err(InvalidModel::Steering(format!(
+                "the neighbour floor of movie {movie} is not finite"
             )));
         }
         Ok(())
@@ -218,9 +245,15 @@ mod tests {
 
     #[test]
     fn hostile_settings_are_named() {
-        let bad = |s: Steering| s.validate().unwrap_err().to_string();
+        let bad = |s: Steering| s.validate(2).unwrap_err().to_string();
         let ok = Steering::default();
-        ok.validate().unwrap();
+        ok.validate(2).unwrap();
+        Steering {
+            neighbour_floors: vec![0.5, -1.0],
+            ..ok.clone()
+        }
+        .validate(2)
+        .unwrap();
         assert!(
             bad(Steering {
                 dislike_weight: f32::NAN,
@@ -237,10 +270,27 @@ mod tests {
         );
         assert!(
             bad(Steering {
-                strong_link: f32::INFINITY,
-                ..ok
+                neighbour_floors: vec![0.0, f32::INFINITY],
+                ..ok.clone()
             })
-            .contains("strong-link")
+            .contains("neighbour floor of movie 1")
         );
+        assert!(
+            bad(Steering {
+                neighbour_floors: vec![0.0; 3],
+                ..ok.clone()
+            })
+            .contains("3 neighbour floors for 2 movies")
+        );
+        for few_picks in [-1.0, f32::NAN, MAX_FEW_PICKS + 1.0] {
+            assert!(
+                bad(Steering {
+                    few_picks,
+                    ..ok.clone()
+                })
+                .contains("few-picks"),
+                "{few_picks}"
+            );
+        }
     }
 }

@@ -93,7 +93,8 @@ fn seed_files() -> Vec<Vec<u8>> {
         steering: shared::Steering {
             dislike_weight: 0.5,
             default_popularity: 3,
-            strong_link: 0.4,
+            neighbour_floors: vec![0.5; 6],
+            few_picks: 1.5,
         },
     };
     let towerless = ModelFile {

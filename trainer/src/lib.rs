@@ -13,7 +13,8 @@
 //! 5. [`rating`], [`new_user`]: each task and its models, one file each.
 //! 6. [`registry`]: every model by name (`--model`).
 //! 7. [`bench`]: `trainer bench`, every model on the same splits, one report;
-//!    [`device_check`]: `trainer device-check`, the prepared GPU check.
+//!    [`device_check`]: `trainer device-check`, the prepared GPU check; [`visitors`]: `trainer
+//!    visitors`, the page's model measured as visitors use it (a few picks, per segment).
 
 pub mod backend;
 pub mod bench;
@@ -34,3 +35,4 @@ pub mod registry;
 pub mod report;
 pub mod synth;
 pub mod training;
+pub mod visitors;

@@ -157,6 +157,18 @@ impl Ease {
         Ok(Self { items, weights })
     }
 
+    /// Each regularisation of `grid` fitted in turn from one Gram matrix; one model is held at a
+    /// time.
+    pub fn fit_each<'g>(
+        rows: &[Vec<u32>],
+        items: usize,
+        grid: &'g [Regularisation],
+    ) -> impl Iterator<Item = Result<(Regularisation, Ease)>> + 'g {
+        let gram = gram(rows, items);
+        grid.iter()
+            .map(move |&r| Ok((r, Self::from_gram(gram.clone(), r)?)))
+    }
+
     /// Scores for a user who picked `picks`: the picked items' weight rows pooled as the page
     /// pools (sum / √picks), which ranks as EASE's plain sum does.
     pub fn scores(&self, picks: &[u32]) -> Vec<f32> {

@@ -8,8 +8,10 @@
 //! [`shared::foldin`] runs exactly this forward pass (without dropout) in the browser.
 
 //!
-//! By default it starts from EDLAE (EASE with dropout emphasis, tuned on validation users)
-//! factorised to the rank that ranks validation users best, at most 256, and is not fine-tuned:
+//! By default it starts from EDLAE (EASE with dropout emphasis) factorised, its regularisation
+//! and rank (at most 256) those that rank validation users best when each gives 3, 5 or 10 of
+//! their likes, as visitors do, or 80% ([`crate::protocol::TUNING_GIVENS`]), and is not
+//! fine-tuned:
 //! over eight other held-out draws of each release (seeds 1–8), Mult-DAE fine-tuning changed
 //! test NDCG@100 by +0.001 (ml-100k) and −0.004 (ml-latest-small). `--epochs N` fine-tunes it
 //! with the multinomial loss, early-stopped on validation users; `--random-init` trains from
@@ -164,8 +166,8 @@ impl NewUserModel for FoldInModel {
     }
 }
 
-/// The network that scores as EDLAE factorised to the rank that ranks validation users best,
-/// its shape in words, and `config` narrowed to the regularisation and rank chosen.
+/// The network that scores as EDLAE factorised, its regularisation and rank those that rank
+/// validation users given a visitor's few picks best; its shape in words, and `config` narrowed to the regularisation and rank chosen.
 fn ease_start<B: AutodiffBackend>(
     config: &FoldInRunConfig,
     task: &NewUserTask,
@@ -178,16 +180,14 @@ fn ease_start<B: AutodiffBackend>(
         "the fold-in model's EASE start",
     )?;
     let items = task.items.len();
+    // Chosen for visitors (a few picks each) as much as for users handing over 80% of their
+    // likes: a few picks want far more regularisation.
+    let validation = task.visitor_validation();
     let Tuned {
         regularisation,
         model: start,
         ..
-    } = Ease::tuned(
-        &task.train_rows,
-        items,
-        &task.validation,
-        &config.ease.grid(),
-    )?;
+    } = Ease::tuned(&task.train_rows, items, &validation, &config.ease.grid())?;
     // The page loads the whole file: int8 input and output rows must fit the budget.
     let affordable = page::affordable_rank(experiment.page_budget, task.catalogue_bytes, items);
     let ranks: Vec<usize> = config
@@ -203,7 +203,7 @@ fn ease_start<B: AutodiffBackend>(
             config.ranks.iter().min().copied().unwrap_or(0)
         );
     }
-    let (rank, input, output) = start.best_factors(&task.train_rows, &ranks, &task.validation)?;
+    let (rank, input, output) = start.best_factors(&task.train_rows, &ranks, &validation)?;
     let device = &experiment.device;
     // The softmax temperature matters only to fine-tuning; ranking ignores it.
     let scale = if config.training.epochs > 0 {

@@ -101,10 +101,11 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
             &RunSettings::default(),
         )?;
         file.weights = refit.weights;
-        // The similarity scale is the new embeddings'; the other choices carry over.
-        file.steering.strong_link = steering::strong_link(&loadable(&file, "the refit model")?);
+        // The neighbours are the new weights'; the other choices carry over.
+        file.steering.neighbour_floors =
+            steering::neighbour_floors(&loadable(&file, "the refit model")?);
         file.steering
-            .validate()
+            .validate(file.catalog.len())
             .context("the refit model cannot be exported")?;
         file.info.description = format!(
             "{}; {REFIT_NOTE} {users} users with these settings (figures from the fit on {} training users, measured on {} test users)",
@@ -144,7 +145,7 @@ pub fn export_evaluated(
         steering: Steering::default(),
     };
     let mut recommender = loadable(&file, "the trained model")?;
-    file.steering = steering::choose(&recommender, &task.validation);
+    file.steering = steering::choose(&recommender, &task.validation, &task.visitor_validation());
     recommender.steering = file.steering.clone();
     file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
     let report = steering::measure(&recommender, &task.test, task.train_rows.len());

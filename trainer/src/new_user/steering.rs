@@ -6,13 +6,15 @@
 //!   says what that costs.
 //! - The familiar ↔ discover slider: NDCG@100 against catalogue coverage and novelty at each
 //!   step; the default is the step with the best validation NDCG@100.
-//! - Reasons: a liked movie is named when its cosine similarity to the recommendation is among
-//!   the top 2% of the catalogue's pairs.
+//! - Few picks: how much more familiar a list of one, three, … picks is
+//!   ([`shared::Steering::few_picks`]), chosen on validation users given a visitor's few picks
+//!   (and 80%, as the page's model is tuned: [`crate::protocol::TUNING_GIVENS`]).
+//! - Reasons: each movie's neighbour floor, the score of its 50th strongest neighbour when it
+//!   alone is picked (see [`shared::Steering::neighbour_floors`]): a liked movie is named only
+//!   for the movies it drives that strongly.
 
 use crate::data::split::HeldOutUser;
 use crate::metrics::{self, mean_se};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use shared::{POPULARITY_STEPS, Recommender, Steer, Steering};
 use std::collections::HashSet;
@@ -21,13 +23,12 @@ use std::fmt::Write;
 /// Dislike weights tried on validation users (score standard deviations per unit of cosine by
 /// which a movie is closer to a dislike than to any like).
 pub const DISLIKE_WEIGHTS: [f32; 7] = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
+/// Few-picks familiarities tried on validation visitors (slider steps taken off one pick's list).
+/// On three tuning draws of ml-latest-small and ml-100k (seeds 100–102), 1.5 to 2 did best.
+pub const FEW_PICKS: [f32; 6] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0];
 /// A validation loss of NDCG@100 smaller than this is no loss: within noise far below one
 /// standard error, and the price of a "Not for me" that does something.
 const NDCG_TOLERANCE: f64 = 0.002;
-/// The share of random movie pairs less similar than a link worth naming.
-const STRONG_LINK_QUANTILE: f64 = 0.98;
-const PAIR_SAMPLES: usize = 20_000;
-const SEED: u64 = 7;
 
 /// How many recommendations coverage and novelty look at.
 const LIST_LENGTH: usize = 20;
@@ -61,6 +62,7 @@ fn per_user(
     feed_dislikes: bool,
     dislike_weight: f32,
     popularity_step: f32,
+    few_picks: f32,
 ) -> Vec<UserFigures> {
     users
         .par_iter()
@@ -74,6 +76,7 @@ fn per_user(
                     disliked: fed,
                     dislike_weight,
                     popularity_step,
+                    few_picks,
                 },
             );
             let mut hidden = user.fold_in.clone();
@@ -94,16 +97,23 @@ fn per_user(
 
 /// Chooses the steering of `recommender` on `validation` users (its own steering is ignored):
 /// the slider's default is the step with the best NDCG@100; the dislike weight is the largest
-/// whose NDCG@100 with dislikes fed is within [`NDCG_TOLERANCE`] of hiding them only.
-pub fn choose(recommender: &Recommender, validation: &[HeldOutUser]) -> Steering {
-    let ndcg = |feed, weight, step| {
+/// whose NDCG@100 with dislikes fed is within [`NDCG_TOLERANCE`] of hiding them only; the
+/// few-picks familiarity the one with the best NDCG@100 on `visitors` (the validation users as
+/// visitors, see [`crate::protocol::NewUserTask::visitor_validation`]).
+pub fn choose(
+    recommender: &Recommender,
+    validation: &[HeldOutUser],
+    visitors: &[HeldOutUser],
+) -> Steering {
+    let ndcg_of = |users, feed, weight, step, few_picks| {
         mean_se(
-            per_user(recommender, validation, feed, weight, step)
+            per_user(recommender, users, feed, weight, step, few_picks)
                 .iter()
                 .map(|f| f.ndcg),
         )
         .0
     };
+    let ndcg = |feed, weight, step| ndcg_of(validation, feed, weight, step, 0.0);
     let by_step: Vec<f64> = POPULARITY_STEPS
         .iter()
         .map(|&s| ndcg(false, 0.0, s))
@@ -122,6 +132,13 @@ pub fn choose(recommender: &Recommender, validation: &[HeldOutUser]) -> Steering
         .filter(|&(_, &v)| v >= by_weight[0] - NDCG_TOLERANCE)
         .map(|(&w, _)| w)
         .fold(0.0, f32::max);
+    let by_few_picks: Vec<f64> = FEW_PICKS
+        .iter()
+        .map(|&f| ndcg_of(visitors, false, 0.0, step, f))
+        .collect();
+    let few_picks = (0..FEW_PICKS.len())
+        .max_by(|&a, &b| by_few_picks[a].total_cmp(&by_few_picks[b]).then(b.cmp(&a)))
+        .map_or(0.0, |k| FEW_PICKS[k]);
     let listed = |values: &[f64]| {
         values
             .iter()
@@ -130,34 +147,28 @@ pub fn choose(recommender: &Recommender, validation: &[HeldOutUser]) -> Steering
             .join(", ")
     };
     eprintln!(
-        "Steering chosen on {} validation users: popularity step {step} (NDCG@100 by step: {}), dislike weight {dislike_weight} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {})",
+        "Steering chosen on {} validation users: popularity step {step} (NDCG@100 by step: {}), dislike weight {dislike_weight} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {}), few-picks familiarity {few_picks} on {} visitors (NDCG@100 by value {FEW_PICKS:?}: {})",
         validation.len(),
         listed(&by_step),
         listed(&by_weight),
+        visitors.len(),
+        listed(&by_few_picks),
     );
     Steering {
         dislike_weight,
         default_popularity,
-        strong_link: strong_link(recommender),
+        neighbour_floors: neighbour_floors(recommender),
+        few_picks,
     }
 }
 
-/// The cosine similarity above [`STRONG_LINK_QUANTILE`] of random movie pairs.
-pub fn strong_link(recommender: &Recommender) -> f32 {
-    let n = recommender.catalog.len();
-    if n < 2 {
-        return 1.0;
-    }
-    let mut rng = StdRng::seed_from_u64(SEED);
-    let mut similarities: Vec<f32> = (0..PAIR_SAMPLES)
-        .map(|_| {
-            let a = rng.random_range(0..n);
-            let b = (a + rng.random_range(1..n)) % n;
-            recommender.similarity(a, b)
-        })
-        .collect();
-    similarities.sort_unstable_by(f32::total_cmp);
-    similarities[((PAIR_SAMPLES as f64 * STRONG_LINK_QUANTILE) as usize).min(PAIR_SAMPLES - 1)]
+/// Every movie's neighbour floor (see [`Recommender::neighbour_floor`]), the catalogue scored once
+/// per movie, in parallel.
+pub fn neighbour_floors(recommender: &Recommender) -> Vec<f32> {
+    (0..recommender.catalog.len())
+        .into_par_iter()
+        .map(|movie| recommender.neighbour_floor(movie))
+        .collect()
 }
 
 /// What the steering does on `users` (test users): a markdown table for the run's output, and
@@ -191,7 +202,7 @@ pub fn measure(
         .map(|m| -((m.rating_count.max(1) as f64) / train_users.max(1) as f64).log2())
         .collect();
     for &step in &POPULARITY_STEPS {
-        let figures = per_user(recommender, users, false, 0.0, step);
+        let figures = per_user(recommender, users, false, 0.0, step, steering.few_picks);
         let (ndcg, se) = mean_se(figures.iter().map(|f| f.ndcg));
         let listed = || figures.iter().flat_map(|f| f.list.iter().copied());
         let covered: HashSet<u32> = listed().collect();
@@ -211,13 +222,15 @@ pub fn measure(
             metrics.push(("Novelty@20".to_string(), novelty));
         }
     }
-    let hide_only = per_user(recommender, users, true, 0.0, default_step);
+    let few_picks = steering.few_picks;
+    let hide_only = per_user(recommender, users, true, 0.0, default_step, few_picks);
     let steered = per_user(
         recommender,
         users,
         true,
         steering.dislike_weight,
         default_step,
+        few_picks,
     );
     let (ndcg_hide, _) = mean_se(hide_only.iter().map(|f| f.ndcg));
     let (ndcg_steer, _) = mean_se(steered.iter().map(|f| f.ndcg));

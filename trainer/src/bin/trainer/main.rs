@@ -10,6 +10,7 @@ mod out_file;
 mod recommend;
 mod synth;
 mod train;
+mod visitors;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -44,6 +45,9 @@ enum Command {
     /// The prepared GPU check: burn networks on the device vs the CPU, fine-tuning quality and
     /// epoch time (PyTorch beside it), training at ml-25m size; one table.
     DeviceCheck(device_check::DeviceCheckArgs),
+    /// The default model measured as visitors use it: held-out users give 1, 3, 5, 10 of their
+    /// liked movies; EASE, PureSVD and popularity on the same users; overall and per segment.
+    Visitors(visitors::VisitorArgs),
 }
 
 fn main() {
@@ -56,6 +60,7 @@ fn main() {
         Command::Models => emit(trainer::registry::table().trim_end()),
         Command::Synth(args) => synth::synth(&args),
         Command::DeviceCheck(args) => device_check::device_check(&args),
+        Command::Visitors(args) => visitors::visitors(&args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
