@@ -9,10 +9,12 @@
 //! - [`recommend`]: the request/response layer on top (filters, dislikes, "seen it", the
 //!   slider, "because you liked").
 //! - [`steering`]: "not for me" as negative evidence and the familiar ↔ discover slider.
+//! - [`calibrate`]: the top of the list keeps the genre mix of the picks.
 //! - [`search`]: forgiving title search, with "did you mean".
 //! - [`browse`]: the browse rows: well-known movies spread over decades and genres.
 
 pub mod browse;
+pub mod calibrate;
 pub mod catalog;
 pub mod checksum;
 #[cfg(any(test, feature = "fixtures"))]

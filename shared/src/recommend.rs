@@ -1,6 +1,7 @@
 //! Recommendations for a new user: likes, dislikes and "seen it" in, ranked movies with the
 //! reasons worth saying out.
 
+use crate::calibrate;
 use crate::catalog::Catalog;
 use crate::foldin::Scorer;
 use crate::format::{FormatError, InvalidModel, ModelFile, ModelInfo};
@@ -71,6 +72,8 @@ pub struct Steer<'a> {
     pub popularity_step: f32,
     /// See [`Steering::few_picks`].
     pub few_picks: f32,
+    /// See [`Steering::calibration`].
+    pub calibration: f32,
 }
 
 /// A loaded model, ready to answer requests.
@@ -134,6 +137,7 @@ impl Recommender {
             dislike_weight: self.steering.dislike_weight,
             popularity_step: POPULARITY_STEPS[popularity.min(POPULARITY_STEPS.len() - 1)],
             few_picks: self.steering.few_picks,
+            calibration: self.steering.calibration,
         }
     }
 
@@ -165,6 +169,24 @@ impl Recommender {
         scores
     }
 
+    /// The `n` best of `candidates` (catalogue indices) for `picks`, by steered scores, the top
+    /// [`calibrate::POOL`] re-ordered to keep the picks' genre mix ([`Steering::calibration`]);
+    /// with the steered scores. The order the page shows and the trainer measures.
+    pub fn ranked(
+        &self,
+        picks: &[usize],
+        steer: Steer,
+        candidates: Vec<usize>,
+        n: usize,
+    ) -> (Vec<usize>, Vec<f32>) {
+        let scores = self.steered_scores(picks, steer);
+        let pool = top_k(&scores, candidates, n.max(calibrate::POOL));
+        let target = calibrate::genre_mix(&self.catalog, picks);
+        let ranked =
+            calibrate::rerank(&self.catalog, &scores, &pool, &target, steer.calibration, n);
+        (ranked, scores)
+    }
+
     /// The top movies for a new user: never a liked, disliked or seen movie, filters applied.
     pub fn recommend(&self, request: &Request) -> Result<Vec<Recommendation>, RecommendError> {
         let picks = self.indices_of(&request.liked)?;
@@ -183,7 +205,6 @@ impl Recommender {
         for &i in picks.iter().chain(&disliked).chain(&seen) {
             hidden[i] = true;
         }
-        let scores = self.steered_scores(&picks, self.steer(&disliked, popularity));
         let candidates: Vec<usize> = (0..self.catalog.len())
             .filter(|&i| !hidden[i])
             .filter(|&i| {
@@ -192,8 +213,9 @@ impl Recommender {
                     && request.decade.is_none_or(|d| movie.decade() == Some(d))
             })
             .collect();
-        let candidates = top_k(&scores, candidates, request.top_n);
-        Ok(candidates
+        let steer = self.steer(&disliked, popularity);
+        let (ranked, scores) = self.ranked(&picks, steer, candidates, request.top_n);
+        Ok(ranked
             .into_iter()
             .map(|index| Recommendation {
                 index,
@@ -335,6 +357,7 @@ mod tests {
             dislike_weight: 0.0,
             popularity_step,
             few_picks,
+            calibration: 0.0,
         };
         // One pick: the whole of it off the slider's step; two picks: half of it.
         assert_eq!(
@@ -359,6 +382,7 @@ mod tests {
             dislike_weight: 1.0,
             popularity_step: 0.0,
             few_picks: 0.0,
+            calibration: 0.0,
         };
         // No likes: Babe (cosine 0.71 to Toy Story) goes down when Toy Story is disliked, by
         // 1 x the scores' spread x 0.71; Heat (cosine 0) does not move.

@@ -33,6 +33,9 @@ pub struct Steering {
     /// How much more familiar the list is with few picks: the slider's step is lowered by this
     /// divided by the number of liked movies (one pick: by all of it; ten: by a tenth).
     pub few_picks: f32,
+    /// How strongly the top of the list keeps the picks' genre mix: λ of [`crate::calibrate`],
+    /// from 0 (scores alone) to [`crate::calibrate::MAX_CALIBRATION`].
+    pub calibration: f32,
 }
 
 /// How many of a liked movie's strongest neighbours it can be named the reason for.
@@ -50,6 +53,7 @@ impl Default for Steering {
             default_popularity: neutral_step(),
             neighbour_floors: Vec::new(),
             few_picks: 0.0,
+            calibration: 0.0,
         }
     }
 }
@@ -83,6 +87,13 @@ impl Steering {
             return Err(InvalidModel::Steering(format!(
                 "few-picks familiarity {} is not a number from 0 to {MAX_FEW_PICKS}",
                 self.few_picks
+            )));
+        }
+        let most = crate::calibrate::MAX_CALIBRATION;
+        if !(0.0..=most).contains(&self.calibration) {
+            return Err(InvalidModel::Steering(format!(
+                "calibration {} is not a number from 0 to {most}",
+                self.calibration
             )));
         }
         let floors = self.neighbour_floors.len();
@@ -282,6 +293,16 @@ mod tests {
             })
             .contains("3 neighbour floors for 2 movies")
         );
+        for calibration in [-0.1, f32::NAN, 1.0] {
+            assert!(
+                bad(Steering {
+                    calibration,
+                    ..ok.clone()
+                })
+                .contains("calibration"),
+                "{calibration}"
+            );
+        }
         for few_picks in [-1.0, f32::NAN, MAX_FEW_PICKS + 1.0] {
             assert!(
                 bad(Steering {

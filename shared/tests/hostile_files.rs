@@ -95,6 +95,7 @@ fn seed_files() -> Vec<Vec<u8>> {
             default_popularity: 3,
             neighbour_floors: vec![0.5; 6],
             few_picks: 1.5,
+            calibration: 0.5,
         },
     };
     let towerless = ModelFile {

@@ -15,10 +15,20 @@ pub fn heldout_metrics(
     users: &[HeldOutUser],
     score: impl Fn(&[u32]) -> Vec<f32> + Sync,
 ) -> Vec<(String, f64)> {
+    heldout_metrics_ranked(users, |u| {
+        metrics::top_k(&score(&u.fold_in), 100, &u.fold_in)
+    })
+}
+
+/// [`heldout_metrics`] of the top 100 `rank` gives each user (fold-in items never among them).
+pub fn heldout_metrics_ranked(
+    users: &[HeldOutUser],
+    rank: impl Fn(&HeldOutUser) -> Vec<u32> + Sync,
+) -> Vec<(String, f64)> {
     let per_user: Vec<Accumulator> = users
         .par_iter()
         .map(|u| {
-            let ranked = metrics::top_k(&score(&u.fold_in), 100, &u.fold_in);
+            let ranked = rank(u);
             let relevant: HashSet<u32> = u.target.iter().copied().collect();
             let mut acc = Accumulator::new();
             acc.add(

@@ -31,6 +31,7 @@ use crate::data::{Dataset, DatasetName};
 use crate::experiment::Experiment;
 use crate::metrics::{self, Accumulator};
 use crate::new_user::ease::{Ease, Regularisation};
+use crate::new_user::page_ranking;
 use crate::new_user::puresvd::PureSvd;
 use crate::options::ModelOptions;
 use crate::protocol::{Given, NewUserTask, visitor};
@@ -175,10 +176,7 @@ pub fn measure<B: AutodiffBackend>(
         let steer = page_model.steer(&[], page_model.steering.default_popularity);
         let mut measured = vec![(
             DEFAULT,
-            draw.measure_all(|picks| {
-                let picks: Vec<usize> = picks.iter().map(|&i| i as usize).collect();
-                page_model.steered_scores(&picks, steer)
-            }),
+            draw.measure_ranked(|u| page_ranking(&page_model, steer, &u.fold_in, &[])),
         )];
         measured.push(("EASE", draw.ease()?));
         measured.push(("PureSVD", draw.puresvd()?));
@@ -346,21 +344,29 @@ impl<'t> Draw<'t> {
 
     /// Each given's test users measured with `score`.
     fn measure_all(&self, score: impl Fn(&[u32]) -> Vec<f32> + Sync) -> Vec<Vec<Observation>> {
+        self.measure_ranked(|u| by_scores(u, &score))
+    }
+
+    /// Each given's test users measured on the top 100 `rank` gives them.
+    fn measure_ranked(
+        &self,
+        rank: impl Fn(&HeldOutUser) -> Vec<u32> + Sync,
+    ) -> Vec<Vec<Observation>> {
         self.test
             .iter()
-            .map(|users| self.observe(users, &score))
+            .map(|users| self.observe(users, &rank))
             .collect()
     }
 
     fn observe(
         &self,
         users: &[HeldOutUser],
-        score: &(impl Fn(&[u32]) -> Vec<f32> + Sync),
+        rank: &(impl Fn(&HeldOutUser) -> Vec<u32> + Sync),
     ) -> Vec<Observation> {
         users
             .par_iter()
             .map(|u| {
-                let ranked = metrics::top_k(&score(&u.fold_in), 100, &u.fold_in);
+                let ranked = rank(u);
                 let relevant: HashSet<u32> = u.target.iter().copied().collect();
                 let top10 = &ranked[..ranked.len().min(10)];
                 let share = |hit: &dyn Fn(u32) -> bool| {
@@ -392,7 +398,7 @@ impl<'t> Draw<'t> {
             for (g, slot) in best.iter_mut().enumerate() {
                 let validation = crate::evaluate::ndcg_at_100(&self.validation[g], &model);
                 if slot.as_ref().is_none_or(|(b, _, _)| validation > *b) {
-                    let test = self.observe(&self.test[g], &model);
+                    let test = self.observe(&self.test[g], &|u| by_scores(u, &model));
                     *slot = Some((validation, setting.to_string(), test));
                 }
             }
@@ -428,6 +434,11 @@ impl<'t> Draw<'t> {
             }),
         )
     }
+}
+
+/// The top 100 of `score` for `user`'s picks, never a pick.
+fn by_scores(user: &HeldOutUser, score: &impl Fn(&[u32]) -> Vec<f32>) -> Vec<u32> {
+    metrics::top_k(&score(&user.fold_in), 100, &user.fold_in)
 }
 
 /// The genres carried by the most picks (all of them on a tie), as bits; 0 when no pick has one.

@@ -33,7 +33,7 @@ use crate::report::RunReport;
 use crate::training::{History, RunSettings};
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
-use shared::{FoldInWeights, ModelFile, ModelInfo, Recommender, Steering};
+use shared::{FoldInWeights, ModelFile, ModelInfo, Recommender, Steer, Steering};
 use std::time::Instant;
 
 /// A model that recommends to users nobody trained on and exports the page's weights.
@@ -168,8 +168,23 @@ pub fn heldout_metrics_shared(
     users: &[HeldOutUser],
 ) -> Vec<(String, f64)> {
     let steer = recommender.steer(&[], recommender.steering.default_popularity);
-    evaluate::heldout_metrics(users, |picks| {
-        let picks: Vec<usize> = picks.iter().map(|&i| i as usize).collect();
-        recommender.steered_scores(&picks, steer)
-    })
+    evaluate::heldout_metrics_ranked(users, |u| page_ranking(recommender, steer, &u.fold_in, &[]))
+}
+
+/// The top 100 the page shows a visitor who liked `picks` (model items), never a pick or one of
+/// `hidden`: steered, calibrated (see `shared::Recommender::ranked`).
+pub fn page_ranking(
+    recommender: &Recommender,
+    steer: Steer,
+    picks: &[u32],
+    hidden: &[u32],
+) -> Vec<u32> {
+    let mut shown = vec![true; recommender.catalog.len()];
+    for &i in picks.iter().chain(hidden) {
+        shown[i as usize] = false;
+    }
+    let candidates = (0..shown.len()).filter(|&i| shown[i]).collect();
+    let picks: Vec<usize> = picks.iter().map(|&i| i as usize).collect();
+    let (ranked, _) = recommender.ranked(&picks, steer, candidates, 100);
+    ranked.into_iter().map(|i| i as u32).collect()
 }

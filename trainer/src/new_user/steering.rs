@@ -26,6 +26,8 @@ pub const DISLIKE_WEIGHTS: [f32; 7] = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 /// Few-picks familiarities tried on validation visitors (slider steps taken off one pick's list).
 /// On three tuning draws of ml-latest-small and ml-100k (seeds 100–102), 1.5 to 2 did best.
 pub const FEW_PICKS: [f32; 6] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0];
+/// Calibration weights tried on validation visitors (λ of `shared::calibrate`).
+pub const CALIBRATIONS: [f32; 6] = [0.0, 0.2, 0.4, 0.6, 0.8, 0.9];
 /// A validation loss of NDCG@100 smaller than this is no loss: within noise far below one
 /// standard error, and the price of a "Not for me" that does something.
 const NDCG_TOLERANCE: f64 = 0.002;
@@ -55,33 +57,34 @@ fn fed_and_watched(user: &HeldOutUser) -> (Vec<usize>, HashSet<u32>) {
     (fed, watched)
 }
 
-/// Per-user NDCG@100 and Disliked@100 with `steer` built from each user's fed dislikes.
+/// Every steering setting off: scores alone.
+const PLAIN: Steer<'static> = Steer {
+    disliked: &[],
+    dislike_weight: 0.0,
+    popularity_step: 0.0,
+    few_picks: 0.0,
+    calibration: 0.0,
+};
+
+/// Per-user NDCG@100 and Disliked@100 with `setting`, each user's fed dislikes its `disliked`
+/// when `feed_dislikes`.
 fn per_user(
     recommender: &Recommender,
     users: &[HeldOutUser],
     feed_dislikes: bool,
-    dislike_weight: f32,
-    popularity_step: f32,
-    few_picks: f32,
+    setting: Steer<'static>,
 ) -> Vec<UserFigures> {
     users
         .par_iter()
         .map(|user| {
-            let picks: Vec<usize> = user.fold_in.iter().map(|&i| i as usize).collect();
             let (fed, watched) = fed_and_watched(user);
             let fed: &[usize] = if feed_dislikes { &fed } else { &[] };
-            let scores = recommender.steered_scores(
-                &picks,
-                Steer {
-                    disliked: fed,
-                    dislike_weight,
-                    popularity_step,
-                    few_picks,
-                },
-            );
-            let mut hidden = user.fold_in.clone();
-            hidden.extend(fed.iter().map(|&i| i as u32));
-            let ranked = metrics::top_k(&scores, 100, &hidden);
+            let steer = Steer {
+                disliked: fed,
+                ..setting
+            };
+            let hidden: Vec<u32> = fed.iter().map(|&i| i as u32).collect();
+            let ranked = super::page_ranking(recommender, steer, &user.fold_in, &hidden);
             let relevant: HashSet<u32> = user.target.iter().copied().collect();
             let disliked_hit = (!watched.is_empty()).then(|| {
                 ranked.iter().filter(|i| watched.contains(i)).count() as f64 / watched.len() as f64
@@ -99,46 +102,78 @@ fn per_user(
 /// the slider's default is the step with the best NDCG@100; the dislike weight is the largest
 /// whose NDCG@100 with dislikes fed is within [`NDCG_TOLERANCE`] of hiding them only; the
 /// few-picks familiarity the one with the best NDCG@100 on `visitors` (the validation users as
-/// visitors, see [`crate::protocol::NewUserTask::visitor_validation`]).
+/// visitors, see [`crate::protocol::NewUserTask::visitor_validation`]), and the calibration the
+/// largest whose NDCG@100 on them is within [`NDCG_TOLERANCE`] of none.
 pub fn choose(
     recommender: &Recommender,
     validation: &[HeldOutUser],
     visitors: &[HeldOutUser],
 ) -> Steering {
-    let ndcg_of = |users, feed, weight, step, few_picks| {
+    let ndcg = |users, feed, setting| {
         mean_se(
-            per_user(recommender, users, feed, weight, step, few_picks)
+            per_user(recommender, users, feed, setting)
                 .iter()
                 .map(|f| f.ndcg),
         )
         .0
     };
-    let ndcg = |feed, weight, step| ndcg_of(validation, feed, weight, step, 0.0);
     let by_step: Vec<f64> = POPULARITY_STEPS
         .iter()
-        .map(|&s| ndcg(false, 0.0, s))
+        .map(|&popularity_step| {
+            let setting = Steer {
+                popularity_step,
+                ..PLAIN
+            };
+            ndcg(validation, false, setting)
+        })
         .collect();
     let default_popularity = (0..POPULARITY_STEPS.len())
         .max_by(|&a, &b| by_step[a].total_cmp(&by_step[b]).then(b.cmp(&a)))
         .expect("steps exist");
     let step = POPULARITY_STEPS[default_popularity];
+    let stepped = Steer {
+        popularity_step: step,
+        ..PLAIN
+    };
     let by_weight: Vec<f64> = DISLIKE_WEIGHTS
         .iter()
-        .map(|&w| ndcg(true, w, step))
+        .map(|&dislike_weight| {
+            let setting = Steer {
+                dislike_weight,
+                ..stepped
+            };
+            ndcg(validation, true, setting)
+        })
         .collect();
-    let dislike_weight = DISLIKE_WEIGHTS
-        .iter()
-        .zip(&by_weight)
-        .filter(|&(_, &v)| v >= by_weight[0] - NDCG_TOLERANCE)
-        .map(|(&w, _)| w)
-        .fold(0.0, f32::max);
+    let dislike_weight = largest_within_tolerance(&DISLIKE_WEIGHTS, &by_weight);
     let by_few_picks: Vec<f64> = FEW_PICKS
         .iter()
-        .map(|&f| ndcg_of(visitors, false, 0.0, step, f))
+        .map(|&few_picks| {
+            ndcg(
+                visitors,
+                false,
+                Steer {
+                    few_picks,
+                    ..stepped
+                },
+            )
+        })
         .collect();
     let few_picks = (0..FEW_PICKS.len())
         .max_by(|&a, &b| by_few_picks[a].total_cmp(&by_few_picks[b]).then(b.cmp(&a)))
         .map_or(0.0, |k| FEW_PICKS[k]);
+    let by_calibration: Vec<f64> = CALIBRATIONS
+        .iter()
+        .map(|&calibration| {
+            let setting = Steer {
+                few_picks,
+                calibration,
+                ..stepped
+            };
+            ndcg(visitors, false, setting)
+        })
+        .collect();
+    let calibration = largest_within_tolerance(&CALIBRATIONS, &by_calibration);
     let listed = |values: &[f64]| {
         values
             .iter()
@@ -147,19 +182,32 @@ pub fn choose(
             .join(", ")
     };
     eprintln!(
-        "Steering chosen on {} validation users: popularity step {step} (NDCG@100 by step: {}), dislike weight {dislike_weight} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {}), few-picks familiarity {few_picks} on {} visitors (NDCG@100 by value {FEW_PICKS:?}: {})",
+        "Steering chosen on {} validation users: popularity step {step} (NDCG@100 by step: {}), dislike weight {dislike_weight} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {}), few-picks familiarity {few_picks} on {} visitors (NDCG@100 by value {FEW_PICKS:?}: {}), calibration {calibration} (NDCG@100 by value {CALIBRATIONS:?}: {})",
         validation.len(),
         listed(&by_step),
         listed(&by_weight),
         visitors.len(),
         listed(&by_few_picks),
+        listed(&by_calibration),
     );
     Steering {
         dislike_weight,
         default_popularity,
         neighbour_floors: neighbour_floors(recommender),
         few_picks,
+        calibration,
     }
+}
+
+/// The largest of `values` whose NDCG@100 (`ndcg`, the first for the setting that does nothing)
+/// is within [`NDCG_TOLERANCE`] of the first's: as much of the setting as costs nothing.
+fn largest_within_tolerance(values: &[f32], ndcg: &[f64]) -> f32 {
+    values
+        .iter()
+        .zip(ndcg)
+        .filter(|&(_, &v)| v >= ndcg[0] - NDCG_TOLERANCE)
+        .map(|(&w, _)| w)
+        .fold(0.0, f32::max)
 }
 
 /// Every movie's neighbour floor (see [`Recommender::neighbour_floor`]), the catalogue scored once
@@ -187,6 +235,8 @@ pub fn measure(
 ) -> SteeringReport {
     let steering = &recommender.steering;
     let default_step = POPULARITY_STEPS[steering.default_popularity];
+    // The page's own steering: at its default step, with its dislike weight.
+    let page = recommender.steer(&[], steering.default_popularity);
     let mut table = String::new();
     let _ = writeln!(
         table,
@@ -202,7 +252,11 @@ pub fn measure(
         .map(|m| -((m.rating_count.max(1) as f64) / train_users.max(1) as f64).log2())
         .collect();
     for &step in &POPULARITY_STEPS {
-        let figures = per_user(recommender, users, false, 0.0, step, steering.few_picks);
+        let setting = Steer {
+            popularity_step: step,
+            ..page
+        };
+        let figures = per_user(recommender, users, false, setting);
         let (ndcg, se) = mean_se(figures.iter().map(|f| f.ndcg));
         let listed = || figures.iter().flat_map(|f| f.list.iter().copied());
         let covered: HashSet<u32> = listed().collect();
@@ -222,16 +276,16 @@ pub fn measure(
             metrics.push(("Novelty@20".to_string(), novelty));
         }
     }
-    let few_picks = steering.few_picks;
-    let hide_only = per_user(recommender, users, true, 0.0, default_step, few_picks);
-    let steered = per_user(
+    let hide_only = per_user(
         recommender,
         users,
         true,
-        steering.dislike_weight,
-        default_step,
-        few_picks,
+        Steer {
+            dislike_weight: 0.0,
+            ..page
+        },
     );
+    let steered = per_user(recommender, users, true, page);
     let (ndcg_hide, _) = mean_se(hide_only.iter().map(|f| f.ndcg));
     let (ndcg_steer, _) = mean_se(steered.iter().map(|f| f.ndcg));
     let (ndcg_diff, ndcg_diff_se) =
