@@ -44,17 +44,10 @@ fn add_genres(mix: &mut [f32; GENRES], catalog: &Catalog, movie: usize) {
     }
 }
 
-/// `KL(target ‖ (1 − α) · counts / n + α · target)`, `counts` the list's unnormalised mix.
-fn divergence(target: &[f32; GENRES], counts: &[f32; GENRES], n: f32) -> f32 {
-    target
-        .iter()
-        .zip(counts)
-        .filter(|&(&p, _)| p > 0.0)
-        .map(|(&p, &c)| {
-            let q = (1.0 - MIX) * if n > 0.0 { c / n } else { 0.0 } + MIX * p;
-            p * (p / q).ln()
-        })
-        .sum()
+/// `p · ln q̃` of one genre, `q̃ = (1 − α) · count / placed + α · p`: the genre's part of
+/// `−KL(p ‖ q̃)`, less the constant `p · ln p`.
+fn fit(p: f32, count: f32, placed: f32) -> f32 {
+    p * ((1.0 - MIX) * count / placed + MIX * p).ln()
 }
 
 /// `pool` (best first by `scores`) re-ordered to follow `target`'s genre mix with weight
@@ -81,15 +74,33 @@ pub fn rerank(
             0.0
         }
     };
+    // Each candidate's share of its unit in each of the target's genres it carries. Adding it
+    // to the list changes only those genres' parts of the divergence, so only they are
+    // recomputed: the others are the same whichever candidate takes the place.
+    let in_target: Vec<Vec<(usize, f32)>> = pool
+        .iter()
+        .map(|&movie| {
+            let genres = catalog.movies[movie].genres;
+            let share = 1.0 / genres.count_ones().max(1) as f32;
+            (0..GENRES)
+                .filter(|&g| genres >> g & 1 == 1 && target[g] > 0.0)
+                .map(|g| (g, share))
+                .collect()
+        })
+        .collect();
     let mut left: Vec<usize> = (0..pool.len()).collect();
     let mut counts = [0f32; GENRES];
     let mut chosen = Vec::with_capacity(n);
     while chosen.len() < n {
+        let placed = (chosen.len() + 1) as f32;
         let gain = |k: usize| {
-            let mut with = counts;
-            add_genres(&mut with, catalog, pool[k]);
-            let placed = (chosen.len() + 1) as f32;
-            (1.0 - lambda) * standard(k) - lambda * divergence(target, &with, placed)
+            let closer: f32 = in_target[k]
+                .iter()
+                .map(|&(g, share)| {
+                    fit(target[g], counts[g] + share, placed) - fit(target[g], counts[g], placed)
+                })
+                .sum();
+            (1.0 - lambda) * standard(k) + lambda * closer
         };
         // The first of equals, so the pool's order decides ties.
         let (at, _) = left.iter().enumerate().map(|(at, &k)| (at, gain(k))).fold(

@@ -211,13 +211,10 @@ impl Scorer {
         self.scores(&self.user_vector(picks))
     }
 
-    /// The score of one item for a new user who picked `picks`: one row of [`Self::score_picks`].
-    pub fn score_item(&self, picks: &[usize], item: usize) -> f32 {
+    /// The score of one item for a user vector: one entry of [`Self::scores`].
+    pub fn item_score(&self, user: &[f32], item: usize) -> f32 {
         let dim = self.user_dim.max(1);
-        dot(
-            &self.output[item * dim..(item + 1) * dim],
-            &self.user_vector(picks),
-        ) + self.bias[item]
+        dot(&self.output[item * dim..(item + 1) * dim], user) + self.bias[item]
     }
 }
 
@@ -337,8 +334,9 @@ mod tests {
     fn similarity_is_cosine_of_output_embeddings() {
         let scorer = Scorer::new(&tiny_model());
         let scores = scorer.score_picks(&[0, 2]);
+        let user = scorer.user_vector(&[0, 2]);
         for (item, score) in scores.iter().enumerate() {
-            assert_eq!(scorer.score_item(&[0, 2], item), *score);
+            assert_eq!(scorer.item_score(&user, item), *score);
         }
         let closest = scorer.closest_similarity(&[0, 1]);
         assert!((closest[0] - 1.0).abs() < 1e-3 && (closest[1] - 1.0).abs() < 1e-3);

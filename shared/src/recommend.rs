@@ -215,12 +215,14 @@ impl Recommender {
             .collect();
         let steer = self.steer(&disliked, popularity);
         let (ranked, scores) = self.ranked(&picks, steer, candidates, request.top_n);
+        let reasons = self.reasons(&ranked, &picks);
         Ok(ranked
             .into_iter()
-            .map(|index| Recommendation {
+            .zip(reasons)
+            .map(|(index, because)| Recommendation {
                 index,
                 score: scores[index],
-                because: self.because(index, &picks),
+                because,
             })
             .collect())
     }
@@ -229,20 +231,34 @@ impl Recommender {
     /// is one of the [`steering::REASON_NEIGHBOURS`] strongest neighbours of: a pick is named
     /// only when it really drives the recommendation.
     pub fn because(&self, item: usize, picks: &[usize]) -> Vec<usize> {
+        self.reasons(&[item], picks).pop().unwrap_or_default()
+    }
+
+    /// [`Self::because`] for each of `items`, each pick's own user vector computed once.
+    fn reasons(&self, items: &[usize], picks: &[usize]) -> Vec<Vec<usize>> {
         let floors = &self.steering.neighbour_floors;
         if floors.is_empty() {
-            return Vec::new();
+            return vec![Vec::new(); items.len()];
         }
-        let alone: Vec<f32> = picks
+        let alone_users: Vec<Vec<f32>> = picks
             .iter()
-            .map(|&p| self.scorer.score_item(&[p], item))
+            .map(|&p| self.scorer.user_vector(&[p]))
             .collect();
-        let driving = (0..picks.len())
-            .filter(|&k| picks[k] != item && alone[k] >= floors[picks[k]])
-            .collect();
-        top_k(&alone, driving, 2)
-            .into_iter()
-            .map(|k| picks[k])
+        items
+            .iter()
+            .map(|&item| {
+                let alone: Vec<f32> = alone_users
+                    .iter()
+                    .map(|user| self.scorer.item_score(user, item))
+                    .collect();
+                let driving = (0..picks.len())
+                    .filter(|&k| picks[k] != item && alone[k] >= floors[picks[k]])
+                    .collect();
+                top_k(&alone, driving, 2)
+                    .into_iter()
+                    .map(|k| picks[k])
+                    .collect()
+            })
             .collect()
     }
 
