@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 
 /// The slider's positions, from most familiar to most discovering: how many score standard
 /// deviations one standard deviation of log-popularity costs. Negative favours popular movies.
-/// Beyond ±0.5 the list is mostly popularity (or its absence) and no longer the visitor's taste.
-pub const POPULARITY_STEPS: [f32; 7] = [-0.5, -0.25, 0.0, 0.1, 0.2, 0.35, 0.5];
+/// The discover end reaches 1: with the model tuned for visitors 0.5 changed none of the top 10
+/// of Toy Story, Star Wars and The Matrix, 1 changes six and keeps them on taste (four
+/// documentaries: seven, all documentaries or art-house); at 1.5 every list had turned to
+/// obscure movies of any kind.
+pub const POPULARITY_STEPS: [f32; 9] = [-0.5, -0.25, 0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0];
 
 /// The steering settings a model ships with, chosen by the trainer on validation users.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -274,10 +277,10 @@ mod tests {
         );
         assert!(
             bad(Steering {
-                default_popularity: 7,
+                default_popularity: POPULARITY_STEPS.len(),
                 ..ok.clone()
             })
-            .contains("step 7")
+            .contains(&format!("step {}", POPULARITY_STEPS.len()))
         );
         assert!(
             bad(Steering {

@@ -33,7 +33,7 @@ fn popularity_words(step: usize, default: usize) -> String {
     let last = POPULARITY_STEPS.len() - 1;
     let words = match step {
         0 => "the most familiar movies",
-        s if s == last => "the least known movies",
+        s if s == last => "lesser-known movies near your picks",
         s if s < default => "more familiar movies",
         s if s > default => "more discoveries",
         _ => "balanced",
