@@ -110,7 +110,10 @@ pub fn rerank(
             },
         );
         let k = left.remove(at);
-        add_genres(&mut counts, catalog, pool[k]);
+        // Only the target's genres enter the divergence: they are all the counts needed.
+        for &(g, share) in &in_target[k] {
+            counts[g] += share;
+        }
         chosen.push(pool[k]);
     }
     chosen

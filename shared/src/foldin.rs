@@ -331,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn similarity_is_cosine_of_output_embeddings() {
+    fn item_score_is_one_score_and_closest_similarity_is_cosine() {
         let scorer = Scorer::new(&tiny_model());
         let scores = scorer.score_picks(&[0, 2]);
         let user = scorer.user_vector(&[0, 2]);

@@ -70,8 +70,8 @@ pub fn neutral_step() -> usize {
 }
 
 impl Steering {
-    /// Every value is usable: finite, a weight that is not negative, a step that exists.
-    /// Checks every setting, the neighbour floors against the catalogue's `movies`.
+    /// Every value is usable: finite, a weight that is not negative, a step that exists, values
+    /// within their bounds, one neighbour floor per movie of the catalogue's `movies` (or none).
     pub fn validate(&self, movies: usize) -> Result<(), InvalidModel> {
         if !(self.dislike_weight.is_finite() && self.dislike_weight >= 0.0) {
             return Err(InvalidModel::Steering(format!(

@@ -442,7 +442,8 @@ fn by_scores(user: &HeldOutUser, score: &impl Fn(&[u32]) -> Vec<f32>) -> Vec<u32
 }
 
 /// The genres carried by the most picks (all of them on a tie), as bits; 0 when no pick has one.
-fn dominant_genres(picks: &[u32], genres: &[u32]) -> u32 {
+/// `genres` holds each item's genre bits.
+pub fn dominant_genres(picks: &[u32], genres: &[u32]) -> u32 {
     let mut counts = [0usize; 32];
     for &p in picks {
         for (bit, count) in counts.iter_mut().enumerate() {

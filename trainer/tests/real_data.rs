@@ -248,16 +248,13 @@ fn the_shipped_model_keeps_a_profile_s_genres_as_often_as_ease() {
     // The genres most of the picks carry, as bits of the shipped catalogue (both models are
     // trained on the same release, so their genre lists are the same).
     assert_eq!(shipped.catalog.genre_names, ease.catalog.genre_names);
-    let dominant = |picks: &[u32]| -> u32 {
-        let genres: Vec<u32> = picks
+    let genres: Vec<u32> = shipped.catalog.movies.iter().map(|m| m.genres).collect();
+    let dominant = |ids: &[u32]| -> u32 {
+        let picks: Vec<u32> = ids
             .iter()
-            .map(|&id| shipped.catalog.movies[shipped.catalog.index_of(id).unwrap()].genres)
+            .map(|&id| shipped.catalog.index_of(id).unwrap() as u32)
             .collect();
-        let count = |bit: u32| genres.iter().filter(|&&g| g >> bit & 1 == 1).count();
-        let most = (0..32).map(count).max().unwrap();
-        (0..32)
-            .filter(|&b| count(b) == most)
-            .fold(0, |m, b| m | 1 << b)
+        trainer::visitors::dominant_genres(&picks, &genres)
     };
     let share = |genres: &[u32], mask: u32| genres.iter().filter(|&&g| g & mask != 0).count();
     let bits = |names: &[&str]| -> u32 {

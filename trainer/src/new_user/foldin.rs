@@ -167,7 +167,8 @@ impl NewUserModel for FoldInModel {
 }
 
 /// The network that scores as EDLAE factorised, its regularisation and rank those that rank
-/// validation users given a visitor's few picks best; its shape in words, and `config` narrowed to the regularisation and rank chosen.
+/// validation users given a visitor's few picks best; its shape in words, and `config` narrowed
+/// to the regularisation and rank chosen.
 fn ease_start<B: AutodiffBackend>(
     config: &FoldInRunConfig,
     task: &NewUserTask,

@@ -127,9 +127,7 @@ pub fn choose(
             ndcg(validation, false, setting)
         })
         .collect();
-    let default_popularity = (0..POPULARITY_STEPS.len())
-        .max_by(|&a, &b| by_step[a].total_cmp(&by_step[b]).then(b.cmp(&a)))
-        .expect("steps exist");
+    let default_popularity = first_best(&by_step);
     let step = POPULARITY_STEPS[default_popularity];
     let stepped = Steer {
         popularity_step: step,
@@ -159,9 +157,7 @@ pub fn choose(
             )
         })
         .collect();
-    let few_picks = (0..FEW_PICKS.len())
-        .max_by(|&a, &b| by_few_picks[a].total_cmp(&by_few_picks[b]).then(b.cmp(&a)))
-        .map_or(0.0, |k| FEW_PICKS[k]);
+    let few_picks = FEW_PICKS[first_best(&by_few_picks)];
     let by_calibration: Vec<f64> = CALIBRATIONS
         .iter()
         .map(|&calibration| {
@@ -197,6 +193,13 @@ pub fn choose(
         few_picks,
         calibration,
     }
+}
+
+/// The index of the best of `ndcg` (the first of equals; 0 when empty).
+fn first_best(ndcg: &[f64]) -> usize {
+    (0..ndcg.len())
+        .max_by(|&a, &b| ndcg[a].total_cmp(&ndcg[b]).then(b.cmp(&a)))
+        .unwrap_or(0)
 }
 
 /// The largest of `values` whose NDCG@100 (`ndcg`, the first for the setting that does nothing)
