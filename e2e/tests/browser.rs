@@ -126,20 +126,45 @@ async fn the_page_recommends_what_the_trainer_recommends() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn hundreds_of_picks_still_get_recommendations() -> Result<()> {
+async fn thousands_of_picks_still_get_recommendations_on_a_page_of_normal_length() -> Result<()> {
     let model = load_model()?;
     let liked: Vec<u32> = model
-        .popular(None, 300)
+        .popular(None, 2_000)
         .into_iter()
         .map(|index| model.catalog.movies[index].id)
         .collect();
     let ids: Vec<String> = liked.iter().map(u32::to_string).collect();
     let (browser, _) = open(&paths::static_dir(), &format!("#liked={}", ids.join(","))).await?;
     let recommended = browser.recommended_ids().await?;
+    // The list shows its first 30, then "Show all": the page keeps a normal length.
+    assert_eq!(browser.movie_ids("#liked li").await?, liked[..30]);
+    let height = browser
+        .script("return document.documentElement.scrollHeight")
+        .await?
+        .as_f64()
+        .context("the page's height")?;
+    assert!(height < 20_000.0, "the page is {height}px tall");
+    let show_all = browser.wait_for("#liked + button.show-all").await?;
+    assert_eq!(show_all.text().await?, "Show all 2000");
+    show_all.click().await?;
+    browser.wait_for("#liked li:nth-child(2000)").await?;
     assert_eq!(browser.movie_ids("#liked li").await?, liked);
     browser.quit().await?;
     assert_eq!(recommended.len(), 20);
     assert!(recommended.iter().all(|id| !liked.contains(id)));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_share_link_s_unknown_movies_are_said_to_come_from_the_link() -> Result<()> {
+    let (browser, _) = open(&paths::static_dir(), "#liked=1,999999999,999999998").await?;
+    browser.recommended_ids().await?;
+    let note = text_of(&browser, ".picks .note").await?;
+    browser.quit().await?;
+    assert_eq!(
+        note,
+        "2 movies in the shared link are not in this model, so left out."
+    );
     Ok(())
 }
 
@@ -214,6 +239,33 @@ async fn the_list_stays_still_under_the_pointer_and_every_step_can_be_undone() -
     browser.wait_for("#liked li").await?;
     assert_eq!(browser.movie_ids("#liked li").await?, [1, before[1]]);
     browser.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undo_back_to_the_ranked_picks_leaves_nothing_to_update() -> Result<()> {
+    let (browser, _) = open(&paths::static_dir(), "#liked=1").await?;
+    let before = browser.recommended_ids().await?;
+    browser
+        .wait_for("#recommendations li:nth-child(3) button.dislike")
+        .await?
+        .click()
+        .await?;
+    browser.wait_for("#refresh-recommendations").await?;
+    browser
+        .wait_for("#recommendations li:nth-child(3) button.undo")
+        .await?
+        .click()
+        .await?;
+    browser.wait_for_none("#disliked li").await?;
+    browser.wait_for_none("#refresh-recommendations").await?;
+    assert_eq!(browser.movie_ids("#recommendations li").await?, before);
+    let focused = focused_id(&browser).await?;
+    browser.quit().await?;
+    assert!(
+        focused.starts_with("Not for me: "),
+        "focus on the undone button, not on {focused}"
+    );
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -485,17 +537,16 @@ async fn on_a_phone_the_recommendations_are_one_tap_away() -> Result<()> {
     );
     screenshot(&browser, "phone-browse-after").await?;
     browser.wait_for(".status-bar .jump").await?.click().await?;
-    let heading_top = browser
-        .script(
-            "return document.getElementById('recommendations-heading').getBoundingClientRect().top",
-        )
-        .await?
-        .as_f64()
-        .context("a heading")?;
+    // The heading and the filters land just below the bar, not under it.
+    let tops = browser
+        .script("const top = s => document.querySelector(s).getBoundingClientRect().top; return [document.querySelector('.status-bar').getBoundingClientRect().bottom, top('#recommendations-heading'), top('.filters')]")
+        .await?;
+    let [bar_bottom, heading_top, filters_top]: [f64; 3] = serde_json::from_value(tops)?;
     assert!(
-        (0.0..200.0).contains(&heading_top),
-        "heading at {heading_top}px"
+        heading_top >= bar_bottom && heading_top < bar_bottom + 100.0,
+        "heading at {heading_top}px, the bar ends at {bar_bottom}px"
     );
+    assert!(filters_top > heading_top, "filters at {filters_top}px");
     // Buttons sit under the title, not beside it.
     let layout = browser
         .script("const li = document.querySelector('#recommendations li'); const t = li.querySelector('.title').getBoundingClientRect(); const b = li.querySelector('.buttons').getBoundingClientRect(); return [t.bottom, b.top, t.width, li.getBoundingClientRect().width]")
@@ -623,7 +674,16 @@ async fn links_out_figures_behind_a_disclosure_and_a_copyable_share_link() -> Re
         .script("return document.querySelector('#model-info details').open")
         .await?;
     assert_eq!(open_details, false);
-    assert!(text_of(&browser, "#model-info").await?.contains("NDCG@100"));
+    let about = text_of(&browser, "#model-info").await?;
+    assert!(about.contains("% of the movies kept back"), "{about}");
+    assert!(about.contains("NDCG@100"), "{about}");
+    assert_eq!(
+        browser
+            .script("return document.querySelector('#model-info details.figures').open")
+            .await?,
+        false,
+        "the figures are one click further"
+    );
     // Copy puts the link on the clipboard (or, where the browser refuses, selects it).
     browser.wait_for("#copy-share").await?.click().await?;
     let note = browser

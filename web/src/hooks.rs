@@ -3,7 +3,7 @@
 //! while the page is already open.
 
 use crate::model_loader::LoadedModel;
-use crate::picks::{PickAction, Picks, PicksContext, link_asks_first};
+use crate::picks::{Dropped, Origin, PickAction, Picks, PicksContext, SharedLink, link_asks_first};
 use crate::storage;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -23,15 +23,15 @@ pub fn use_picks() -> PicksContext {
 
 /// Takes in a share link opened in a tab that already shows the page: the browser changes only
 /// the fragment then (no reload), so the picks arrive through `hashchange`. As on arrival, ids
-/// this model does not know are counted in `dropped`, and a link that would overwrite different
-/// picks (`picks`, the visitor's current ones) waits in `pending` for their choice; otherwise it
-/// replaces them through `act`. The listener is renewed whenever the picks change.
+/// this model does not know are counted (in `dropped`, or with the link in `pending`), and a
+/// link that would overwrite different picks (`picks`, the visitor's current ones) waits in
+/// `pending` for their choice; otherwise it replaces them through `act`. The listener is renewed whenever the picks change.
 #[hook]
 pub fn use_share_link_arrivals(
     picks: &Picks,
     model: &LoadedModel,
-    dropped: &UseStateHandle<usize>,
-    pending: &UseStateHandle<Option<Picks>>,
+    dropped: &UseStateHandle<Dropped>,
+    pending: &UseStateHandle<Option<SharedLink>>,
     act: &Callback<PickAction>,
 ) {
     let (pending, dropped, model, act) =
@@ -41,10 +41,16 @@ pub fn use_share_link_arrivals(
         let listener = Closure::<dyn Fn()>::new(move || {
             if let Some(shared) = storage::take_shared() {
                 let (known, unknown) = shared.known_to(&model.catalog);
-                dropped.set(unknown);
                 if link_asks_first(&current, &known) {
-                    pending.set(Some(known));
+                    pending.set(Some(SharedLink {
+                        picks: known,
+                        unknown,
+                    }));
                 } else {
+                    dropped.set(Dropped {
+                        count: unknown,
+                        from: Origin::Link,
+                    });
                     act.emit(PickAction::Replace(known));
                 }
             }

@@ -8,7 +8,7 @@ use crate::components::{
 };
 use crate::hooks::use_share_link_arrivals;
 use crate::model_loader::LoadedModel;
-use crate::picks::{PickAction, Picks, PicksContext, link_asks_first};
+use crate::picks::{Dropped, Origin, PickAction, Picks, PicksContext, SharedLink, link_asks_first};
 use crate::{storage, timings};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -18,12 +18,12 @@ pub struct RecommenderPageProps {
     pub model: LoadedModel,
 }
 
-/// Where the page starts: the picks shown, how many saved ids this model does not know, and a
-/// share link's picks waiting for the visitor to say what to do with them.
+/// Where the page starts: the picks shown, the ids left out because this model does not know
+/// them, and a share link's picks waiting for the visitor to say what to do with them.
 struct Start {
     picks: Picks,
-    dropped: usize,
-    pending: Option<Picks>,
+    dropped: Dropped,
+    pending: Option<SharedLink>,
 }
 
 /// Picks from a share link or the last visit, keeping only ids this model knows. A link that
@@ -31,17 +31,28 @@ struct Start {
 fn start(model: &LoadedModel) -> Start {
     let saved = storage::load_saved().map(|p| p.known_to(&model.catalog));
     let shared = storage::take_shared().map(|p| p.known_to(&model.catalog));
+    let dropped = |count, from| Dropped { count, from };
     match (saved, shared) {
-        (Some((mine, dropped)), Some((link, _))) if link_asks_first(&mine, &link) => Start {
-            picks: mine,
-            dropped,
-            pending: Some(link),
+        (Some((mine, unknown)), Some((link, link_unknown))) if link_asks_first(&mine, &link) => {
+            Start {
+                picks: mine,
+                dropped: dropped(unknown, Origin::Saved),
+                pending: Some(SharedLink {
+                    picks: link,
+                    unknown: link_unknown,
+                }),
+            }
+        }
+        (_, Some((picks, unknown))) => Start {
+            picks,
+            dropped: dropped(unknown, Origin::Link),
+            pending: None,
         },
-        (saved, shared) => {
-            let (picks, dropped) = shared.or(saved).unwrap_or_default();
+        (saved, None) => {
+            let (picks, unknown) = saved.unwrap_or_default();
             Start {
                 picks,
-                dropped,
+                dropped: dropped(unknown, Origin::Saved),
                 pending: None,
             }
         }
@@ -68,9 +79,13 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
     use_effect_with((*picks).clone(), storage::save);
     use_share_link_arrivals(&picks, &model, &dropped, &pending, &act);
     let on_share_choice = {
-        let (pending, act) = (pending.clone(), act.clone());
+        let (pending, dropped, act) = (pending.clone(), dropped.clone(), act.clone());
         Callback::from(move |choice: Option<PickAction>| {
-            if let Some(action) = choice {
+            if let (Some(action), Some(link)) = (choice, &*pending) {
+                dropped.set(Dropped {
+                    count: link.unknown,
+                    from: Origin::Link,
+                });
                 act.emit(action);
             }
             pending.set(None);

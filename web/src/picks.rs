@@ -55,6 +55,49 @@ pub struct PicksContext {
     pub last: Option<PickAction>,
 }
 
+/// Ids a model did not know and left out, and where they came from, for the note that says so.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Dropped {
+    pub count: usize,
+    pub from: Origin,
+}
+
+/// Where picks came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Origin {
+    /// The visitor's own, saved by an earlier visit (perhaps with an older model).
+    #[default]
+    Saved,
+    /// A share link.
+    Link,
+}
+
+impl Dropped {
+    /// "2 saved picks are not in this model, so left out." (empty when none were dropped).
+    pub fn message(&self) -> String {
+        let (count, plural) = (self.count, self.count != 1);
+        match (count, self.from) {
+            (0, _) => String::new(),
+            (_, Origin::Saved) => format!(
+                "{count} saved pick{} not in this model, so left out.",
+                if plural { "s are" } else { " is" }
+            ),
+            (_, Origin::Link) => format!(
+                "{count} movie{} in the shared link {} not in this model, so left out.",
+                if plural { "s" } else { "" },
+                if plural { "are" } else { "is" }
+            ),
+        }
+    }
+}
+
+/// A share link's picks that this model knows, and how many it named that the model does not.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SharedLink {
+    pub picks: Picks,
+    pub unknown: usize,
+}
+
 /// Whether a share link's picks must wait for the visitor's choice: they would overwrite
 /// different picks of the visitor's own.
 pub fn link_asks_first(mine: &Picks, link: &Picks) -> bool {
@@ -270,5 +313,19 @@ mod tests {
         let (known, dropped) = picks(&[1, 999], &[6, 7]).known_to(&catalog);
         assert_eq!(known, picks(&[1], &[6]));
         assert_eq!(dropped, 2);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_note_on_dropped_ids_names_where_they_came_from() {
+        let note = |count, from| Dropped { count, from }.message();
+        assert_eq!(note(0, Origin::Link), "");
+        assert_eq!(
+            note(1, Origin::Saved),
+            "1 saved pick is not in this model, so left out."
+        );
+        assert_eq!(
+            note(3, Origin::Link),
+            "3 movies in the shared link are not in this model, so left out."
+        );
     }
 }

@@ -53,14 +53,32 @@ fn links_out(movie: &Movie, label: &str) -> Html {
     html! { <span class="links">{ for imdb }{ for tmdb }</span> }
 }
 
-/// Before a Remove takes this movie's row away, focus moves to the next row's button (or the
-/// previous one's, or the list's heading), so keyboard users keep their place.
-fn keep_focus_nearby(event: &MouseEvent) {
-    let Some(row) = event
+/// The list row of the button clicked.
+fn row_of(event: &MouseEvent) -> Option<Element> {
+    event
         .target()
         .and_then(|t| t.dyn_into::<Element>().ok())
         .and_then(|button| button.closest("li").ok().flatten())
-    else {
+}
+
+/// Undo takes its own button away: focus moves to the button whose choice it took back.
+fn focus_in_row(event: &MouseEvent, button_class: &str) {
+    if let Some(button) = row_of(event)
+        .and_then(|row| {
+            row.query_selector(&format!("button.{button_class}"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = button.focus();
+    }
+}
+
+/// Before a Remove takes this movie's row away, focus moves to the next row's button (or the
+/// previous one's, or the list's heading), so keyboard users keep their place.
+fn keep_focus_nearby(event: &MouseEvent) {
+    let Some(row) = row_of(event) else {
         return;
     };
     let neighbour = row
@@ -81,6 +99,17 @@ fn keep_focus_nearby(event: &MouseEvent) {
     }
 }
 
+/// The class of the button that puts a movie in `status` (none for undecided), which is also
+/// how Undo finds it.
+fn status_class(status: PickStatus) -> Option<&'static str> {
+    match status {
+        PickStatus::Liked => Some("like"),
+        PickStatus::Disliked => Some("dislike"),
+        PickStatus::Seen => Some("seen"),
+        PickStatus::Undecided => None,
+    }
+}
+
 #[function_component]
 pub fn MovieItem(props: &MovieItemProps) -> Html {
     let model = use_model();
@@ -90,8 +119,8 @@ pub fn MovieItem(props: &MovieItemProps) -> Html {
     let (id, label) = (movie.id, movie.label());
     let status = picks.picks.status(id);
     let still = props.buttons == MovieButtons::Steer;
-    let button = |class: &'static str, text: &'static str, aria: String, target: PickStatus| {
-        let pressed = status == target;
+    let button = |text: &'static str, aria: String, target: PickStatus| {
+        let (class, pressed) = (status_class(target), status == target);
         let action = match (pressed, target) {
             // A card that stays put ignores its pressed button: Undo takes it back.
             (true, _) if still => None,
@@ -116,21 +145,23 @@ pub fn MovieItem(props: &MovieItemProps) -> Html {
     let buttons = match props.buttons {
         MovieButtons::Choose | MovieButtons::Steer => html! { <>
             { button(
-                "like",
                 // The word stays "Like" (the accessible name must contain the visible text);
                 // the heart and aria-pressed say whether it is on.
                 if status == PickStatus::Liked { "♥ Like" } else { "♡ Like" },
                 format!("Like {label}"),
                 PickStatus::Liked,
             ) }
-            { button("dislike", "Not for me", format!("Not for me: {label}"), PickStatus::Disliked) }
+            { button("Not for me", format!("Not for me: {label}"), PickStatus::Disliked) }
             if still {
-                { button("seen", "Seen it", format!("Seen it: {label}"), PickStatus::Seen) }
-                if status != PickStatus::Undecided {
+                { button("Seen it", format!("Seen it: {label}"), PickStatus::Seen) }
+                if let Some(undone) = status_class(status) {
                     <button type="button" class="undo" aria-label={format!("Undo: {label}")}
                         onclick={
                             let act = act.clone();
-                            Callback::from(move |_: MouseEvent| act.emit(PickAction::Forget(id)))
+                            Callback::from(move |event: MouseEvent| {
+                                focus_in_row(&event, undone);
+                                act.emit(PickAction::Forget(id));
+                            })
                         }>
                         { "Undo" }
                     </button>

@@ -1,10 +1,11 @@
-//! The visitor's lists ("Movies you like", "Not for me", "Seen it"), each movie removable, a
-//! link that reproduces them with a copy button, "Clear all" with Undo, and a note when saved
-//! picks were unknown to this model.
+//! The visitor's lists ("Movies you like", "Not for me", "Seen it"), each movie removable and
+//! each list shortened to its first movies until asked for all (a share link may hold
+//! thousands), a link that reproduces them with a copy button, "Clear all" with Undo, and a note
+//! when saved or shared picks were unknown to this model.
 
 use super::movie_item::{MovieButtons, MovieItem};
 use crate::hooks::{use_model, use_picks};
-use crate::picks::{PickAction, Picks};
+use crate::picks::{Dropped, PickAction, Picks};
 use crate::storage;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
@@ -12,7 +13,54 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct PicksPanelProps {
     /// Saved or shared ids that this model does not know, already left out.
-    pub dropped: usize,
+    pub dropped: Dropped,
+}
+
+/// How many movies a list shows before "Show all".
+pub const SHOWN_PER_LIST: usize = 30;
+
+#[derive(Properties, PartialEq)]
+struct PickListProps {
+    id: AttrValue,
+    ids: Vec<u32>,
+}
+
+/// One of the visitor's lists: the first [`SHOWN_PER_LIST`] movies, then a button for the rest.
+#[function_component]
+fn PickList(props: &PickListProps) -> Html {
+    let model = use_model();
+    let all = use_state(|| false);
+    let known: Vec<usize> = props
+        .ids
+        .iter()
+        .filter_map(|&movie| model.catalog.index_of(movie))
+        .collect();
+    let shown = if *all {
+        known.len()
+    } else {
+        known.len().min(SHOWN_PER_LIST)
+    };
+    let toggle = {
+        let all = all.clone();
+        Callback::from(move |_: MouseEvent| all.set(!*all))
+    };
+    html! { <>
+        <ul id={props.id.clone()} class="movie-list">
+            { for known[..shown].iter().map(|&index| html! {
+                <MovieItem key={index} {index} buttons={MovieButtons::Remove} />
+            }) }
+        </ul>
+        if known.len() > SHOWN_PER_LIST {
+            <button type="button" class="link show-all" aria-expanded={all.to_string()}
+                    onclick={toggle}>
+                { if *all {
+                    format!("Show the first {SHOWN_PER_LIST} only")
+                } else {
+                    format!("Show all {}", known.len())
+                } }
+            </button>
+        }
+    </> }
 }
 
 /// What the copy button last did.
@@ -26,7 +74,6 @@ enum Copied {
 
 #[function_component]
 pub fn PicksPanel(props: &PicksPanelProps) -> Html {
-    let model = use_model();
     let context = use_picks();
     let picks = &context.picks;
     let cleared = use_state(|| None::<Picks>);
@@ -48,15 +95,7 @@ pub fn PicksPanel(props: &PicksPanelProps) -> Html {
             super::focus_by_id("undo-clear");
         }
     });
-    let list = |id: &'static str, ids: &[u32]| {
-        html! {
-            <ul {id} class="movie-list">
-                { for ids.iter().filter_map(|&movie| model.catalog.index_of(movie)).map(|index| html! {
-                    <MovieItem key={index} {index} buttons={MovieButtons::Remove} />
-                }) }
-            </ul>
-        }
-    };
+    let list = |id: &'static str, ids: &[u32]| html! { <PickList {id} ids={ids.to_vec()} /> };
     let clear = {
         let (act, cleared, picks) = (context.act.clone(), cleared.clone(), picks.clone());
         Callback::from(move |_: MouseEvent| {
@@ -106,14 +145,8 @@ pub fn PicksPanel(props: &PicksPanelProps) -> Html {
     html! {
         <section class="picks" aria-labelledby="picks-heading">
             <h2 id="picks-heading" tabindex="-1">{ format!("Movies you like ({})", picks.liked.len()) }</h2>
-            if props.dropped > 0 {
-                <p class="note" role="status">
-                    { format!(
-                        "{} saved pick{} not in this model, so left out.",
-                        props.dropped,
-                        if props.dropped == 1 { " is" } else { "s are" },
-                    ) }
-                </p>
+            if props.dropped.count > 0 {
+                <p class="note" role="status">{ props.dropped.message() }</p>
             }
             if picks.is_empty() && let Some(previous) = &*cleared {
                 <p class="note">

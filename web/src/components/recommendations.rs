@@ -23,6 +23,8 @@ type Ranked = Rc<Result<Vec<Recommendation>, RecommendError>>;
 #[derive(Clone, PartialEq)]
 struct Held {
     list: Ranked,
+    /// The picks the list was ranked for: when Undo comes back to them, the list is current.
+    ranked_for: Picks,
     picks: Picks,
     filters: Filters,
 }
@@ -74,8 +76,14 @@ pub fn Recommendations() -> Html {
         Callback::from(move |action: PickAction| {
             let mut next = (*picks).clone();
             next.apply(action.clone());
-            held.set(Some(Held {
+            let ranked_for = match &*held {
+                Some(h) if Rc::ptr_eq(&h.list, &shown) => h.ranked_for.clone(),
+                _ => (*picks).clone(),
+            };
+            // Undone back to the picks the list was ranked for: nothing to update.
+            held.set((next != ranked_for).then(|| Held {
                 list: shown.clone(),
+                ranked_for,
                 picks: next,
                 filters,
             }));

@@ -1,13 +1,13 @@
 //! A share link that arrives on top of the visitor's own, different picks does not overwrite
 //! them: the page asks whether to replace them, merge the two, or keep their own.
 
-use crate::picks::{PickAction, Picks};
+use crate::picks::{PickAction, Picks, SharedLink};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ShareChoiceProps {
     /// The link's picks, already limited to this model's movies.
-    pub link: Picks,
+    pub link: SharedLink,
     /// What to do: `None` keeps the visitor's own picks.
     pub on_choice: Callback<Option<PickAction>>,
 }
@@ -46,15 +46,20 @@ pub fn ShareChoice(props: &ShareChoiceProps) -> Html {
             <h2 id="share-choice-heading">{ "Open the shared picks?" }</h2>
             <p id="share-choice-text">
                 { format!(
-                    "The link holds {}. Your own picks are still here; what should happen to them?",
-                    counts(&props.link)
+                    "The link holds {}{}. Your own picks are still here; what should happen to them?",
+                    counts(&props.link.picks),
+                    match props.link.unknown {
+                        0 => String::new(),
+                        1 => " (and 1 movie not in this model, left out)".to_string(),
+                        n => format!(" (and {n} movies not in this model, left out)"),
+                    },
                 ) }
             </p>
             <button type="button" id="share-replace"
-                    onclick={choose(Some(PickAction::Replace(props.link.clone())))}>
+                    onclick={choose(Some(PickAction::Replace(props.link.picks.clone())))}>
                 { "Replace mine with the link's" }
             </button>
-            <button type="button" id="share-merge" onclick={choose(Some(PickAction::Merge(props.link.clone())))}>
+            <button type="button" id="share-merge" onclick={choose(Some(PickAction::Merge(props.link.picks.clone())))}>
                 { "Merge both" }
             </button>
             <button type="button" id="share-cancel" ref={first} onclick={choose(None)}>

@@ -1,15 +1,62 @@
 //! A bar that stays at the top of the screen: what the last click did, in words (announced to
 //! screen readers), and how many movies are liked, with a jump to the recommendations. On a
-//! phone a like in the browse rows is otherwise far from any list that shows it.
+//! phone a like in the browse rows is otherwise far from any list that shows it. The page
+//! scrolls what it jumps or moves focus to just below the bar, never under it.
 
 use crate::hooks::{use_model, use_picks};
 use crate::picks::PickAction;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
+
+/// Sets `--status-bar-height` (read by `scroll-padding-top` in style.css) to the bar's height.
+fn publish_height(bar: &NodeRef) {
+    let Some(bar) = bar.cast::<web_sys::HtmlElement>() else {
+        return;
+    };
+    if let Some(root) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+        .and_then(|root| root.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let height = format!("{}px", bar.offset_height());
+        let _ = root.style().set_property("--status-bar-height", &height);
+    }
+}
+
+/// Keeps `--status-bar-height` true: after every render (the message wraps to more or fewer
+/// lines) and when the window's width changes.
+#[hook]
+fn use_published_height(bar: &NodeRef) {
+    {
+        let bar = bar.clone();
+        use_effect(move || publish_height(&bar));
+    }
+    let bar = bar.clone();
+    use_effect_with((), move |_| {
+        let listener = Closure::<dyn Fn()>::new(move || publish_height(&bar));
+        let window = web_sys::window();
+        if let Some(window) = &window {
+            let _ = window
+                .add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
+        }
+        move || {
+            if let Some(window) = window {
+                let _ = window.remove_event_listener_with_callback(
+                    "resize",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+        }
+    });
+}
 
 #[function_component]
 pub fn StatusBar() -> Html {
     let model = use_model();
     let context = use_picks();
+    let bar = use_node_ref();
+    use_published_height(&bar);
     let label = |id: u32| {
         model.catalog.index_of(id).map_or_else(
             || format!("movie {id}"),
@@ -30,7 +77,7 @@ pub fn StatusBar() -> Html {
     };
     let liked = context.picks.liked.len();
     html! {
-        <div class="status-bar">
+        <div class="status-bar" ref={bar}>
             <p id="last-action" role="status">{ message }</p>
             if liked > 0 {
                 <a class="jump" href="#recommendations-heading">

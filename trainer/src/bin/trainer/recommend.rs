@@ -30,8 +30,8 @@ pub struct RecommendArgs {
     /// MovieLens ids of movies already seen, comma-separated: never recommended, no other effect.
     #[arg(long, value_delimiter = ',', requires = "liked")]
     seen: Vec<u32>,
-    /// Familiar ↔ discover: a step from 0 (the most familiar movies) to 6 (the least known);
-    /// without it, the model's default, chosen on validation users.
+    /// Familiar ↔ discover: a step from 0 (the most familiar movies) to 8 (lesser-known movies
+    /// near the likes); without it, the model's default, chosen on validation users.
     #[arg(long, requires = "liked", value_parser = clap::value_parser!(u8).range(0..shared::POPULARITY_STEPS.len() as i64))]
     popularity: Option<u8>,
     /// Fail on the first movie the model does not know instead of skipping it (and saying so).
