@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 pub const MAGIC: &[u8; 8] = b"MOVIEREC";
 /// Bumped whenever the payload's layout changes; older and newer files are refused by name.
 pub const FORMAT_VERSION: u32 = 4;
-const HEADER_LEN: usize = 8 + 4 + 8 + 4;
+/// The header's bytes: magic, version, payload length, CRC-32.
+pub const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 /// Where a model came from and how well it did, shown to the visitor.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -134,40 +135,8 @@ impl ModelFile {
     /// every shape and value. Total: any input gives a file or an error, never a panic or an
     /// allocation larger than a small multiple of the input.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FormatError> {
-        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(FormatError::NotAModelFile);
-        }
-        let header = |range: std::ops::Range<usize>| -> Result<&[u8], FormatError> {
-            bytes.get(range).ok_or(FormatError::Truncated {
-                expected: HEADER_LEN as u64,
-                actual: bytes.len() as u64,
-            })
-        };
-        let version = u32::from_le_bytes(header(8..12)?.try_into().expect("4 bytes"));
-        if version != FORMAT_VERSION {
-            return Err(FormatError::UnsupportedVersion {
-                found: version,
-                supported: FORMAT_VERSION,
-            });
-        }
-        let length = u64::from_le_bytes(header(12..20)?.try_into().expect("8 bytes"));
-        let stored = u32::from_le_bytes(header(20..24)?.try_into().expect("4 bytes"));
+        let stored = check_header(bytes, bytes.len() as u64)?;
         let payload = &bytes[HEADER_LEN..];
-        let actual = payload.len() as u64;
-        if actual < length {
-            return Err(FormatError::Truncated {
-                expected: (HEADER_LEN as u64).saturating_add(length),
-                actual: bytes.len() as u64,
-            });
-        }
-        if actual > length {
-            return Err(FormatError::TrailingBytes {
-                extra: actual - length,
-            });
-        }
-        if length > MAX_PAYLOAD {
-            return Err(FormatError::TooLarge { bytes: length });
-        }
         let computed = crc32(payload);
         if computed != stored {
             return Err(FormatError::ChecksumMismatch { stored, computed });
@@ -211,6 +180,48 @@ impl ModelFile {
         self.steering.validate(self.catalog.len())?;
         self.weights.validate(self.catalog.len())
     }
+}
+
+/// Checks a file's header (`start`: its first [`HEADER_LEN`] bytes, or all of a shorter file)
+/// against the file's size `file_len`: the magic, the version, the payload length it states
+/// against what the file holds and [`MAX_PAYLOAD`]. A reader calls it before reading the rest,
+/// so that a huge or foreign file is refused after a few bytes. Returns the payload's stored
+/// CRC-32.
+pub fn check_header(start: &[u8], file_len: u64) -> Result<u32, FormatError> {
+    if start.len() < MAGIC.len() || &start[..MAGIC.len()] != MAGIC {
+        return Err(FormatError::NotAModelFile);
+    }
+    let header = |range: std::ops::Range<usize>| -> Result<&[u8], FormatError> {
+        start.get(range).ok_or(FormatError::Truncated {
+            expected: HEADER_LEN as u64,
+            actual: file_len,
+        })
+    };
+    let version = u32::from_le_bytes(header(8..12)?.try_into().expect("4 bytes"));
+    if version != FORMAT_VERSION {
+        return Err(FormatError::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let length = u64::from_le_bytes(header(12..20)?.try_into().expect("8 bytes"));
+    let stored = u32::from_le_bytes(header(20..24)?.try_into().expect("4 bytes"));
+    let actual = file_len.saturating_sub(HEADER_LEN as u64);
+    if actual < length {
+        return Err(FormatError::Truncated {
+            expected: (HEADER_LEN as u64).saturating_add(length),
+            actual: file_len,
+        });
+    }
+    if actual > length {
+        return Err(FormatError::TrailingBytes {
+            extra: actual - length,
+        });
+    }
+    if length > MAX_PAYLOAD {
+        return Err(FormatError::TooLarge { bytes: length });
+    }
+    Ok(stored)
 }
 
 /// A payload with its header: magic, version, length and checksum.
@@ -326,6 +337,28 @@ mod tests {
         edit(&mut file);
         let payload = bincode::serde::encode_to_vec(&file, bincode::config::standard()).unwrap();
         ModelFile::from_bytes(&frame(&payload))
+    }
+
+    #[test]
+    fn the_header_alone_refuses_a_foreign_or_huge_file() {
+        let bytes = tiny_file().to_bytes();
+        let size = bytes.len() as u64;
+        assert!(check_header(&bytes[..HEADER_LEN], size).is_ok());
+        assert_eq!(
+            check_header(&[0; HEADER_LEN], 1 << 31),
+            Err(FormatError::NotAModelFile)
+        );
+        // A 2 GiB file whose header states 2 GiB: refused before the payload is read.
+        let mut huge = bytes[..HEADER_LEN].to_vec();
+        huge[12..20].copy_from_slice(&(1u64 << 31).to_le_bytes());
+        assert_eq!(
+            check_header(&huge, (1 << 31) + HEADER_LEN as u64),
+            Err(FormatError::TooLarge { bytes: 1 << 31 })
+        );
+        assert!(matches!(
+            check_header(&bytes[..HEADER_LEN], size - 1),
+            Err(FormatError::Truncated { .. })
+        ));
     }
 
     #[test]

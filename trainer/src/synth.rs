@@ -161,6 +161,12 @@ struct SynthMovie {
 /// it.
 pub fn write(shape: Shape, out: &Path, seed: u64) -> Result<Written> {
     let folder = out.join(shape.release.as_str());
+    if out.exists() && !out.is_dir() {
+        bail!(
+            "--out {} is not a folder (a file or a device): give the folder to write the release in",
+            out.display()
+        );
+    }
     if folder.exists() {
         bail!(
             "{} already exists: remove it or choose another --out",
@@ -261,7 +267,9 @@ fn user_counts(shape: Shape, rng: &mut StdRng) -> Vec<usize> {
 fn write_movies(path: &Path, movies: &[SynthMovie]) -> Result<()> {
     let mut out =
         csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
-    out.write_record(["movieId", "title", "genres"])?;
+    let writing = || format!("writing {}", path.display());
+    out.write_record(["movieId", "title", "genres"])
+        .with_context(writing)?;
     for movie in movies {
         let first = TITLE_WORDS[movie.id as usize % TITLE_WORDS.len()];
         let second = TITLE_WORDS[(movie.id as usize / TITLE_WORDS.len()) % TITLE_WORDS.len()];
@@ -273,25 +281,27 @@ fn write_movies(path: &Path, movies: &[SynthMovie]) -> Result<()> {
             format!("{first} {second} {} ({})", movie.id, movie.year)
         };
         let genres: Vec<&str> = movie.genres.iter().map(|&g| GENRES[g].0).collect();
-        out.write_record([movie.id.to_string(), title, genres.join("|")])?;
+        out.write_record([movie.id.to_string(), title, genres.join("|")])
+            .with_context(writing)?;
     }
-    out.flush()
-        .with_context(|| format!("writing {}", path.display()))
+    out.flush().with_context(writing)
 }
 
 fn write_links(path: &Path, movies: &[SynthMovie]) -> Result<()> {
     let mut out =
         csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
-    out.write_record(["movieId", "imdbId", "tmdbId"])?;
+    let writing = || format!("writing {}", path.display());
+    out.write_record(["movieId", "imdbId", "tmdbId"])
+        .with_context(writing)?;
     for movie in movies {
         out.write_record([
             movie.id.to_string(),
             format!("{:07}", 100_000 + movie.id),
             (1_000 + movie.id).to_string(),
-        ])?;
+        ])
+        .with_context(writing)?;
     }
-    out.flush()
-        .with_context(|| format!("writing {}", path.display()))
+    out.flush().with_context(writing)
 }
 
 /// One block of users' `ratings.csv` and `tags.csv` lines.
@@ -329,8 +339,14 @@ fn write_ratings(
         Ok(BufWriter::with_capacity(1 << 20, file))
     };
     let (mut ratings_out, mut tags_out) = (open("ratings.csv")?, open("tags.csv")?);
-    ratings_out.write_all(b"userId,movieId,rating,timestamp\n")?;
-    tags_out.write_all(b"userId,movieId,tag,timestamp\n")?;
+    // A full disk shows up in any write: name the file.
+    let writing = |name: &str| format!("writing {}", folder.join(name).display());
+    ratings_out
+        .write_all(b"userId,movieId,rating,timestamp\n")
+        .with_context(|| writing("ratings.csv"))?;
+    tags_out
+        .write_all(b"userId,movieId,tag,timestamp\n")
+        .with_context(|| writing("tags.csv"))?;
     let blocks: Vec<usize> = (0..counts.len().div_ceil(BLOCK)).collect();
     let (mut ratings, mut tags) = (0, 0);
     // A few blocks at a time in parallel, written in order: memory stays bounded.
@@ -356,14 +372,20 @@ fn write_ratings(
             })
             .collect();
         for block in done {
-            ratings_out.write_all(block.ratings.as_bytes())?;
-            tags_out.write_all(block.tags.as_bytes())?;
+            ratings_out
+                .write_all(block.ratings.as_bytes())
+                .with_context(|| writing("ratings.csv"))?;
+            tags_out
+                .write_all(block.tags.as_bytes())
+                .with_context(|| writing("tags.csv"))?;
             ratings += block.rating_count;
             tags += block.tag_count;
         }
     }
-    ratings_out.flush()?;
-    tags_out.flush()?;
+    ratings_out
+        .flush()
+        .with_context(|| writing("ratings.csv"))?;
+    tags_out.flush().with_context(|| writing("tags.csv"))?;
     Ok((ratings, tags))
 }
 

@@ -479,6 +479,58 @@ fn invalid_utf8_in_queries_names_its_line() {
 }
 
 #[test]
+fn a_byte_order_mark_before_the_first_query_is_not_bad_json() {
+    let run = recommend_queries(b"\xEF\xBB\xBF{\"liked\":[1]}\n", &["--top", "1"]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("\"recommendations\":["),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_endless_query_line_is_refused_at_its_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model.bin");
+    write_tiny_model(&model);
+    let run = trainer(&[
+        "recommend",
+        "--model",
+        text(&model),
+        "--queries",
+        "/dev/zero",
+    ]);
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("/dev/zero line 1: longer than 1 MB, the most a query line may hold"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_model_file_is_judged_by_its_header_before_it_is_read() {
+    let refused = |model: &str, says: &str| {
+        let run = trainer(&["recommend", "--model", model, "--liked", "1"]);
+        assert!(!run.success);
+        assert!(run.stderr.contains(says), "{model}: {}", run.stderr);
+    };
+    refused("/dev/zero", "/dev/zero is not a regular file");
+    // A 2 GiB file (sparse: nothing is written) whose header states its 2 GiB payload.
+    let tmp = tempfile::tempdir().unwrap();
+    let huge = tmp.path().join("huge.bin");
+    let mut header =
+        shared::fixtures::tiny_file().to_bytes()[..shared::format::HEADER_LEN].to_vec();
+    header[12..20].copy_from_slice(&(1u64 << 31).to_le_bytes());
+    std::fs::write(&huge, &header).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&huge).unwrap();
+    file.set_len((1 << 31) + header.len() as u64).unwrap();
+    refused(text(&huge), "larger than the 268435456 this build reads");
+}
+
+#[test]
 fn liked_skips_an_unknown_movie_and_says_so_unless_strict() {
     let tmp = tempfile::tempdir().unwrap();
     let model = tmp.path().join("model.bin");
@@ -627,4 +679,91 @@ fn a_closed_or_full_stdout_never_costs_the_trained_model() {
         let run = trainer_printing_to(&command, closed_pipe());
         assert!(run.success, "{command:?}: {}", run.stderr);
     }
+}
+
+#[test]
+fn messages_name_the_cause_and_the_real_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_ml100k(tmp.path());
+    let out = tmp.path().join("model.bin");
+    // A tiny memory budget is said in KB, not "0.0 GB".
+    let run = train_new_user_model("ease", tmp.path(), &out, &["--max-memory-gb", "0.000001"]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("1 KB are available") && !run.stderr.contains("0.0 GB"),
+        "{}",
+        run.stderr
+    );
+    // Too few users because of --max-movies: it is named.
+    let run = train_new_user_model("popularity", tmp.path(), &out, &["--max-movies", "1"]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("--max-movies 1 keeps too few movies"),
+        "{}",
+        run.stderr
+    );
+    // Everyone excluded: the exclusion is named.
+    let everyone = tmp.path().join("everyone.txt");
+    let ids: String = (1..=40).map(|u| format!("{u}\n")).collect();
+    std::fs::write(&everyone, ids).unwrap();
+    let run = train_new_user_model(
+        "popularity",
+        tmp.path(),
+        &out,
+        &["--exclude-users", text(&everyone)],
+    );
+    assert!(!run.success);
+    assert!(run.stderr.contains("--exclude-users"), "{}", run.stderr);
+    // More held-out users than a third of the users: said, not silently clamped.
+    let run = trainer(&[
+        "train",
+        "--model",
+        "popularity",
+        "--data-dir",
+        text(tmp.path()),
+        "--heldout-users",
+        "100000",
+        "--out",
+        text(&out),
+    ]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "100000 held-out users asked for (--heldout-users) is more than a third of the 40 users"
+        ),
+        "{}",
+        run.stderr
+    );
+    // synth into something that is not a folder.
+    let run = trainer(&["synth", "--like", "ml-latest-small", "--out", "/dev/full"]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("--out /dev/full is not a folder"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn control_characters_in_titles_never_reach_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model.bin");
+    let mut file = shared::fixtures::tiny_file();
+    for movie in &mut file.catalog.movies {
+        movie.title = format!("\u{1b}]0;owned\u{7}{}\u{1b}[2J", movie.title);
+    }
+    std::fs::write(&model, file.to_bytes()).unwrap();
+    let run = trainer(&["recommend", "--model", text(&model), "--liked", "1"]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(!run.stdout.is_empty());
+    assert!(
+        !run.stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\u{fffd}]0;owned\u{fffd}"),
+        "{}",
+        run.stdout
+    );
 }

@@ -336,7 +336,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("rating 9 is outside")
+            err.contains("rating \"9\" is outside")
                 && err.contains("seems damaged: delete that folder"),
             "{err}"
         );

@@ -43,7 +43,8 @@ pub enum DataError {
     RatingOutOfRange {
         path: PathBuf,
         line: usize,
-        value: f32,
+        /// As written in the file.
+        value: String,
     },
     #[error("{} line {line}: movie id {movie_id} is not in the movie list", .path.display())]
     UnknownMovie {

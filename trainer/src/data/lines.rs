@@ -40,7 +40,10 @@ pub(super) fn open(path: &Path) -> Result<File, DataError> {
     })
 }
 
-/// Calls `f` for every non-blank line. Format errors (field count, number, malformed) on a last
+/// The UTF-8 byte-order mark.
+pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Calls `f` for every non-blank line (a byte-order mark at the start of the file skipped). Format errors (field count, number, malformed) on a last
 /// line without newline are reported as [`DataError::Truncated`].
 pub(crate) fn for_each_line(
     path: &Path,
@@ -62,7 +65,11 @@ pub(crate) fn for_each_line(
             }
         };
         no += 1;
-        let bytes = &buf[..];
+        // A byte-order mark (as some Windows editors write) is not part of the first field.
+        let bytes = match buf.strip_prefix(UTF8_BOM) {
+            Some(rest) if no == 1 => rest,
+            _ => &buf[..],
+        };
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
@@ -158,6 +165,24 @@ pub(super) fn decode<'a>(
     }
 }
 
+/// The encoding of a file the release writes in latin-1 but a user may have re-saved in UTF-8:
+/// UTF-8 when every line is valid UTF-8 and some line is not plain ASCII, latin-1 otherwise.
+pub(super) fn latin1_unless_utf8(path: &Path) -> Result<Encoding, DataError> {
+    let (mut any_non_ascii, mut all_utf8) = (false, true);
+    for_each_line(path, |line| {
+        if !line.bytes.is_ascii() {
+            any_non_ascii = true;
+            all_utf8 &= std::str::from_utf8(line.bytes).is_ok();
+        }
+        Ok(())
+    })?;
+    Ok(if any_non_ascii && all_utf8 {
+        Encoding::Utf8
+    } else {
+        Encoding::Latin1
+    })
+}
+
 /// Latin-1 to `str`: every byte is the char with that code.
 pub fn latin1(bytes: &[u8]) -> Cow<'_, str> {
     if bytes.is_ascii() {
@@ -231,6 +256,7 @@ pub(crate) fn parse_u32(b: &[u8]) -> Option<u32> {
     u32::try_from(acc).ok()
 }
 
+/// An `i64`, `i64::MIN` included (its digits are gathered as a `u64`, then signed).
 pub(crate) fn parse_i64(b: &[u8]) -> Option<i64> {
     let b = b.trim_ascii();
     let (neg, digits) = match b.first() {
@@ -240,16 +266,19 @@ pub(crate) fn parse_i64(b: &[u8]) -> Option<i64> {
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
-    let mut acc: i64 = 0;
+    let mut acc: u64 = 0;
     for &c in digits {
         if !c.is_ascii_digit() {
             return None;
         }
-        acc = acc.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+        acc = acc * 10 + u64::from(c - b'0');
     }
-    Some(if neg { -acc } else { acc })
+    let acc = i128::from(acc);
+    i64::try_from(if neg { -acc } else { acc }).ok()
 }
 
+/// A finite number as `f32`; one beyond `f32`'s range ("1e308") becomes infinite, so that the
+/// caller's range check names it rather than calling it no number.
 pub(crate) fn parse_f32(b: &[u8]) -> Option<f32> {
     // Fast path for the MovieLens forms "4" and "3.5".
     match *b {
@@ -261,7 +290,10 @@ pub(crate) fn parse_f32(b: &[u8]) -> Option<f32> {
         _ => {}
     }
     let s = std::str::from_utf8(b.trim_ascii()).ok()?;
-    s.parse::<f32>().ok().filter(|v| v.is_finite())
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(|v| v as f32)
 }
 
 /// A `u32` field of line `line`; [`DataError::BadNumber`] naming `field` otherwise.
@@ -289,6 +321,12 @@ mod tests {
         assert_eq!(parse_u32(b""), None);
         assert_eq!(parse_u32(b"1a"), None);
         assert_eq!(parse_i64(b"-12"), Some(-12));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"9223372036854775808"), None);
+        assert_eq!(parse_f32(b"1e308"), Some(f32::INFINITY));
+        assert_eq!(parse_f32(b"1e999"), None);
+        assert_eq!(parse_f32(b"NaN"), None);
         assert_eq!(parse_f32(b"3.5"), Some(3.5));
         assert_eq!(parse_f32(b"0.5"), Some(0.5));
         assert_eq!(parse_f32(b"4"), Some(4.0));

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::error::{field_count, malformed};
-use super::lines::{Encoding, count_fields, decode, for_each_line, num_u32};
+use super::lines::{Encoding, count_fields, decode, for_each_line, latin1_unless_utf8, num_u32};
 use super::records::{
     self, RatingsFormat, age, check_duplicate, gender, non_empty, sort_users, split_title_year,
 };
@@ -51,14 +51,22 @@ pub fn parse_genres(path: &Path) -> Result<Vec<String>, DataError> {
     Ok(names)
 }
 
-/// `u.item` (latin-1): `id|title (year)|release date|video date|url|flag|...` with one 0/1 flag
-/// per genre. A title without year takes the year of the release date (`01-Jan-1995`).
+/// `u.item` (latin-1, or UTF-8 when re-saved so, which is said on stderr):
+/// `id|title (year)|release date|video date|url|flag|...` with one 0/1 flag per genre. A title
+/// without year takes the year of the release date (`01-Jan-1995`).
 pub fn parse_items(path: &Path, n_genres: usize) -> Result<Vec<Movie>, DataError> {
     let mut movies = Vec::with_capacity(2048);
     let mut seen = HashMap::new();
     let expected = 5 + n_genres;
+    let encoding = latin1_unless_utf8(path)?;
+    if encoding == Encoding::Utf8 {
+        eprintln!(
+            "note: {} is read as UTF-8 (GroupLens writes it in latin-1; this copy is valid UTF-8)",
+            path.display()
+        );
+    }
     for_each_line(path, |line| {
-        let text = decode(line.bytes, Encoding::Latin1, path, line.no)?;
+        let text = decode(line.bytes, encoding, path, line.no)?;
         let fields: Vec<&str> = text.split('|').collect();
         if fields.len() != expected {
             return Err(field_count(path, line.no, expected, "'|'", fields.len()));
@@ -129,7 +137,7 @@ pub fn parse_users(path: &Path) -> Result<(Vec<u32>, Vec<UserInfo>), DataError> 
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{DATA, TempDir, load, ml100k};
+    use super::super::test_util::{DATA, ITEM, TempDir, load, ml100k};
     use super::super::{DataSource, Dataset, DatasetName};
     use super::*;
 
@@ -226,6 +234,23 @@ mod tests {
     }
 
     #[test]
+    fn u_item_re_saved_in_utf8_or_with_a_byte_order_mark_reads_the_same() {
+        let tmp = TempDir::new("100k-utf8");
+        ml100k(&tmp, DATA.as_bytes());
+        let latin1 = super::super::lines::latin1(ITEM).into_owned();
+        for item in [
+            latin1.as_bytes().to_vec(),
+            [super::super::lines::UTF8_BOM, latin1.as_bytes()].concat(),
+            [super::super::lines::UTF8_BOM, ITEM].concat(),
+        ] {
+            tmp.write("ml-100k/u.item", &item);
+            let ds = load(&tmp, DatasetName::Ml100k).unwrap();
+            assert_eq!(ds.movies[0].title, "Toy Story");
+            assert_eq!(ds.movies[1].title, "Café Society");
+        }
+    }
+
+    #[test]
     fn non_numeric_and_out_of_range() {
         let tmp = TempDir::new("num");
         ml100k(&tmp, b"1\t1\t5\t100\n1\tx\t3\t1\n");
@@ -241,7 +266,16 @@ mod tests {
             matches!(err, DataError::RatingOutOfRange { line: 1, .. }),
             "{err:?}"
         );
-        assert!(err.to_string().contains("rating 6 is outside"), "{err}");
+        assert!(err.to_string().contains("rating \"6\" is outside"), "{err}");
+        // A number beyond f32 is out of range, not "not a number"; i64::MIN is a timestamp.
+        ml100k(&tmp, b"1\t1\t1e308\t100\n");
+        let err = load(&tmp, DatasetName::Ml100k).unwrap_err();
+        assert!(
+            err.to_string().contains("rating \"1e308\" is outside"),
+            "{err}"
+        );
+        ml100k(&tmp, b"1\t1\t5\t-9223372036854775808\n");
+        assert!(load(&tmp, DatasetName::Ml100k).is_ok());
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub(super) fn rating(
         return Err(DataError::RatingOutOfRange {
             path: path.to_path_buf(),
             line,
-            value: rating,
+            value: shown(r),
         });
     }
     let item = items.get(movie_id).ok_or_else(|| DataError::UnknownMovie {

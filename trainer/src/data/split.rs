@@ -292,6 +292,11 @@ pub struct StrongSplit {
     pub test: Vec<HeldOutUser>,
     /// The positive ratings (rating >= threshold) of the train users only, in input order.
     pub train: Vec<Rating>,
+    /// Users with 5 or more positives: the ones that can be held out.
+    pub eligible_users: usize,
+    /// Users drawn for validation, and as many for test, before those left with nothing to
+    /// fold in or predict were dropped: `n_heldout_users`, or a third of the eligible users.
+    pub drawn_per_set: usize,
 }
 
 /// Strong generalization (Liang et al. 2018): only positives (`rating >= positive_threshold`)
@@ -372,6 +377,8 @@ pub fn strong_generalization(
         validation,
         test,
         train,
+        eligible_users: users.len(),
+        drawn_per_set: n_held,
     }
 }
 

@@ -13,6 +13,7 @@ use super::{Fitted, NewUserModel};
 use crate::data::split::HeldOutUser;
 use crate::evaluate::ndcg_at_100;
 use crate::experiment::Experiment;
+use crate::memory;
 use crate::model::Model;
 use crate::options::ModelOptions;
 use crate::protocol::NewUserTask;
@@ -491,9 +492,9 @@ pub fn check_memory(task: &NewUserTask, budget: Option<u64>, what: &str) -> Resu
         _ => "no catalogue fits".to_string(),
     };
     bail!(
-        "{what} over {items} movies needs about {:.1} GB (a dense movie × movie matrix) and {:.1} GB are available: {advice}; or choose hybrid or puresvd, which hold no movie × movie matrix; or raise --max-memory-gb",
-        needed as f64 / 1e9,
-        budget as f64 / 1e9
+        "{what} over {items} movies needs about {} (a dense movie × movie matrix) and {} are available: {advice}; or choose hybrid or puresvd, which hold no movie × movie matrix; or raise --max-memory-gb",
+        memory::in_words(needed),
+        memory::in_words(budget)
     )
 }
 

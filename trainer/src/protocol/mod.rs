@@ -167,9 +167,37 @@ impl NewUserTask {
         let movies: Vec<u32> = liked.iter().take(carried).map(|&(i, _)| i).collect();
         let task = Self::new(&split, ratings, dataset, &movies, settings.seed);
         if task.items.is_empty() || task.validation.is_empty() || task.test.is_empty() {
+            let mut causes = Vec::new();
+            if ratings.len() < dataset.ratings.len() {
+                causes.push("the users kept out (--exclude-users) leave too few".to_string());
+            }
+            if let Some(n) = settings.max_movies.filter(|&n| n < liked.len()) {
+                causes.push(format!(
+                    "--max-movies {n} keeps too few movies for held-out users to have liked ones both to fold in and to predict: raise it"
+                ));
+            }
             bail!(
-                "{}: too few users with 5+ ratings ≥ {POSITIVE_THRESHOLD} for the held-out protocol",
-                dataset.name
+                "{}: too few users with 5+ ratings ≥ {POSITIVE_THRESHOLD} for the held-out protocol: {} of them, {} training users, {} validation and {} test users with liked movies both to fold in and to predict{}",
+                dataset.name,
+                split.eligible_users,
+                task.train_rows.len(),
+                task.validation.len(),
+                task.test.len(),
+                if causes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", causes.join("; "))
+                }
+            );
+        }
+        if split.drawn_per_set < settings.heldout_users {
+            eprintln!(
+                "warning: {}: {} held-out users asked for (--heldout-users) is more than a third of the {} users with 5+ ratings ≥ {POSITIVE_THRESHOLD}; {} are held out for validation and {} for test",
+                dataset.name,
+                settings.heldout_users,
+                split.eligible_users,
+                split.drawn_per_set,
+                split.drawn_per_set
             );
         }
         eprintln!(

@@ -12,11 +12,11 @@ mod synth;
 mod train;
 mod visitors;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use shared::Recommender;
 use std::fmt::Display;
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
 
 #[derive(Parser)]
@@ -80,9 +80,25 @@ pub fn emit(text: impl Display) -> Result<()> {
     }
 }
 
-/// An exported weights file, loaded as the page loads it.
+/// An exported weights file, loaded as the page loads it. Its header is checked before the
+/// rest is read, so a foreign or oversized file costs a few bytes, not its size in memory;
+/// anything but a regular file (a folder, a device, a pipe) is refused by name.
 fn load_model(path: &Path) -> Result<Recommender> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("reading model file {}", path.display()))?;
-    Recommender::from_bytes(&bytes).with_context(|| format!("loading {}", path.display()))
+    let shown = path.display();
+    let reading = || format!("reading model file {shown}");
+    let mut file = std::fs::File::open(path).with_context(reading)?;
+    let size = file.metadata().with_context(reading)?;
+    if !size.is_file() {
+        bail!("{shown} is not a regular file (a folder, a device or a pipe): give the model file");
+    }
+    let mut bytes = Vec::with_capacity(shared::format::HEADER_LEN);
+    (&mut file)
+        .take(shared::format::HEADER_LEN as u64)
+        .read_to_end(&mut bytes)
+        .with_context(reading)?;
+    shared::format::check_header(&bytes, size.len()).with_context(|| format!("loading {shown}"))?;
+    file.take(size.len())
+        .read_to_end(&mut bytes)
+        .with_context(reading)?;
+    Recommender::from_bytes(&bytes).with_context(|| format!("loading {shown}"))
 }

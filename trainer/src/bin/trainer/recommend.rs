@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::json;
 use shared::{Recommender, Request};
 use std::collections::HashSet;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use trainer::options::positive_usize;
 
@@ -116,17 +116,26 @@ pub fn recommend(args: &RecommendArgs) -> Result<()> {
                 } else {
                     format!("  because you liked {}", because.join(", "))
                 };
-                emit(format_args!(
+                emit(for_terminal(&format!(
                     "{:>3}. {}  [{}]{reason}",
                     rank + 1,
                     m.label(),
                     recommender.catalog.genres_of(m).join(", "),
-                ))?;
+                )))?;
             }
         }
         return Ok(());
     };
     recommend_batch(&recommender, path, args.top, args.strict)
+}
+
+/// `line` safe to print on a terminal: a model file's titles and genre names are text from
+/// elsewhere, and a control character in them (an escape sequence that retitles the window or
+/// clears the screen) is shown as `�` instead of acted on. JSON output escapes them already.
+fn for_terminal(line: &str) -> String {
+    line.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
 }
 
 /// `ids` the model knows, and those it does not (each in the order given).
@@ -188,6 +197,9 @@ impl Skipped {
     }
 }
 
+/// The longest `--queries` line read, newline included: room for about 100,000 movie ids.
+const MAX_QUERY_LINE_BYTES: u64 = 1 << 20;
+
 /// Answers a JSON-lines file of `{"liked":[ids]}` queries, one JSON line each. Movies the model
 /// does not know are skipped (listed in the answer's `"skipped"`; a query with none left gets an
 /// empty list) and counted on stderr at the end; `strict` makes the first one an error.
@@ -204,20 +216,28 @@ fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: b
     let mut line_no = 0usize;
     loop {
         buf.clear();
-        let read = reader
+        let read = (&mut reader)
+            .take(MAX_QUERY_LINE_BYTES + 1)
             .read_until(b'\n', &mut buf)
             .with_context(|| format!("reading {shown} after line {line_no}"))?;
         if read == 0 {
             break;
         }
         line_no += 1;
+        if read as u64 > MAX_QUERY_LINE_BYTES {
+            bail!(
+                "{shown} line {line_no}: longer than {} MB, the most a query line may hold (about 100,000 movie ids); put one query per line",
+                MAX_QUERY_LINE_BYTES >> 20
+            );
+        }
         let line = std::str::from_utf8(&buf).map_err(|err| {
             anyhow!(
                 "{shown} line {line_no}: not valid UTF-8 (at byte {} of the line)",
                 err.valid_up_to() + 1
             )
         })?;
-        let line = line.trim();
+        // A byte-order mark (as some Windows editors write) is not part of the JSON.
+        let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() {
             continue;
         }

@@ -119,6 +119,13 @@ impl TrainArgs {
             let excluded = split::read_user_id_file(path, dataset)?;
             eprintln!("Leaving {} users out of training", excluded.len());
             experiment.ratings = Cow::Owned(split::exclude_users(&dataset.ratings, &excluded));
+            if experiment.ratings.is_empty() {
+                bail!(
+                    "--exclude-users {} lists every user of {}: no rating is left to train on",
+                    path.display(),
+                    dataset.name
+                );
+            }
         }
         if let Some(split) = &self.split {
             experiment.split = split.clone();
