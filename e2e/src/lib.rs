@@ -29,7 +29,7 @@ pub async fn open(root: &Path, fragment: &str) -> Result<(Browser, String)> {
 /// A copy of the page (html, css, wasm and js) in a temporary folder, without its model.
 pub fn page_without_model(purpose: &str) -> Result<tempfile::TempDir> {
     let copy = temp_dir(purpose)?;
-    for file in ["index.html", "style.css"] {
+    for file in paths::PAGE_FILES {
         std::fs::copy(paths::static_dir().join(file), copy.path().join(file))?;
     }
     std::fs::create_dir(copy.path().join("pkg"))?;

@@ -733,3 +733,32 @@ async fn loading_shows_progress_and_a_failed_load_can_be_retried() -> Result<()>
     browser.wait_for("#search").await?;
     browser.quit().await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_runs_under_its_content_security_policy() -> Result<()> {
+    let (browser, url) = open(&paths::static_dir(), "").await?;
+    // Record every violation from the first byte of the next load.
+    browser.cdp().send_raw("Page.enable", ()).await?;
+    browser
+        .cdp()
+        .send_raw(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({"source": "window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"}),
+        )
+        .await?;
+    browser.goto(format!("{url}?csp#liked=1")).await?;
+    browser.recommended_ids().await?;
+    browser.like_via_search("aladdin", "Aladdin (1992)").await?;
+    browser
+        .script("document.querySelector('#model-info details').open = true")
+        .await?;
+    let during_use = browser.script("return window.__violations").await?;
+    // The policy is really there: an inline script is refused.
+    let inline_ran = browser
+        .script("const s = document.createElement('script'); s.textContent = 'window.__inline = 1'; document.body.appendChild(s); return window.__inline === 1")
+        .await?;
+    browser.quit().await?;
+    assert_eq!(during_use, serde_json::json!([]), "violations in use");
+    assert_eq!(inline_ran, false, "an inline script ran");
+    Ok(())
+}

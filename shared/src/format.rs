@@ -182,30 +182,59 @@ impl ModelFile {
     }
 }
 
+/// What a file's header says.
+struct Header {
+    version: u32,
+    /// The payload's length in bytes.
+    length: u64,
+    /// The payload's CRC-32.
+    checksum: u32,
+}
+
+/// The header at the start of `start`; `file_len` is the whole file's size, for the error when
+/// the file is shorter than a header.
+fn read_header(start: &[u8], file_len: u64) -> Result<Header, FormatError> {
+    if start.len() < MAGIC.len() || &start[..MAGIC.len()] != MAGIC {
+        return Err(FormatError::NotAModelFile);
+    }
+    let Some(header) = start.get(..HEADER_LEN) else {
+        return Err(FormatError::Truncated {
+            expected: HEADER_LEN as u64,
+            actual: file_len,
+        });
+    };
+    let field = |range: std::ops::Range<usize>| &header[range];
+    Ok(Header {
+        version: u32::from_le_bytes(field(8..12).try_into().expect("4 bytes")),
+        length: u64::from_le_bytes(field(12..20).try_into().expect("8 bytes")),
+        checksum: u32::from_le_bytes(field(20..24).try_into().expect("4 bytes")),
+    })
+}
+
+/// The whole file's size as its header states it, once `start` holds the header: what a
+/// download compressed in transit (whose Content-Length counts compressed bytes) will come to.
+pub fn stated_file_len(start: &[u8]) -> Option<u64> {
+    let header = read_header(start, start.len() as u64).ok()?;
+    (HEADER_LEN as u64).checked_add(header.length)
+}
+
 /// Checks a file's header (`start`: its first [`HEADER_LEN`] bytes, or all of a shorter file)
 /// against the file's size `file_len`: the magic, the version, the payload length it states
 /// against what the file holds and [`MAX_PAYLOAD`]. A reader calls it before reading the rest,
 /// so that a huge or foreign file is refused after a few bytes. Returns the payload's stored
 /// CRC-32.
 pub fn check_header(start: &[u8], file_len: u64) -> Result<u32, FormatError> {
-    if start.len() < MAGIC.len() || &start[..MAGIC.len()] != MAGIC {
-        return Err(FormatError::NotAModelFile);
-    }
-    let header = |range: std::ops::Range<usize>| -> Result<&[u8], FormatError> {
-        start.get(range).ok_or(FormatError::Truncated {
-            expected: HEADER_LEN as u64,
-            actual: file_len,
-        })
-    };
-    let version = u32::from_le_bytes(header(8..12)?.try_into().expect("4 bytes"));
+    let Header {
+        version,
+        length,
+        checksum,
+    } = read_header(start, file_len)?;
     if version != FORMAT_VERSION {
         return Err(FormatError::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,
         });
     }
-    let length = u64::from_le_bytes(header(12..20)?.try_into().expect("8 bytes"));
-    let stored = u32::from_le_bytes(header(20..24)?.try_into().expect("4 bytes"));
     let actual = file_len.saturating_sub(HEADER_LEN as u64);
     if actual < length {
         return Err(FormatError::Truncated {
@@ -221,7 +250,7 @@ pub fn check_header(start: &[u8], file_len: u64) -> Result<u32, FormatError> {
     if length > MAX_PAYLOAD {
         return Err(FormatError::TooLarge { bytes: length });
     }
-    Ok(stored)
+    Ok(checksum)
 }
 
 /// A payload with its header: magic, version, length and checksum.
@@ -359,6 +388,8 @@ mod tests {
             check_header(&bytes[..HEADER_LEN], size - 1),
             Err(FormatError::Truncated { .. })
         ));
+        assert_eq!(stated_file_len(&bytes[..HEADER_LEN]), Some(size));
+        assert_eq!(stated_file_len(&bytes[..HEADER_LEN - 1]), None);
     }
 
     #[test]

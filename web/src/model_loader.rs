@@ -81,9 +81,10 @@ impl fmt::Display for LoadError {
 pub struct Progress {
     /// Bytes received so far, as the page gets them (after any decompression by the browser).
     pub received: u64,
-    /// The download's size, from the Content-Length header; `None` when the server did not say
-    /// or sent the file compressed (Content-Encoding), as the length then counts compressed
-    /// bytes while `received` counts decompressed ones.
+    /// The download's size, from the Content-Length header of an uncompressed answer, or else
+    /// from the model file's own header once its first bytes are in (a compressed answer's
+    /// length counts compressed bytes while `received` counts decompressed ones); `None` until
+    /// either says.
     pub total: Option<u64>,
 }
 
@@ -183,6 +184,7 @@ async fn read_stream(
         bytes.resize(start + chunk.length() as usize, 0);
         chunk.copy_to(&mut bytes[start..]);
         let received = bytes.len() as u64;
+        let total = total.or_else(|| shared::format::stated_file_len(&bytes));
         on_progress(Progress {
             received,
             // A length the body outgrows was wrong; say nothing rather than over 100%.

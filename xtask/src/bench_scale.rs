@@ -134,7 +134,7 @@ fn page_with_model(out: &Path, like: &str) -> Result<PathBuf> {
     let site = out.join(format!("{like}-page"));
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg)?;
-    for file in ["index.html", "style.css"] {
+    for file in paths::PAGE_FILES {
         std::fs::copy(paths::static_dir().join(file), site.join(file))?;
     }
     for entry in std::fs::read_dir(paths::pkg_dir())? {

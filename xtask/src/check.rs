@@ -6,7 +6,7 @@ use crate::browser::{CHROMEDRIVER, ProcessGroup, temp_dir, webdriver_json};
 use crate::build_web::{WASM_TARGET, build_web};
 use crate::install;
 use crate::model::ensure_model;
-use crate::{cargo, paths, run};
+use crate::{cargo, paths, run, serve};
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -139,32 +139,81 @@ fn serve_smoke() -> Result<()> {
     let address = address
         .recv_timeout(Duration::from_secs(1800))
         .context("`cargo xtask serve` never said where it serves")?;
-    let page = http_get(&address, "/")?;
-    if !String::from_utf8_lossy(&page).contains("<html") {
+    let page = http_get(&address, "/", "")?;
+    if !String::from_utf8_lossy(&page.body).contains("<html") {
         bail!("/ is not the page");
     }
-    if !http_get(&address, "/pkg/web_bg.wasm")?.starts_with(b"\0asm") {
+    // The headers a public host should send, on the page itself.
+    for (name, expected) in [
+        (
+            "content-security-policy",
+            Some(serve::CONTENT_SECURITY_POLICY),
+        ),
+        ("x-content-type-options", Some("nosniff")),
+    ] {
+        if page.header(name) != expected {
+            bail!(
+                "/ was served with {name}: {:?}, not {expected:?}",
+                page.header(name)
+            );
+        }
+    }
+    if !page.header("etag").is_some_and(|tag| tag.starts_with('"')) {
+        bail!("/ has no strong ETag");
+    }
+    if !http_get(&address, "/pkg/web_bg.wasm", "")?
+        .body
+        .starts_with(b"\0asm")
+    {
         bail!("/pkg/web_bg.wasm is not WebAssembly");
     }
-    let model = http_get(&address, "/model.bin")?;
+    let model = http_get(&address, "/model.bin", "")?.body;
     if model != std::fs::read(paths::model_file())? {
         bail!("/model.bin differs from {}", paths::model_file().display());
     }
+    // A browser that takes gzip gets the compressed copy, and it holds the same model.
+    let compressed = http_get(&address, "/model.bin", "Accept-Encoding: gzip\r\n")?;
+    if compressed.header("content-encoding") != Some("gzip") {
+        bail!("/model.bin was not sent gzipped to a client that accepts gzip");
+    }
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&compressed.body[..]).read_to_end(&mut unzipped)?;
+    if unzipped != model {
+        bail!("/model.bin's gzip copy is not the model");
+    }
     println!(
-        "served the page, its wasm and the {}-byte model",
-        model.len()
+        "served the page with its headers, its wasm and the {}-byte model ({} bytes gzipped)",
+        model.len(),
+        compressed.body.len()
     );
     Ok(())
 }
 
 /// The body of a `GET` answered with 200, over a plain connection.
-fn http_get(address: &str, path: &str) -> Result<Vec<u8>> {
+/// An answer's head (status line and headers) and body.
+struct Answer {
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    /// The value of header `name` (case-insensitive).
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then_some(value.trim())
+        })
+    }
+}
+
+/// GET `path` with `headers` (each line ending in CRLF); anything but 200 is an error.
+fn http_get(address: &str, path: &str, headers: &str) -> Result<Answer> {
     let mut stream =
         TcpStream::connect(address).with_context(|| format!("connecting to {address}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Connection: close\r\n\r\n"
     )?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
@@ -172,9 +221,12 @@ fn http_get(address: &str, path: &str) -> Result<Vec<u8>> {
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .with_context(|| format!("GET {path}: no complete answer"))?;
-    let head = String::from_utf8_lossy(&response[..split]);
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
     if !head.starts_with("HTTP/1.1 200") {
         bail!("GET {path}: {}", head.lines().next().unwrap_or_default());
     }
-    Ok(response[split + 4..].to_vec())
+    Ok(Answer {
+        head,
+        body: response[split + 4..].to_vec(),
+    })
 }

@@ -1,6 +1,7 @@
 //! Project tasks behind `cargo xtask …`, as a library so the end-to-end tests can reuse them:
 //! - [`build_web`]: compile the page to wasm and bind it into `static/pkg/`,
 //! - [`serve`]: the static file server for `static/` (axum + tower-http, hardened),
+//! - [`precompress`]: the gzip and brotli copies of the page's files that a server negotiates,
 //! - [`model`]: make sure `static/model.bin` exists (training it if not),
 //! - [`browser`]: headless Chromium through chromedriver, and helpers to drive the page,
 //! - [`axe`]: axe-core from npm, pinned and verified, for the page's accessibility check,
@@ -20,6 +21,7 @@ pub mod gpu_check;
 pub mod install;
 pub mod model;
 pub mod paths;
+pub mod precompress;
 pub mod serve;
 
 use anyhow::{Context, Result, bail};

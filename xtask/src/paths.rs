@@ -9,6 +9,9 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The page's own files in `static/`, beside `pkg/` (the built wasm) and `model.bin`.
+pub const PAGE_FILES: [&str; 3] = ["index.html", "style.css", "main.js"];
+
 /// The folder the page is served from.
 pub fn static_dir() -> PathBuf {
     workspace_root().join("static")

@@ -4,20 +4,29 @@
 //! It is meant to stay up when a client misbehaves: request heads are capped in size and must
 //! arrive within a timeout (idle and slow connections are closed), request bodies are capped,
 //! connections are capped in number and in lifetime (a client that never reads its answer lets
-//! go of its slot), and no path leaves the served folder, through `..` or through a symbolic link.
+//! go of its slot), no path leaves the served folder, through `..` or through a symbolic link,
+//! and an overlong path is answered 414 (a segment no file system holds, 404).
+//!
+//! What it sends is what a public host should: the gzip or brotli copy a browser accepts
+//! ([`crate::precompress`], refreshed when stale), a strong ETag per file and encoding (with
+//! 304 for `If-None-Match`), `X-Content-Type-Options: nosniff` and a Content-Security-Policy
+//! that allows the page's own files and its WebAssembly, nothing inline.
 
+use crate::precompress::{self, Encoding};
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 use tokio::sync::Semaphore;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
@@ -68,7 +77,8 @@ impl StaticServer {
     }
 
     /// Binds `addr` to serve `root` with `limits`. The root must exist: it is resolved once,
-    /// so every answered path can be checked against it.
+    /// so every answered path can be checked against it. Its files' compressed copies are
+    /// brought up to date first.
     pub fn bind_with(
         root: impl Into<PathBuf>,
         addr: SocketAddr,
@@ -81,6 +91,7 @@ impl StaticServer {
                 format!("cannot serve {}: {error}", root.display()),
             )
         })?;
+        precompress::refresh(&root).map_err(|error| io::Error::other(format!("{error:#}")))?;
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         Ok(Self {
@@ -157,42 +168,181 @@ impl StaticServer {
     }
 }
 
-/// `ServeDir` for the files, behind a check that the path does not leave `root`.
-fn router(root: PathBuf) -> Router {
-    let root = Arc::new(root);
-    Router::new()
-        .fallback_service(ServeDir::new(root.as_ref()))
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&root),
-            refuse_escapes,
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
+/// The Content-Security-Policy the page is served with: its own scripts, styles and model,
+/// WebAssembly compiled from them, and nothing inline or from elsewhere (the favicon is an
+/// empty `data:` image).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The longest request path answered, in bytes; longer gets 414.
+pub const MAX_PATH_BYTES: usize = 2048;
+
+/// The longest path segment a file system holds; a longer one is answered 404, as no such file
+/// can exist.
+const MAX_SEGMENT_BYTES: usize = 255;
+
+/// What the middleware share: the folder, and the ETags computed so far.
+struct Served {
+    root: PathBuf,
+    tags: EntityTags,
 }
 
-/// Forbids a request whose path resolves outside the served folder. `ServeDir` refuses `..`
-/// itself but follows symbolic links; this resolves them and compares.
-async fn refuse_escapes(
-    State(root): State<Arc<PathBuf>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let Some(path) = resolve(&root, request.uri().path()) else {
+/// `ServeDir` for the files (and their compressed copies), behind the path checks, fresh
+/// compressed copies and ETags, with the page's security headers.
+fn router(root: PathBuf) -> Router {
+    let served = Arc::new(Served {
+        root,
+        tags: EntityTags::default(),
+    });
+    let files = ServeDir::new(&served.root)
+        .precompressed_br()
+        .precompressed_gzip();
+    let header =
+        |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&served),
+            entity_tags,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&served),
+            check_path,
+        ))
+        .layer(header(header::CACHE_CONTROL, "no-cache"))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(header(header::VARY, "accept-encoding"))
+}
+
+/// Answers 414 for an overlong path and 404 for an overlong segment; forbids a request whose
+/// path resolves outside the served folder (`ServeDir` refuses `..` itself but follows
+/// symbolic links: this resolves them and compares); brings the requested file's compressed
+/// copies up to date when it changed since they were made.
+async fn check_path(State(served): State<Arc<Served>>, request: Request, next: Next) -> Response {
+    let raw = request.uri().path();
+    if raw.len() > MAX_PATH_BYTES {
+        return (StatusCode::URI_TOO_LONG, "request path too long\n").into_response();
+    }
+    let Some(path) = resolve(&served.root, raw) else {
         return (StatusCode::BAD_REQUEST, "bad request path\n").into_response();
     };
+    if path.iter().any(|segment| segment.len() > MAX_SEGMENT_BYTES) {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
     // A folder is answered with its index.html, which may be a link of its own.
     let index = path.join("index.html");
-    for candidate in [path, index] {
-        if let Ok(real) = tokio::fs::canonicalize(&candidate).await
-            && !real.starts_with(root.as_ref())
+    for candidate in [&path, &index] {
+        if let Ok(real) = tokio::fs::canonicalize(candidate).await
+            && !real.starts_with(&served.root)
         {
             return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
         }
     }
+    let file = if path.is_dir() { index } else { path };
+    if precompress::is_compressible(&file)
+        && Encoding::ALL
+            .iter()
+            .any(|e| precompress::is_stale(&file, &e.copy_of(&file)))
+        && file.is_file()
+    {
+        let refreshing = file.clone();
+        if let Ok(Err(error)) =
+            tokio::task::spawn_blocking(move || precompress::refresh_file(&refreshing)).await
+        {
+            eprintln!("compressing {}: {error:#}", file.display());
+        }
+    }
     // Inside the folder, or missing (ServeDir answers 404).
     next.run(request).await
+}
+
+/// Strong ETags: a hash of the bytes sent (each compressed copy has its own), remembered per
+/// file until its size or modification time changes.
+#[derive(Default)]
+struct EntityTags(Mutex<HashMap<PathBuf, (u64, SystemTime, HeaderValue)>>);
+
+impl EntityTags {
+    /// The ETag of `file`'s current bytes; `None` when it cannot be read.
+    async fn of(&self, file: &Path) -> Option<HeaderValue> {
+        let metadata = tokio::fs::metadata(file).await.ok()?;
+        let stamp = (metadata.len(), metadata.modified().ok()?);
+        if let Some((len, modified, tag)) = self.0.lock().ok()?.get(file)
+            && (*len, *modified) == stamp
+        {
+            return Some(tag.clone());
+        }
+        let bytes = tokio::fs::read(file).await.ok()?;
+        let digest = Sha256::digest(&bytes);
+        let tag = HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16]))).ok()?;
+        self.0
+            .lock()
+            .ok()?
+            .insert(file.to_path_buf(), (stamp.0, stamp.1, tag.clone()));
+        Some(tag)
+    }
+}
+
+/// Whether an `If-None-Match` header matches `tag` (weak comparison, as RFC 9110 asks for
+/// this header; `*` matches any current file).
+fn none_match(headers: &HeaderMap, tag: &HeaderValue) -> bool {
+    let strip = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let Ok(wanted) = tag.to_str() else {
+        return false;
+    };
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|candidate| candidate.trim() == "*" || strip(candidate) == wanted)
+}
+
+/// Adds the ETag of what a successful GET or HEAD sends, and turns the answer into 304 Not
+/// Modified when the browser already holds those bytes.
+async fn entity_tags(State(served): State<Arc<Served>>, request: Request, next: Next) -> Response {
+    let conditional = request.headers().clone();
+    let method = request.method().clone();
+    let path = resolve(&served.root, request.uri().path());
+    let mut response = next.run(request).await;
+    let (Some(path), StatusCode::OK, true) = (
+        path,
+        response.status(),
+        method == Method::GET || method == Method::HEAD,
+    ) else {
+        return response;
+    };
+    let file = if path.is_dir() {
+        path.join("index.html")
+    } else {
+        path
+    };
+    let encoding = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|token| Encoding::ALL.into_iter().find(|e| e.token() == token));
+    let sent = encoding.map_or(file.clone(), |e| e.copy_of(&file));
+    let Some(tag) = served.tags.of(&sent).await else {
+        return response;
+    };
+    response.headers_mut().insert(header::ETAG, tag.clone());
+    if none_match(&conditional, &tag) {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        for name in [
+            header::ETAG,
+            header::CONTENT_ENCODING,
+            header::LAST_MODIFIED,
+        ] {
+            if let Some(value) = response.headers().get(&name) {
+                not_modified.headers_mut().insert(name, value.clone());
+            }
+        }
+        return not_modified;
+    }
+    response
 }
 
 /// The file a request path names under `root`, lexically; `None` for a path that is not valid
@@ -248,6 +398,11 @@ mod tests {
 
     /// Sends `request` raw (no client library normalises the path) and reads the answer.
     fn send(addr: SocketAddr, request: &[u8]) -> String {
+        String::from_utf8_lossy(&send_bytes(addr, request)).into_owned()
+    }
+
+    /// [`send`], the answer as bytes.
+    fn send_bytes(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
         let mut stream = TcpStream::connect(addr).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -256,7 +411,7 @@ mod tests {
         let _ = stream.write_all(request);
         let mut response = Vec::new();
         let _ = stream.read_to_end(&mut response);
-        String::from_utf8_lossy(&response).into_owned()
+        response
     }
 
     fn get(addr: SocketAddr, path: &str) -> String {
@@ -295,6 +450,93 @@ mod tests {
             b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         );
         assert!(post.starts_with("HTTP/1.1 405"), "{post}");
+    }
+
+    /// The value of `name` in a raw answer's head (case-insensitive), if any.
+    fn header_of<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
+        let head = answer.split("\r\n\r\n").next()?;
+        head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then_some(value.trim())
+        })
+    }
+
+    fn get_with(addr: SocketAddr, path: &str, headers: &str) -> String {
+        String::from_utf8_lossy(&get_bytes(addr, path, headers)).into_owned()
+    }
+
+    fn get_bytes(addr: SocketAddr, path: &str, headers: &str) -> Vec<u8> {
+        send_bytes(
+            addr,
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    }
+
+    /// The body of a raw answer.
+    fn body(answer: &[u8]) -> &[u8] {
+        let at = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        &answer[at..]
+    }
+
+    #[test]
+    fn compressed_copies_are_negotiated_tagged_and_kept_fresh() {
+        let (dir, addr) = start(Limits::default());
+        let page_bytes = get_bytes(addr, "/", "Accept-Encoding: br, gzip\r\n");
+        let page = String::from_utf8_lossy(&page_bytes).into_owned();
+        assert_eq!(header_of(&page, "content-encoding"), Some("br"), "{page}");
+        assert_eq!(header_of(&page, "vary"), Some("accept-encoding"), "{page}");
+        let on_disk = std::fs::read(dir.path().join("site/index.html.br")).unwrap();
+        assert_eq!(body(&page_bytes), on_disk);
+        let gzip = get_with(addr, "/", "Accept-Encoding: gzip\r\n");
+        assert_eq!(header_of(&gzip, "content-encoding"), Some("gzip"));
+        let plain = get(addr, "/");
+        assert_eq!(header_of(&plain, "content-encoding"), None);
+
+        // Each encoding has its own strong ETag, and a browser holding it gets 304.
+        let tags: Vec<&str> = [&page, &gzip, &plain]
+            .iter()
+            .map(|answer| header_of(answer, "etag").expect("an ETag"))
+            .collect();
+        assert!(
+            tags.iter()
+                .all(|t| t.starts_with('"') && !t.starts_with("W/"))
+        );
+        assert!(tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2]);
+        let again = get_with(addr, "/", &format!("If-None-Match: {}\r\n", tags[2]));
+        assert!(again.starts_with("HTTP/1.1 304"), "{again}");
+        let any = get_with(addr, "/", "If-None-Match: *\r\n");
+        assert!(any.starts_with("HTTP/1.1 304"), "{any}");
+        let other = get_with(addr, "/", "If-None-Match: \"other\"\r\n");
+        assert!(other.starts_with("HTTP/1.1 200"), "{other}");
+
+        // A rebuilt page: its copies and its tag follow.
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(dir.path().join("site/index.html"), "<h1>rebuilt</h1>").unwrap();
+        let rebuilt = get_bytes(addr, "/", "Accept-Encoding: gzip\r\n");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(body(&rebuilt))
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "<h1>rebuilt</h1>");
+        let rebuilt = String::from_utf8_lossy(&rebuilt);
+        assert_ne!(header_of(&rebuilt, "etag"), Some(tags[1]));
+    }
+
+    #[test]
+    fn security_headers_and_long_paths() {
+        let (_dir, addr) = start(Limits::default());
+        let page = get(addr, "/");
+        assert_eq!(header_of(&page, "x-content-type-options"), Some("nosniff"));
+        assert_eq!(
+            header_of(&page, "content-security-policy"),
+            Some(CONTENT_SECURITY_POLICY)
+        );
+        let long_segment = get(addr, &format!("/{}", "a".repeat(300)));
+        assert!(long_segment.starts_with("HTTP/1.1 404"), "{long_segment}");
+        let long_path = get(addr, &"/abc".repeat(1000));
+        assert!(long_path.starts_with("HTTP/1.1 414"), "{long_path}");
+        assert!(get(addr, "/").starts_with("HTTP/1.1 200"));
     }
 
     #[test]
