@@ -26,6 +26,47 @@ pub async fn open(root: &Path, fragment: &str) -> Result<(Browser, String)> {
     Ok((browser, url))
 }
 
+/// A plain static host serving a folder as it is (tower-http's `ServeDir` with no options: no
+/// compressed copies, no ETags, no security headers), which can be stopped to cut the network.
+pub struct PlainHost {
+    pub url: String,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl PlainHost {
+    pub fn start(root: &Path) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let url = format!("http://{}/", listener.local_addr()?);
+        let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(root));
+        runtime.spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("a bound listener");
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self {
+            url,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// Stops answering and closes every open connection, as a network cut would.
+    pub fn stop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Drop for PlainHost {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// A copy of the page (html, css, wasm and js) in a temporary folder, without its model.
 pub fn page_without_model(purpose: &str) -> Result<tempfile::TempDir> {
     let copy = temp_dir(purpose)?;

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result};
 use e2e::{
-    double_click, focused_id, load_model, mean_popularity, open, page_without_model, screenshot,
-    text_of, trainer_recommends,
+    PlainHost, double_click, focused_id, load_model, mean_popularity, open, page_without_model,
+    screenshot, text_of, trainer_recommends,
 };
 use xtask::paths;
 
@@ -760,5 +760,58 @@ async fn the_page_runs_under_its_content_security_policy() -> Result<()> {
     browser.quit().await?;
     assert_eq!(during_use, serde_json::json!([]), "violations in use");
     assert_eq!(inline_ran, false, "an inline script ran");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_published_folder_works_from_a_plain_host_then_offline() -> Result<()> {
+    let dist = xtask::dist::default_dir();
+    if !dist.join("sw.js").exists() {
+        anyhow::bail!("dist/ is missing: run `cargo xtask dist` before these tests");
+    }
+    let mut host = PlainHost::start(&dist)?;
+    let browser = xtask::browser::Browser::start().await?;
+    browser.goto(&host.url).await?;
+    browser.wait_for(".browse li[data-movie-id]").await?;
+    browser
+        .like_via_search("toy story", "Toy Story (1995)")
+        .await?;
+    let online = browser.recommended_ids().await?;
+    assert_eq!(online.len(), 20);
+    // Installable: Chromium finds nothing missing (manifest, icons, service worker).
+    browser.cdp().send_raw("Page.enable", ()).await?;
+    let installability = browser
+        .cdp()
+        .send_raw("Page.getInstallabilityErrors", ())
+        .await?;
+    assert_eq!(
+        installability["installabilityErrors"],
+        serde_json::json!([]),
+        "{installability}"
+    );
+    // The service worker has the page and its model once it is active.
+    let ready = browser
+        .script("return navigator.serviceWorker.ready.then(r => r.active.state)")
+        .await?;
+    assert_eq!(ready, "activated");
+
+    // The network goes: the host stops. A reload still shows the page, the picks and the list.
+    host.stop();
+    assert!(
+        std::net::TcpStream::connect(host.url.trim_start_matches("http://").trim_end_matches('/'))
+            .is_err(),
+        "the host still answers"
+    );
+    browser.refresh().await?;
+    let offline = browser.recommended_ids().await?;
+    assert_eq!(offline, online, "the same list offline");
+    browser.like_via_search("aladdin", "Aladdin (1992)").await?;
+    let after = browser.recommended_ids().await?;
+    screenshot(&browser, "offline").await?;
+    browser.quit().await?;
+    assert!(
+        !after.contains(&588),
+        "Aladdin, liked offline, left the list"
+    );
     Ok(())
 }

@@ -8,8 +8,19 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// Where the page finds the model, relative to the page itself.
+/// Where the page finds the model, relative to the page itself, when `index.html` does not say.
 pub const MODEL_URL: &str = "model.bin";
+
+/// Where the page finds the model: the `href` of `<link id="model">` in `index.html` (which
+/// also starts its download early; the published folder names the file by its content hash),
+/// else [`MODEL_URL`].
+pub fn model_url() -> String {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("model"))
+        .and_then(|link| link.get_attribute("href"))
+        .unwrap_or_else(|| MODEL_URL.to_string())
+}
 
 /// A loaded model, shared by every component. Two handles are equal when they are the same
 /// model, which keeps yew's prop comparisons cheap.
@@ -48,20 +59,18 @@ pub enum LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = model_url();
         match self {
             LoadError::Unreachable(detail) => {
-                write!(
-                    f,
-                    "The model ({MODEL_URL}) could not be downloaded: {detail}."
-                )
+                write!(f, "The model ({url}) could not be downloaded: {detail}.")
             }
             LoadError::Http { status: 404 } => write!(
                 f,
-                "The model ({MODEL_URL}) is missing: the server answered 404 Not Found."
+                "The model ({url}) is missing: the server answered 404 Not Found."
             ),
             LoadError::Http { status } => write!(
                 f,
-                "The model ({MODEL_URL}) could not be downloaded: the server answered HTTP {status}."
+                "The model ({url}) could not be downloaded: the server answered HTTP {status}."
             ),
             LoadError::Format(error) => {
                 let error = error.to_string();
@@ -70,7 +79,7 @@ impl fmt::Display for LoadError {
                     .next()
                     .map(|first| first.to_uppercase().chain(chars).collect())
                     .unwrap_or_default();
-                write!(f, "{capitalised} ({MODEL_URL}).")
+                write!(f, "{capitalised} ({url}).")
             }
         }
     }
@@ -88,9 +97,9 @@ pub struct Progress {
     pub total: Option<u64>,
 }
 
-/// Downloads [`MODEL_URL`] and loads it, calling `on_progress` each time a piece arrives.
+/// Downloads the model ([`model_url`]) and loads it, calling `on_progress` each time a piece arrives.
 pub async fn load_model(on_progress: impl Fn(Progress)) -> Result<LoadedModel, LoadError> {
-    let bytes = download(MODEL_URL, &on_progress).await?;
+    let bytes = download(&model_url(), &on_progress).await?;
     decode(&bytes)
 }
 

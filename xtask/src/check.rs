@@ -18,7 +18,7 @@ use std::time::Instant;
 /// Runs every check, going on after a failure so one run reports them all.
 pub fn check_all() -> Result<()> {
     install_prerequisites()?;
-    let steps: [(&str, Check); 10] = [
+    let steps: [(&str, Check); 11] = [
         ("cargo fmt", || {
             run(cargo().args(["fmt", "--all", "--", "--check"]))
         }),
@@ -43,6 +43,11 @@ pub fn check_all() -> Result<()> {
         }),
         ("model (static/model.bin)", ensure_model),
         ("build-web", build_web),
+        // The page was just built: only the folder is assembled.
+        (
+            "dist (the published folder, for its end-to-end test)",
+            || crate::dist::assemble(&paths::static_dir(), &crate::dist::default_dir()).map(|_| ()),
+        ),
         ("trainer binary", || {
             run(cargo().args(["build", "--release", "-p", "trainer"]))
         }),

@@ -1,6 +1,7 @@
 //! Project tasks behind `cargo xtask …`, as a library so the end-to-end tests can reuse them:
 //! - [`build_web`]: compile the page to wasm and bind it into `static/pkg/`,
 //! - [`serve`]: the static file server for `static/` (axum + tower-http, hardened),
+//! - [`dist`]: the page as a folder any static host serves, usable offline and installable,
 //! - [`precompress`]: the gzip and brotli copies of the page's files that a server negotiates,
 //! - [`model`]: make sure `static/model.bin` exists (training it if not),
 //! - [`browser`]: headless Chromium through chromedriver, and helpers to drive the page,
@@ -17,6 +18,7 @@ pub mod bench_scale;
 pub mod browser;
 pub mod build_web;
 pub mod check;
+pub mod dist;
 pub mod gpu_check;
 pub mod install;
 pub mod model;

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Parser;
 use std::path::PathBuf;
-use xtask::{bench, bench_scale, build_web, check, gpu_check, model, paths, serve};
+use xtask::{bench, bench_scale, build_web, check, dist, gpu_check, model, paths, serve};
 
 #[derive(Parser)]
 #[command(about = "Project tasks for the movie recommender")]
@@ -14,6 +14,13 @@ enum Task {
     Serve {
         #[arg(long, default_value_t = 8080)]
         port: u16,
+    },
+    /// Write the page as a folder any static host serves as it is (content-hashed names,
+    /// compressed copies, a service worker for offline use, a web app manifest).
+    Dist {
+        /// The folder to write [default: dist/ in the workspace].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Install what is missing, then run every check CI runs.
     Test,
@@ -61,6 +68,17 @@ fn main() -> Result<()> {
             let server = serve::StaticServer::bind(paths::static_dir(), port)?;
             println!("Serving {}", server.url());
             server.run()?;
+            Ok(())
+        }
+        Task::Dist { out } => {
+            let written = dist::dist(&out.unwrap_or_else(dist::default_dir))?;
+            println!(
+                "Wrote {}: {} files, {} KB ({} KB as brotli, as a host that negotiates it sends them)",
+                written.folder.display(),
+                written.files.len(),
+                written.bytes / 1000,
+                written.brotli_bytes / 1000
+            );
             Ok(())
         }
         Task::Test => check::check_all(),
