@@ -53,10 +53,14 @@ impl PlainHost {
         })
     }
 
-    /// Stops answering and closes every open connection, as a network cut would.
+    /// Stops answering and closes every open connection and the listener, as a network cut
+    /// would; returns once they are closed. (A runtime is shut down outside async code.)
     pub fn stop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
+            let _ = std::thread::spawn(move || {
+                runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+            })
+            .join();
         }
     }
 }

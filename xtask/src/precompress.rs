@@ -1,7 +1,8 @@
 //! Compressed copies of the page's files, written beside them (`web_bg.wasm.gz`,
 //! `web_bg.wasm.br`), for a server that picks one by the browser's `Accept-Encoding` (ours:
-//! tower-http's `ServeDir`; most static hosts do the same with such files). A copy is rewritten
-//! whenever it is older than its file, so it never serves stale bytes after a rebuild.
+//! tower-http's `ServeDir`; most static hosts do the same with such files). A copy carries its
+//! file's modification time; any other time (the file rebuilt, or both copied by a tool that
+//! stamps them anew) makes it stale, and it is rewritten: never stale bytes after a rebuild.
 
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -82,16 +83,17 @@ fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-/// Whether `copy` is missing or older than `file`.
+/// Whether `copy` is missing or was not made from `file` as it is now (its modification time
+/// is not the file's).
 pub fn is_stale(file: &Path, copy: &Path) -> bool {
     match (modified(file), modified(copy)) {
-        (Some(original), Some(compressed)) => compressed < original,
+        (Some(original), Some(compressed)) => compressed != original,
         _ => true,
     }
 }
 
 /// Writes both compressed copies of `file` where they are missing or stale, with its
-/// permissions; each is written to a temporary file and renamed, so a reader never sees half
+/// permissions and modification time; each is written to a temporary file and renamed, so a reader never sees half
 /// of one. Returns how many it wrote.
 pub fn refresh_file(file: &Path) -> Result<usize> {
     let stale: Vec<Encoding> = Encoding::ALL
@@ -102,9 +104,9 @@ pub fn refresh_file(file: &Path) -> Result<usize> {
         return Ok(0);
     }
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let permissions = std::fs::metadata(file)
-        .with_context(|| format!("reading {}", file.display()))?
-        .permissions();
+    let metadata =
+        std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
+    let (permissions, stamp) = (metadata.permissions(), metadata.modified()?);
     let folder = file.parent().unwrap_or(Path::new("."));
     for &encoding in &stale {
         let copy = encoding.copy_of(file);
@@ -112,9 +114,11 @@ pub fn refresh_file(file: &Path) -> Result<usize> {
             .with_context(|| format!("writing in {}", folder.display()))?;
         temp.write_all(&encoding.compress(&bytes))
             .with_context(|| format!("writing {}", copy.display()))?;
-        // Readable by whoever can read the file (a temporary file starts private).
+        // Readable by whoever can read the file (a temporary file starts private), and
+        // stamped with the file's time: the mark of a fresh copy.
         temp.as_file()
             .set_permissions(permissions.clone())
+            .and_then(|()| temp.as_file().set_modified(stamp))
             .with_context(|| format!("writing {}", copy.display()))?;
         temp.persist(&copy)
             .with_context(|| format!("writing {}", copy.display()))?;
@@ -169,10 +173,15 @@ mod tests {
         .unwrap();
         assert_eq!(unbrotlied, text);
 
-        // A rebuilt file makes its copies stale.
+        // A rebuilt file makes its copies stale, and so does a copy made after the file.
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&page, "<p>rebuilt</p>").unwrap();
         assert!(is_stale(&page, &Encoding::Brotli.copy_of(&page)));
         assert_eq!(refresh(dir.path()).unwrap(), 2);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let gzip = Encoding::Gzip.copy_of(&page);
+        std::fs::copy(&gzip, dir.path().join("elsewhere.gz")).unwrap();
+        std::fs::rename(dir.path().join("elsewhere.gz"), &gzip).unwrap();
+        assert!(is_stale(&page, &gzip), "a copy stamped anew is not trusted");
     }
 }
