@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 8] = b"MOVIEREC";
 /// Bumped whenever the payload's layout changes; older and newer files are refused by name.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// The header's bytes: magic, version, payload length, CRC-32.
 pub const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
@@ -33,6 +33,10 @@ pub struct ModelInfo {
     pub metrics: Vec<(String, f64)>,
     /// Every setting of the training run, as JSON.
     pub settings: String,
+    /// MovieLens ids, ascending, of the release's users whose ratings these weights never
+    /// learned from: those left out with `--exclude-users` and, in a file that was not refit on
+    /// every user, the test users. `trainer eval` measures the file on these users only.
+    pub untrained_users: Vec<u32>,
 }
 
 /// Everything the page needs: no ratings, only the catalogue and the fold-in weights.
@@ -81,6 +85,8 @@ pub enum InvalidModel {
     TooManyGenres(usize),
     #[error("movie {movie} has a genre bit beyond the {genres} known genres")]
     UnknownGenre { movie: u32, genres: usize },
+    #[error("the untrained users are not in ascending order without repeats (user id {0})")]
+    UntrainedUsersOutOfOrder(u32),
     #[error("the catalogue lists movie id {0} twice")]
     DuplicateMovie(u32),
     #[error("the {what} have width 0")]
@@ -176,6 +182,9 @@ impl ModelFile {
         let mut seen = std::collections::HashSet::with_capacity(self.catalog.len());
         if let Some(movie) = self.catalog.movies.iter().find(|m| !seen.insert(m.id)) {
             return Err(InvalidModel::DuplicateMovie(movie.id));
+        }
+        if let Some(pair) = self.info.untrained_users.windows(2).find(|p| p[0] >= p[1]) {
+            return Err(InvalidModel::UntrainedUsersOutOfOrder(pair[1]));
         }
         self.steering.validate(self.catalog.len())?;
         self.weights.validate(self.catalog.len())
@@ -366,6 +375,18 @@ mod tests {
         edit(&mut file);
         let payload = bincode::serde::encode_to_vec(&file, bincode::config::standard()).unwrap();
         ModelFile::from_bytes(&frame(&payload))
+    }
+
+    #[test]
+    fn untrained_users_must_ascend() {
+        let mut file = tiny_file();
+        file.info.untrained_users = vec![3, 9, 9];
+        assert_eq!(
+            file.validate(),
+            Err(InvalidModel::UntrainedUsersOutOfOrder(9))
+        );
+        file.info.untrained_users = vec![3, 9, 12];
+        assert_eq!(file.validate(), Ok(()));
     }
 
     #[test]

@@ -66,6 +66,7 @@ fn seed_files() -> Vec<Vec<u8>> {
         description: "seed".into(),
         metrics: vec![("NDCG@100".into(), 0.4)],
         settings: "{}".into(),
+        untrained_users: vec![3, 17, 40],
     };
     let with_tower = ModelFile {
         info: info.clone(),

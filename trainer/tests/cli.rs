@@ -581,34 +581,66 @@ fn liked_skips_an_unknown_movie_and_says_so_unless_strict() {
 /// A file refit on every user cannot be measured again on its own held-out users; one trained
 /// with --no-refit can.
 #[test]
-fn eval_refuses_the_held_out_users_a_refit_model_trained_on() {
+fn eval_refuses_every_user_the_model_trained_on_however_they_are_named() {
     let tmp = tempfile::tempdir().unwrap();
     write_ml100k(tmp.path());
     let out = tmp.path().join("model.bin");
-    let eval = || {
-        trainer(&[
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
             "eval",
             "--model",
             text(&out),
             "--data-dir",
             text(tmp.path()),
-            "--heldout-users",
-            "5",
-        ])
+        ];
+        args.extend_from_slice(extra);
+        trainer(&args)
     };
+    let refused = |run: Run, says: &str| {
+        assert!(!run.success, "measured:\n{}", run.stdout);
+        assert!(run.stderr.contains(says), "{}", run.stderr);
+    };
+    let everyone = tmp.path().join("everyone.txt");
+    std::fs::write(
+        &everyone,
+        (1..=40).map(|u| format!("{u}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let some = tmp.path().join("some.txt");
+    std::fs::write(
+        &some,
+        (1..=12).map(|u| format!("{u}\n")).collect::<String>(),
+    )
+    .unwrap();
+
+    // Refit on every user: its test users and any list of users were all trained on.
     let run = train_new_user_model("popularity", tmp.path(), &out, &[]);
     assert!(run.success, "{}", run.stderr);
-    let refused = eval();
-    assert!(
-        !refused.success && refused.stderr.contains("was refit on every user"),
-        "{}",
-        refused.stderr
-    );
+    refused(eval(&["--heldout-users", "5"]), "was refit on every user");
+    refused(eval(&["--users", text(&everyone)]), "users listed in");
+
+    // Without the refit: its own test users are fine, more of them are not.
     let run = train_new_user_model("popularity", tmp.path(), &out, &["--no-refit"]);
     assert!(run.success, "{}", run.stderr);
-    let measured = eval();
+    let measured = eval(&["--heldout-users", "5"]);
     assert!(measured.success, "{}", measured.stderr);
     assert!(measured.stdout.contains("NDCG@100"), "{}", measured.stdout);
+    refused(
+        eval(&["--heldout-users", "8"]),
+        "drawn as test users with --heldout-users 8 --seed 42 trained",
+    );
+
+    // Users left out of training can test it, the others cannot.
+    let run = train_new_user_model(
+        "popularity",
+        tmp.path(),
+        &out,
+        &["--exclude-users", text(&some)],
+    );
+    assert!(run.success, "{}", run.stderr);
+    let measured = eval(&["--users", text(&some)]);
+    assert!(measured.success, "{}", measured.stderr);
+    refused(eval(&["--users", text(&everyone)]), "users listed in");
 }
 
 /// A pipe whose reading end is already closed, as `| head -0` leaves it.

@@ -35,6 +35,7 @@ pub fn tiny_model_file() -> ModelFile {
             description: "four movies".into(),
             metrics: vec![("NDCG@10".into(), 0.5)],
             settings: "{}".into(),
+            untrained_users: Vec::new(),
         },
         catalog: Catalog::new(
             ["Animation", "Children", "Crime", "Drama"]

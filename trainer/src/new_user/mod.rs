@@ -63,6 +63,26 @@ pub struct Fitted<C> {
     pub chosen: C,
 }
 
+/// MovieLens ids, ascending, of the release's users the exported weights never learn from:
+/// those the run's ratings leave out (`--exclude-users`) and, without the refit, the test users.
+fn untrained_users<B: AutodiffBackend>(experiment: &Experiment<B>, task: &NewUserTask) -> Vec<u32> {
+    let ids = &experiment.dataset.user_ids;
+    let mut rated = vec![false; ids.len()];
+    for rating in experiment.ratings.iter() {
+        rated[rating.user as usize] = true;
+    }
+    let mut untrained: Vec<u32> = (0..ids.len())
+        .filter(|&user| !rated[user])
+        .map(|user| ids[user])
+        .collect();
+    if !experiment.refit {
+        untrained.extend(task.test.iter().map(|user| ids[user.user as usize]));
+    }
+    untrained.sort_unstable();
+    untrained.dedup();
+    untrained
+}
+
 /// Said in the description of a model refit on every user.
 pub const REFIT_NOTE: &str = "refit on all";
 
@@ -85,6 +105,7 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
         description: fitted.description,
         metrics: Vec::new(),
         settings: serde_json::to_string(&fitted.chosen)?,
+        untrained_users: untrained_users(experiment, task),
     };
     let mut file = export_evaluated(experiment.dataset, task, fitted.weights, info)?;
     if experiment.refit {

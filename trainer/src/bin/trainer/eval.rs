@@ -44,7 +44,8 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             dataset.name
         );
     }
-    if args.users.is_none() && recommender.info.description.contains(new_user::REFIT_NOTE) {
+    let refit = recommender.info.description.contains(new_user::REFIT_NOTE);
+    if args.users.is_none() && refit {
         bail!(
             "{} was refit on every user of {}, its held-out test users included, so they cannot test it again; its test figures are in its info. To measure a model on users it never saw, train it with --exclude-users FILE and evaluate with --users FILE, or train it with --no-refit",
             args.model.display(),
@@ -78,6 +79,40 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         .collect();
     if users.is_empty() {
         bail!("none of the evaluated users has liked movies that the model knows");
+    }
+    // However they are named, users the weights learned from cannot test them.
+    let trained: Vec<u32> = users
+        .iter()
+        .map(|user| dataset.user_ids[user.user as usize])
+        .filter(|id| recommender.info.untrained_users.binary_search(id).is_err())
+        .collect();
+    if let Some(first) = trained.first() {
+        let given = match &args.users {
+            Some(path) => format!("listed in {}", path.display()),
+            None => format!(
+                "drawn as test users with --heldout-users {} --seed {}",
+                args.heldout_users
+                    .unwrap_or(protocol::default_heldout_users(dataset.name)),
+                args.seed
+            ),
+        };
+        bail!(
+            "{} of the {} users {given} trained {} (user {first}, for one){}: a model is measured only on users it never saw, the {} the file names: those given to train --exclude-users{}",
+            trained.len(),
+            users.len(),
+            args.model.display(),
+            if refit {
+                format!(", which was refit on every user of {}", dataset.name)
+            } else {
+                String::new()
+            },
+            recommender.info.untrained_users.len(),
+            if refit {
+                ""
+            } else {
+                " and the test users of its run (evaluate with that run's --heldout-users and --seed)"
+            }
+        );
     }
     let metrics = new_user::heldout_metrics_shared(&recommender, &users);
     let report = RunReport {
