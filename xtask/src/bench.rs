@@ -48,6 +48,29 @@ fn samples(timings: &Value, name: &str) -> Result<Vec<f64>> {
         .with_context(|| format!("the page published no `{name}` timings"))
 }
 
+/// [`CLICKS`] clicks on the page, alternately a like on the first recommendation and a remove
+/// of the last liked movie, each waited for until the page has timed it (`before` clicks were
+/// timed already).
+async fn click_through(browser: &Browser, before: usize) -> Result<()> {
+    for click in 0..CLICKS {
+        let button = if click % 2 == 0 {
+            "#recommendations li:first-child button.like"
+        } else {
+            "#liked li:last-child button.remove"
+        };
+        browser.wait_for(button).await?.click().await?;
+        browser
+            .wait_until("the click's timing", async || {
+                let recorded = browser.timings().await?["clicks"]
+                    .as_array()
+                    .map_or(0, Vec::len);
+                Ok((recorded > before + click).then_some(()))
+            })
+            .await?;
+    }
+    Ok(())
+}
+
 /// `cargo xtask bench-web`: the page as served from `static/`, printed as a table.
 pub async fn bench_web() -> Result<()> {
     let page = measure_page(&paths::static_dir()).await?;
@@ -119,30 +142,31 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
         })
         .await?;
 
-    for click in 0..CLICKS {
-        let button = if click % 2 == 0 {
-            "#recommendations li:first-child button.like"
-        } else {
-            "#liked li:last-child button.remove"
-        };
-        browser.wait_for(button).await?.click().await?;
-        browser
-            .wait_until("the click's timing", async || {
-                let recorded = browser.timings().await?["clicks"]
-                    .as_array()
-                    .map_or(0, Vec::len);
-                Ok((recorded > click).then_some(()))
-            })
-            .await?;
-    }
+    click_through(&browser, 0).await?;
+    let scored_unthrottled = samples(&browser.timings().await?, "scoring")?.len();
+    // A phone-class CPU: Chromium runs the page four times slower.
+    browser
+        .cdp()
+        .send_raw(
+            "Emulation.setCPUThrottlingRate",
+            serde_json::json!({"rate": 4}),
+        )
+        .await?;
+    click_through(&browser, CLICKS).await?;
     let timings = browser.timings().await?;
     browser.quit().await?;
 
-    let clicks = samples(&timings, "clicks")?;
-    let scoring = samples(&timings, "scoring")?;
-    if clicks.len() < CLICKS {
-        bail!("only {} of {CLICKS} clicks were timed", clicks.len());
+    let all_clicks = samples(&timings, "clicks")?;
+    if all_clicks.len() < 2 * CLICKS {
+        bail!(
+            "only {} of {} clicks were timed",
+            all_clicks.len(),
+            2 * CLICKS
+        );
     }
+    let (clicks, throttled) = all_clicks.split_at(CLICKS);
+    let all_scoring = samples(&timings, "scoring")?;
+    let (scoring, scoring_throttled) = all_scoring.split_at(scored_unthrottled);
     let spread = |samples: &[f64]| {
         format!(
             "{:.2} ms / {:.2} ms",
@@ -152,14 +176,28 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
     };
     rows.push((
         format!("click → updated list, p50 / p95 ({} clicks)", clicks.len()),
-        spread(&clicks),
+        spread(clicks),
+    ));
+    rows.push((
+        format!(
+            "click → updated list, CPU slowed ×4 (Chromium throttling), p50 / p95 ({} clicks)",
+            throttled.len()
+        ),
+        spread(throttled),
     ));
     rows.push((
         format!(
             "scoring alone (`recommend`), p50 / p95 ({} calls)",
             scoring.len()
         ),
-        spread(&scoring),
+        spread(scoring),
+    ));
+    rows.push((
+        format!(
+            "scoring alone, CPU slowed ×4, p50 / p95 ({} calls)",
+            scoring_throttled.len()
+        ),
+        spread(scoring_throttled),
     ));
     rows.push((
         format!("navigation → first recommendations ({PRELOADED_PICKS} picks from the share URL)"),
@@ -171,7 +209,7 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
         rows,
         payload_gzip_bytes: total_gzip,
         model_gzip_bytes: model_gzip,
-        click_ms: (percentile(&clicks, 50.0), percentile(&clicks, 95.0)),
+        click_ms: (percentile(clicks, 50.0), percentile(clicks, 95.0)),
         first_recommendations_ms: first_shown,
     })
 }

@@ -3,7 +3,7 @@
 //! in one row only ([`shared::browse::browse_rows`]). A skip link jumps past their buttons.
 
 use super::movie_item::{MovieButtons, MovieItem};
-use crate::hooks::use_model;
+use crate::hooks::{use_model, use_picks};
 use yew::prelude::*;
 
 const ROW_LENGTH: usize = 12;
@@ -11,7 +11,8 @@ const ROW_LENGTH: usize = 12;
 #[function_component]
 pub fn BrowseRows() -> Html {
     let model = use_model();
-    let rows = use_memo(model, |model| {
+    let context = use_picks();
+    let rows = use_memo(model.clone(), |model| {
         shared::browse::browse_rows(&model.catalog, ROW_LENGTH)
     });
     html! {
@@ -23,7 +24,9 @@ pub fn BrowseRows() -> Html {
                     <h3>{ &row.title }</h3>
                     <ul class="movie-row">
                         { for row.movies.iter().map(|&index| html! {
-                            <MovieItem key={index} {index} buttons={MovieButtons::Choose} />
+                            <MovieItem key={index} {index} buttons={MovieButtons::Choose}
+                                status={context.picks.status(model.catalog.movies[index].id)}
+                                act={context.act.clone()} />
                         }) }
                     </ul>
                 </>

@@ -1,7 +1,7 @@
 //! One movie in any list: title with year, genres, links out, an optional reason, and the
 //! buttons that like it, dislike it, hide it as seen or take it back.
 
-use crate::hooks::{use_model, use_picks};
+use crate::hooks::use_model;
 use crate::picks::{PickAction, PickStatus};
 use shared::Movie;
 use wasm_bindgen::JsCast;
@@ -20,16 +20,20 @@ pub enum MovieButtons {
     Remove,
 }
 
+/// Everything a card shows comes in its props, its standing with the visitor included, so
+/// that a click re-renders only the cards it changes: a card does not read the picks' context,
+/// whose every change would re-render every card on the page.
 #[derive(Properties, PartialEq)]
 pub struct MovieItemProps {
     /// Index into the model's catalogue.
     pub index: usize,
     pub buttons: MovieButtons,
+    /// Where the movie stands with the visitor.
+    pub status: PickStatus,
+    /// Where the clicks go (the page's picks, or a list's own handling of them).
+    pub act: Callback<PickAction>,
     #[prop_or_default]
     pub reason: Option<AttrValue>,
-    /// Where the clicks go; the page's picks when `None`.
-    #[prop_or_default]
-    pub act: Option<Callback<PickAction>>,
 }
 
 /// The movie's pages elsewhere, from the release's links file. Plain links: nothing is fetched
@@ -113,11 +117,10 @@ fn status_class(status: PickStatus) -> Option<&'static str> {
 #[function_component]
 pub fn MovieItem(props: &MovieItemProps) -> Html {
     let model = use_model();
-    let picks = use_picks();
-    let act = props.act.clone().unwrap_or(picks.act.clone());
+    let act = props.act.clone();
     let movie = &model.catalog.movies[props.index];
     let (id, label) = (movie.id, movie.label());
-    let status = picks.picks.status(id);
+    let status = props.status;
     let still = props.buttons == MovieButtons::Steer;
     let button = |text: &'static str, aria: String, target: PickStatus| {
         let (class, pressed) = (status_class(target), status == target);

@@ -5,7 +5,7 @@
 
 use super::movie_item::{MovieButtons, MovieItem};
 use crate::hooks::{use_model, use_picks};
-use crate::picks::{Dropped, PickAction, Picks};
+use crate::picks::{Dropped, PickAction, PickStatus, Picks};
 use crate::storage;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
@@ -23,6 +23,9 @@ pub const SHOWN_PER_LIST: usize = 30;
 struct PickListProps {
     id: AttrValue,
     ids: Vec<u32>,
+    /// The list's movies' standing: liked, not for me or seen.
+    status: PickStatus,
+    act: Callback<PickAction>,
 }
 
 /// One of the visitor's lists: the first [`SHOWN_PER_LIST`] movies, then a button for the rest.
@@ -47,7 +50,8 @@ fn PickList(props: &PickListProps) -> Html {
     html! { <>
         <ul id={props.id.clone()} class="movie-list">
             { for known[..shown].iter().map(|&index| html! {
-                <MovieItem key={index} {index} buttons={MovieButtons::Remove} />
+                <MovieItem key={index} {index} buttons={MovieButtons::Remove}
+                    status={props.status} act={props.act.clone()} />
             }) }
         </ul>
         if known.len() > SHOWN_PER_LIST {
@@ -95,7 +99,9 @@ pub fn PicksPanel(props: &PicksPanelProps) -> Html {
             super::focus_by_id("undo-clear");
         }
     });
-    let list = |id: &'static str, ids: &[u32]| html! { <PickList {id} ids={ids.to_vec()} /> };
+    let list = |id: &'static str, ids: &[u32], status| {
+        html! { <PickList {id} ids={ids.to_vec()} {status} act={context.act.clone()} /> }
+    };
     let clear = {
         let (act, cleared, picks) = (context.act.clone(), cleared.clone(), picks.clone());
         Callback::from(move |_: MouseEvent| {
@@ -157,15 +163,15 @@ pub fn PicksPanel(props: &PicksPanelProps) -> Html {
             if picks.liked.is_empty() {
                 <p class="hint">{ "Nothing yet: search for a movie or pick one from the rows below." }</p>
             } else {
-                { list("liked", &picks.liked) }
+                { list("liked", &picks.liked, PickStatus::Liked) }
             }
             if !picks.disliked.is_empty() {
                 <h3>{ "Not for me" }</h3>
-                { list("disliked", &picks.disliked) }
+                { list("disliked", &picks.disliked, PickStatus::Disliked) }
             }
             if !picks.seen.is_empty() {
                 <h3>{ "Seen it" }</h3>
-                { list("seen", &picks.seen) }
+                { list("seen", &picks.seen, PickStatus::Seen) }
             }
             if !picks.is_empty() {
                 <div class="share">

@@ -29,6 +29,15 @@ struct Held {
     filters: Filters,
 }
 
+/// What is on screen, for the cards' clicks to read.
+#[derive(Clone)]
+struct Showing {
+    held: Option<Held>,
+    list: Ranked,
+    picks: Picks,
+    filters: Filters,
+}
+
 #[function_component]
 pub fn Recommendations() -> Html {
     let model = use_model();
@@ -64,28 +73,34 @@ pub fn Recommendations() -> Html {
         timings::list_updated(any_shown)
     });
 
-    // Clicks on the cards keep this list on screen.
+    // Clicks on the cards keep this list on screen. The callback stays the same from render
+    // to render (it reads what it needs from `shown_now`), so a click re-renders only the card
+    // it changes.
+    let shown_now = use_mut_ref(|| None::<Showing>);
+    *shown_now.borrow_mut() = Some(Showing {
+        held: (*held).clone(),
+        list: shown.clone(),
+        picks: (*picks).clone(),
+        filters: *filters,
+    });
     let act_in_place = {
-        let (held, shown, picks, filters, act) = (
-            held.clone(),
-            shown.clone(),
-            picks.clone(),
-            *filters,
-            context.act.clone(),
-        );
-        Callback::from(move |action: PickAction| {
-            let mut next = (*picks).clone();
+        let (held, act, shown_now) = (held.clone(), context.act.clone(), shown_now.clone());
+        use_callback((), move |action: PickAction, _| {
+            let Some(now) = shown_now.borrow().clone() else {
+                return;
+            };
+            let mut next = now.picks.clone();
             next.apply(action.clone());
-            let ranked_for = match &*held {
-                Some(h) if Rc::ptr_eq(&h.list, &shown) => h.ranked_for.clone(),
-                _ => (*picks).clone(),
+            let ranked_for = match &now.held {
+                Some(h) if Rc::ptr_eq(&h.list, &now.list) => h.ranked_for.clone(),
+                _ => now.picks.clone(),
             };
             // Undone back to the picks the list was ranked for: nothing to update.
             held.set((next != ranked_for).then(|| Held {
-                list: shown.clone(),
+                list: now.list.clone(),
                 ranked_for,
                 picks: next,
-                filters,
+                filters: now.filters,
             }));
             act.emit(action);
         })
@@ -150,6 +165,7 @@ pub fn Recommendations() -> Html {
                         key={recommendation.index}
                         index={recommendation.index}
                         buttons={MovieButtons::Steer}
+                        status={picks.status(model.catalog.movies[recommendation.index].id)}
                         reason={reason(recommendation)}
                         act={act_in_place.clone()}
                     />

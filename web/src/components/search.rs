@@ -76,7 +76,9 @@ pub fn SearchBox() -> Html {
                 }
                 <ul id="search-results" class="movie-list">
                     { for results.movies.iter().map(|&index| html! {
-                        <MovieItem key={index} {index} buttons={MovieButtons::Choose} act={act.clone()} />
+                        <MovieItem key={index} {index} buttons={MovieButtons::Choose}
+                            status={context.picks.status(model.catalog.movies[index].id)}
+                            act={act.clone()} />
                     }) }
                 </ul>
             }

@@ -24,28 +24,23 @@ fn publish_height(bar: &NodeRef) {
     }
 }
 
-/// Keeps `--status-bar-height` true: after every render (the message wraps to more or fewer
-/// lines) and when the window's width changes.
+/// Keeps `--status-bar-height` true whenever the bar's size changes (its message wraps to more
+/// or fewer lines, the window narrows): a `ResizeObserver` reports after layout, so measuring
+/// never forces one.
 #[hook]
 fn use_published_height(bar: &NodeRef) {
-    {
-        let bar = bar.clone();
-        use_effect(move || publish_height(&bar));
-    }
     let bar = bar.clone();
     use_effect_with((), move |_| {
-        let listener = Closure::<dyn Fn()>::new(move || publish_height(&bar));
-        let window = web_sys::window();
-        if let Some(window) = &window {
-            let _ = window
-                .add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
-        }
+        let observed = bar.cast::<web_sys::Element>().and_then(|element| {
+            let measured = bar.clone();
+            let callback = Closure::<dyn Fn()>::new(move || publish_height(&measured));
+            let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+            observer.observe(&element);
+            Some((observer, callback))
+        });
         move || {
-            if let Some(window) = window {
-                let _ = window.remove_event_listener_with_callback(
-                    "resize",
-                    listener.as_ref().unchecked_ref(),
-                );
+            if let Some((observer, _callback)) = observed {
+                observer.disconnect();
             }
         }
     });
