@@ -5,7 +5,8 @@
 //! (`trainer/tests/layers.rs` checks it):
 //! 1. [`data`] (parsing every release, download and cache, splits), [`metrics`], [`plot`],
 //!    [`backend`], [`memory`], [`randomized_svd`], [`options`] (the model options of the
-//!    command line, declared once), [`synth`].
+//!    command line, declared once), [`synth`], [`claim`] (exclusive claims on what a run
+//!    writes).
 //! 2. [`evaluate`] (every protocol's metrics), [`training`] (the burn training loop), [`report`]
 //!    (what a run reports), [`protocol`] (the new-user task and what the page carries).
 //! 3. [`model`]: what every model is (name, help, settings).
@@ -18,6 +19,7 @@
 
 pub mod backend;
 pub mod bench;
+pub mod claim;
 pub mod data;
 pub mod device_check;
 pub mod evaluate;

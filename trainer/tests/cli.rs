@@ -358,7 +358,8 @@ fn out_is_replaced_only_by_a_complete_file() {
     assert_eq!(names_in(&models), ["model.bin"]);
 
     // A run that fails after --out was claimed leaves the previous file and no temporary file.
-    std::fs::write(&target, b"previous").unwrap();
+    let previous = shared::fixtures::tiny_file().to_bytes();
+    std::fs::write(&target, &previous).unwrap();
     let run = train_new_user_model(
         "popularity",
         tmp.path(),
@@ -366,7 +367,7 @@ fn out_is_replaced_only_by_a_complete_file() {
         &["--min-item-users", "1000"],
     );
     assert!(!run.success, "{}", run.stderr);
-    assert_eq!(std::fs::read(&target).unwrap(), b"previous");
+    assert_eq!(std::fs::read(&target).unwrap(), previous);
     assert_eq!(names_in(&models), ["model.bin"]);
 
     // `--out X.partial` is no longer its own temporary file.
@@ -798,4 +799,92 @@ fn control_characters_in_titles_never_reach_the_terminal() {
         "{}",
         run.stdout
     );
+}
+
+/// Holds the lock a running trainer holds on `lock`, as a second run would meet it.
+fn held_lock(lock: &Path) -> std::fs::File {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock)
+        .unwrap();
+    file.lock().unwrap();
+    file
+}
+
+#[test]
+fn a_second_run_on_the_same_out_or_checkpoint_folder_is_refused_and_costs_the_first_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_ml100k(tmp.path());
+    let out = tmp.path().join("model.bin");
+    // A run is writing model.bin: its lock is held and its partial file is there.
+    let running = held_lock(&tmp.path().join(".model.bin.lock"));
+    let partial = tmp.path().join(".model.bin.AbC123.partial");
+    std::fs::write(&partial, b"half a model").unwrap();
+    let run = train_new_user_model("popularity", tmp.path(), &out, &[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains(&format!(
+            "--out {} is in use by another trainer run",
+            text(&out)
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(partial.exists(), "the live run's partial file was removed");
+    // Once that run is gone, its leftover is removed and the file written.
+    drop(running);
+    let run = train_new_user_model("popularity", tmp.path(), &out, &[]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(!partial.exists() && out.exists());
+
+    // One checkpoint folder, two runs: the second is refused by name.
+    let checkpoints = tmp.path().join("checkpoints");
+    std::fs::create_dir(&checkpoints).unwrap();
+    let running = held_lock(&checkpoints.join(".lock"));
+    let run = trainer(&[
+        "train",
+        "--model",
+        "mf",
+        "--data-dir",
+        text(tmp.path()),
+        "--split",
+        "random",
+        "--epochs",
+        "1",
+        "--checkpoint-dir",
+        text(&checkpoints),
+    ]);
+    drop(running);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains(&format!(
+            "--checkpoint-dir {} is in use by another trainer run",
+            text(&checkpoints)
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn out_replaces_only_a_model_file_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_ml100k(tmp.path());
+    let data = tmp.path().join("ml-100k/u.data");
+    let before = std::fs::read(&data).unwrap();
+    let run = train_new_user_model("popularity", tmp.path(), &data, &[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("exists and is not a model file") && run.stderr.contains("--force"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(&data).unwrap(), before, "the data survived");
+    let other = tmp.path().join("notes.txt");
+    std::fs::write(&other, "mine").unwrap();
+    let run = train_new_user_model("popularity", tmp.path(), &other, &["--force"]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(std::fs::read(&other).unwrap().starts_with(b"MOVIEREC"));
 }

@@ -3,6 +3,7 @@
 //! and how a resume verifies them before loading anything.
 
 use super::History;
+use crate::claim::{Claim, claim};
 use anyhow::{Context, Result, anyhow, bail};
 use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
@@ -358,6 +359,16 @@ fn sync(path: &Path) -> Result<()> {
     std::fs::File::open(path)
         .and_then(|file| file.sync_all())
         .with_context(|| format!("syncing {}", path.display()))
+}
+
+/// Creates the checkpoint folder and claims it for this run (`.lock` inside it): refused while
+/// another run holds it.
+pub(super) fn claim_folder(dir: &Path) -> Result<Claim> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    claim(
+        &dir.join(".lock"),
+        &format!("--checkpoint-dir {}", dir.display()),
+    )
 }
 
 /// Removes the checkpoint files the replaced state pointed at that the new one does not.

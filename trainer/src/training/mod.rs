@@ -24,8 +24,8 @@ use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 pub use checkpoint::RunSettings;
 use checkpoint::{
-    CheckpointState, FileRecorder, best_file, check_settings, read_state, remove_stale, restore,
-    write_checkpoint,
+    CheckpointState, FileRecorder, best_file, check_settings, claim_folder, read_state,
+    remove_stale, restore, write_checkpoint,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -208,6 +208,8 @@ where
     // replaces that state.
     let mut committed: BTreeMap<String, String> = BTreeMap::new();
     let mut resumed = None;
+    // Held for the whole run: a second run on the same folder is refused, not interleaved.
+    let _claim = dir.map(claim_folder).transpose()?;
     if let Some(dir) = dir {
         match read_state(dir)? {
             Some(state) => {

@@ -69,10 +69,14 @@ pub struct TrainArgs {
     /// training users' fit's either way.
     #[arg(long)]
     no_refit: bool,
-    /// New-user models: where to write the page's weights file. Checked before any work; an
-    /// existing file is replaced only once the new one is complete.
+    /// New-user models: where to write the page's weights file. Checked and claimed before any
+    /// work (a second run on the same file is refused); an existing file is replaced only once
+    /// the new one is complete, and only if it is a model file (see --force).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Let --out replace a file that is not a model file.
+    #[arg(long, requires = "out")]
+    force: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -94,7 +98,11 @@ fn train_on<B: AutodiffBackend>(args: &TrainArgs, device: B::Device) -> Result<(
     args.check_task_options()?;
     args.model.check(&args.options)?;
     // Before any data is read: an --out that cannot be written fails now, not after training.
-    let out = args.out.as_deref().map(OutFile::prepare).transpose()?;
+    let out = args
+        .out
+        .as_deref()
+        .map(|out| OutFile::prepare(out, args.force))
+        .transpose()?;
     let dataset = args.data.load()?;
     let experiment = args.experiment::<B>(&dataset, device)?;
     let Outcome { report, file } = args.model.train(&args.options, &experiment)?;
