@@ -22,7 +22,10 @@ use std::path::Path;
 use csv::{ByteRecord, StringRecord};
 
 use super::error::{field_count, malformed};
-use super::lines::{Encoding, Line, as_truncated, decode, for_each_line, num_u32, open};
+use super::lines::{
+    Encoding, Line, MAX_LINE_BYTES, as_truncated, decode, for_each_line, line_too_long, num_u32,
+    open, read_error,
+};
 use super::records::{self, MovieList, Tagger, no_ratings};
 use super::{DataError, IdIndex, Movie, Rating, shown};
 
@@ -43,6 +46,10 @@ pub fn parse_movies(path: &Path) -> Result<(Vec<Movie>, Vec<String>), DataError>
     )
 }
 
+/// The csv reader's buffer: each read [`LineEnds`] serves is at most this long, which is what
+/// lets it bound lines by looking only where reads meet.
+const CSV_BUFFER: usize = MAX_LINE_BYTES;
+
 /// `ratings.csv` with header `userId,movieId,rating,timestamp`. Movie ids are mapped with
 /// `items`; `Rating::user` holds the raw MovieLens user id (see
 /// [`super::load::densify_users`]).
@@ -54,7 +61,7 @@ pub(super) fn parse_ratings(path: &Path, items: &IdIndex) -> Result<Vec<Rating>,
         .has_headers(false)
         .flexible(true)
         .quoting(false)
-        .buffer_capacity(1 << 20)
+        .buffer_capacity(CSV_BUFFER)
         .from_reader(LineEnds::new(file));
     let mut record = ByteRecord::new();
     let mut header_seen = false;
@@ -104,7 +111,7 @@ pub(super) fn parse_tags(
         tagger.add(num_u32(path, line, "movie id", f[1].as_bytes())?, &f[2]);
         Ok(())
     })?;
-    Ok(tagger.unknown)
+    Ok(tagger.beyond_limit)
 }
 
 /// `links.csv` with header `movieId,imdbId,tmdbId`: each movie's IMDb and TMDb ids, which the
@@ -316,10 +323,7 @@ fn record_line(reader: &csv::Reader<LineEnds<File>>) -> (usize, bool) {
 fn csv_error(path: &Path, line: usize, error: csv::Error) -> DataError {
     let line = error.position().map_or(line, |p| p.line() as usize);
     match error.into_kind() {
-        csv::ErrorKind::Io(source) => DataError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
+        csv::ErrorKind::Io(source) => read_error(path, line, source),
         kind => malformed(path, line, format!("{kind:?}")),
     }
 }
@@ -337,6 +341,8 @@ struct LineEnds<R> {
     last: Option<u8>,
     /// `inner` has ended.
     done: bool,
+    /// Bytes given since the last `\n`: past [`MAX_LINE_BYTES`] the read fails.
+    line_bytes: usize,
 }
 
 impl<R> LineEnds<R> {
@@ -347,6 +353,7 @@ impl<R> LineEnds<R> {
             emitted: 0,
             last: None,
             done: false,
+            line_bytes: 0,
         }
     }
 }
@@ -374,6 +381,19 @@ impl<R: Read> Read for LineEnds<R> {
                 normalize_line_ends(&mut buf[..n], &mut self.after_cr)
             } else {
                 n
+            };
+            // The line that goes on from the last read ends at this read's first newline; a line
+            // wholly inside one read is no longer than the read, which the csv reader's buffer
+            // (`CSV_BUFFER`) keeps at the bound.
+            let chunk = &buf[..kept];
+            let ended = chunk.iter().position(|&b| b == b'\n');
+            let continued = self.line_bytes + ended.unwrap_or(kept);
+            if continued > MAX_LINE_BYTES {
+                return Err(line_too_long());
+            }
+            self.line_bytes = match chunk.iter().rposition(|&b| b == b'\n') {
+                Some(newline) => kept - newline - 1,
+                None => continued,
             };
             // Nothing kept: the read held only the `\n` of a `\r\n`; read on.
             if kept > 0 {
@@ -447,6 +467,39 @@ mod tests {
             "unexpected character 'b' after a closing quote"
         );
         assert_eq!(split(r#"x,y"z,"""#).unwrap(), vec!["x", "y\"z", ""]);
+    }
+
+    /// A line past the bound is refused by its line number, in either reader, before the
+    /// line is held whole.
+    #[test]
+    fn an_endless_line_is_refused_at_its_bound() {
+        let tmp = TempDir::new("long-line");
+        let movies = "movieId,title,genres\n1,A (1999),Drama\n";
+        let long = "9".repeat(MAX_LINE_BYTES + 10);
+        ml_latest_small(
+            &tmp,
+            movies,
+            format!("userId,movieId,rating,timestamp\n1,1,4.0,1\n1,1,4.0,{long}\n"),
+        );
+        let err = load(&tmp, DatasetName::MlLatestSmall)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ratings.csv line 3: a line longer than 1048576 bytes"),
+            "{err}"
+        );
+        ml_latest_small(
+            &tmp,
+            format!("{movies}2,\"{long}\",Drama\n"),
+            "userId,movieId,rating,timestamp\n1,1,4.0,1\n",
+        );
+        let err = load(&tmp, DatasetName::MlLatestSmall)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("movies.csv line 3: a line longer than 1048576 bytes"),
+            "{err}"
+        );
     }
 
     /// `links.csv` gives each movie its IMDb and TMDb ids; an empty id is no link, a movie the

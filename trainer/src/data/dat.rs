@@ -120,7 +120,7 @@ pub(super) fn parse_tags(
         tagger.add(num_u32(path, line.no, "movie id", m.as_bytes())?, tag);
         Ok(())
     })?;
-    Ok(tagger.unknown)
+    Ok(tagger.beyond_limit)
 }
 
 /// [`DataError::FieldCount`] for line `line`, whose text `text` should have `expected`

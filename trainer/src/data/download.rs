@@ -207,6 +207,75 @@ pub(crate) fn install_zip(
     result
 }
 
+/// The most a release may unpack to: ml-32m, the largest, unpacks to about 1 GB.
+const MAX_UNPACKED_BYTES: u64 = 4_000_000_000;
+
+/// The most an entry may expand over its compressed size: MovieLens' CSV files expand about
+/// 3 to 10 times; a zip bomb, hundreds of times.
+const MAX_EXPANSION: u64 = 100;
+
+/// Extracts every file of `archive` under `into`, within bounds checked before anything is
+/// written: [`MAX_UNPACKED_BYTES`] in all and [`MAX_EXPANSION`] per entry, by the sizes the zip
+/// states; and while writing, no entry may give more bytes than it stated. Entry paths that
+/// would leave `into` are refused; nothing but plain files and folders is created.
+fn extract_bounded<R: std::io::Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    zip_path: &Path,
+    into: &Path,
+    damaged: impl Fn(zip::result::ZipError) -> DataError,
+) -> Result<(), DataError> {
+    let refuse = |reason: String| DataError::Zip {
+        path: zip_path.to_path_buf(),
+        reason,
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(&damaged)?;
+        total = total.saturating_add(entry.size());
+        if entry.size() > entry.compressed_size().max(1).saturating_mul(MAX_EXPANSION) {
+            return Err(refuse(format!(
+                "{} would expand {} bytes to {} (more than {MAX_EXPANSION} times): not a MovieLens release",
+                entry.name(),
+                entry.compressed_size(),
+                entry.size()
+            )));
+        }
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(refuse(format!(
+            "it would unpack to {total} bytes, more than the {MAX_UNPACKED_BYTES} any release needs"
+        )));
+    }
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(&damaged)?;
+        let Some(relative) = entry.enclosed_name() else {
+            return Err(refuse(format!(
+                "{} names a path outside its folder",
+                entry.name()
+            )));
+        };
+        let out = into.join(relative);
+        if entry.is_dir() {
+            fs::create_dir_all(&out).map_err(|e| io_err(&out, e))?;
+            continue;
+        }
+        if let Some(parent) = out.parent() {
+            fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+        }
+        let stated = entry.size();
+        let mut file = File::create(&out).map_err(|e| io_err(&out, e))?;
+        let written = std::io::copy(&mut (&mut entry).take(stated + 1), &mut file)
+            .map_err(|e| io_err(&out, e))?;
+        if written > stated {
+            return Err(refuse(format!(
+                "{} holds more than the {stated} bytes it states",
+                entry.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn extract_and_check(
     name: DatasetName,
     zip_path: &Path,
@@ -225,7 +294,7 @@ fn extract_and_check(
     let file = File::open(zip_path).map_err(|e| io_err(zip_path, e))?;
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(damaged)?;
     fs::create_dir_all(tmp).map_err(|e| io_err(tmp, e))?;
-    archive.extract(tmp).map_err(damaged)?;
+    extract_bounded(&mut archive, zip_path, tmp, damaged)?;
 
     let Some(&folder_name) = name.folder_names().iter().find(|f| tmp.join(f).is_dir()) else {
         return Err(DataError::Zip {
@@ -340,6 +409,30 @@ mod tests {
                 && err.contains("seems damaged: delete that folder"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_anything_is_written() {
+        let tmp = TempDir::new("dl-bomb");
+        // 50 MB of zeros deflate to about 50 KB: a thousand times.
+        let zeros = vec![0u8; 50_000_000];
+        let zip = tmp.write(
+            "ml-100k.zip",
+            make_zip(&[("ml-100k/u.data", U_DATA), ("ml-100k/u.item", &zeros)]),
+        );
+        let exp = Expected {
+            zip_sha256: None,
+            file_sha256: &[],
+        };
+        let err = install_zip(DatasetName::Ml100k, &zip, tmp.path(), &exp)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ml-100k/u.item would expand") && err.contains("more than 100 times"),
+            "{err}"
+        );
+        assert!(!tmp.path().join("ml-100k").exists());
+        assert!(!tmp.path().join(".ml-100k.extracting").exists());
     }
 
     #[test]

@@ -40,6 +40,34 @@ pub(super) fn open(path: &Path) -> Result<File, DataError> {
     })
 }
 
+/// The longest line read, in bytes (a MovieLens line holds well under a kilobyte): a longer one
+/// is an error naming its line, raised before more memory is taken.
+pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The error of a line past [`MAX_LINE_BYTES`], as the line readers raise it.
+pub(crate) fn line_too_long() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("a line longer than {MAX_LINE_BYTES} bytes (1 MiB), the most a data line may hold"),
+    )
+}
+
+/// A read error as a [`DataError`]: a line too long names its line (`line`), others the file.
+pub(super) fn read_error(path: &Path, line: usize, source: std::io::Error) -> DataError {
+    if source.kind() == std::io::ErrorKind::InvalidData {
+        DataError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            reason: source.to_string(),
+        }
+    } else {
+        DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// The UTF-8 byte-order mark.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -57,12 +85,7 @@ pub(crate) fn for_each_line(
         let terminated = match read_line(&mut reader, &mut buf, &mut after_cr) {
             Ok(Some(terminated)) => terminated,
             Ok(None) => return Ok(()),
-            Err(source) => {
-                return Err(DataError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+            Err(source) => return Err(read_error(path, no + 1, source)),
         };
         no += 1;
         // A byte-order mark (as some Windows editors write) is not part of the first field.
@@ -111,6 +134,9 @@ fn read_line(
         match available.iter().position(|&b| b == b'\n' || b == b'\r') {
             Some(end) => {
                 buf.extend_from_slice(&available[..end]);
+                if buf.len() > MAX_LINE_BYTES {
+                    return Err(line_too_long());
+                }
                 *after_cr = available[end] == b'\r';
                 reader.consume(end + 1);
                 return Ok(Some(true));
@@ -119,6 +145,9 @@ fn read_line(
                 let n = available.len();
                 buf.extend_from_slice(available);
                 reader.consume(n);
+                if buf.len() > MAX_LINE_BYTES {
+                    return Err(line_too_long());
+                }
             }
         }
     }

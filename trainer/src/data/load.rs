@@ -19,6 +19,7 @@ pub(super) fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, D
         }
     }
     let p = |f: &str| -> PathBuf { folder.join(f) };
+    let mut tags_beyond_limit = 0;
     let (user_ids, movies, mut ratings, genre_names, users) = match name.layout() {
         Layout::Ml100k => {
             let genre_names = ml100k::parse_genres(&p("u.genre"))?;
@@ -47,7 +48,7 @@ pub(super) fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, D
                 (densify_users(&mut ratings), None, ratings)
             };
             if optional_file(&p("tags.dat"))? {
-                dat::parse_tags(&p("tags.dat"), &items, &mut movies)?;
+                tags_beyond_limit = dat::parse_tags(&p("tags.dat"), &items, &mut movies)?;
             }
             (user_ids, movies, ratings, genre_names, users)
         }
@@ -57,7 +58,7 @@ pub(super) fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, D
             let mut ratings = csv_release::parse_ratings(&p("ratings.csv"), &items)?;
             let user_ids = densify_users(&mut ratings);
             if optional_file(&p("tags.csv"))? {
-                csv_release::parse_tags(&p("tags.csv"), &items, &mut movies)?;
+                tags_beyond_limit = csv_release::parse_tags(&p("tags.csv"), &items, &mut movies)?;
             }
             if optional_file(&p("links.csv"))? {
                 csv_release::parse_links(&p("links.csv"), &items, &mut movies)?;
@@ -76,6 +77,7 @@ pub(super) fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, D
         users,
     );
     dataset.duplicate_ratings = duplicate_ratings;
+    dataset.tags_beyond_limit = tags_beyond_limit;
     Ok(dataset)
 }
 

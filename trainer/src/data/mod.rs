@@ -306,6 +306,9 @@ pub struct Dataset {
     /// train and the test part of a split. 0 for the official releases and from
     /// [`Dataset::new`]; the command line warns when it is not 0.
     pub duplicate_ratings: usize,
+    /// Tag lines left out because their movie already had 10,000 other tags (the most kept per
+    /// movie); the command line warns when it is not 0.
+    pub tags_beyond_limit: usize,
     user_lookup: IdIndex,
     item_lookup: IdIndex,
 }
@@ -368,6 +371,7 @@ impl Dataset {
             genre_names,
             users,
             duplicate_ratings: 0,
+            tags_beyond_limit: 0,
             user_lookup,
             item_lookup,
         }

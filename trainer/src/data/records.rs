@@ -3,7 +3,7 @@
 //! list with genre names, the `Title (year)` split, duplicate movie and user ids, ages, genders,
 //! tags, and the error for a file that lists nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::error::{bad_number, empty_file, field_count, malformed};
@@ -288,33 +288,58 @@ pub fn split_title_year(raw: &str) -> (String, Option<u16>) {
 pub(super) struct Tagger<'a> {
     movies: &'a mut [Movie],
     items: &'a IdIndex,
-    pub unknown: usize,
+    /// The tags of movies with many, for a constant-time "seen already?" (a short list is
+    /// searched as it is).
+    many: HashMap<u32, HashSet<String>>,
+    /// Tag lines left out because their movie already had [`MAX_TAGS_PER_MOVIE`] other tags.
+    pub beyond_limit: usize,
 }
+
+/// The most distinct tags kept per movie; lines with further ones are counted and left out,
+/// so a hostile file cannot make one movie's list huge.
+pub const MAX_TAGS_PER_MOVIE: usize = 10_000;
+
+/// Past this many tags a movie's list gets a hash set beside it.
+const SHORT_TAG_LIST: usize = 32;
 
 impl<'a> Tagger<'a> {
     pub fn new(items: &'a IdIndex, movies: &'a mut [Movie]) -> Self {
         Self {
             movies,
             items,
-            unknown: 0,
+            many: HashMap::new(),
+            beyond_limit: 0,
         }
     }
 
     /// Adds a tag to the movie with MovieLens id `movie_id`: trimmed, lower case, once per movie
-    /// (first-seen order); an empty tag is skipped.
+    /// (first-seen order), at most [`MAX_TAGS_PER_MOVIE`] per movie; an empty tag, or one of a
+    /// movie not in the list, is skipped.
     pub fn add(&mut self, movie_id: u32, tag: &str) {
         let tag = tag.trim().to_lowercase();
         if tag.is_empty() {
             return;
         }
-        match self.items.get(movie_id) {
-            Some(i) => {
-                let tags = &mut self.movies[i as usize].tags;
-                if !tags.contains(&tag) {
-                    tags.push(tag);
-                }
-            }
-            None => self.unknown += 1,
+        let Some(i) = self.items.get(movie_id) else {
+            return;
+        };
+        let tags = &mut self.movies[i as usize].tags;
+        let seen = match self.many.get(&i) {
+            Some(set) => set.contains(&tag),
+            None => tags.contains(&tag),
+        };
+        if seen {
+            return;
+        }
+        if tags.len() >= MAX_TAGS_PER_MOVIE {
+            self.beyond_limit += 1;
+            return;
+        }
+        tags.push(tag.clone());
+        if let Some(set) = self.many.get_mut(&i) {
+            set.insert(tag);
+        } else if tags.len() > SHORT_TAG_LIST {
+            self.many.insert(i, tags.iter().cloned().collect());
         }
     }
 }
@@ -362,6 +387,38 @@ pub(super) fn sort_users(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_kept_once_each_and_at_most_the_limit_per_movie() {
+        let mut movies = vec![Movie {
+            id: 7,
+            title: "Heat".into(),
+            year: Some(1995),
+            genres: 0,
+            tags: Vec::new(),
+            imdb_id: None,
+            tmdb_id: None,
+        }];
+        let items = IdIndex::build(&[7]).unwrap();
+        let mut tagger = Tagger::new(&items, &mut movies);
+        // 200,000 distinct tags on one movie (a 5 MB tags.csv), each given twice, in any case.
+        for round in 0..2 {
+            for k in 0..200_000 {
+                let tag = format!("Tag {k}");
+                tagger.add(7, &if round == 0 { tag } else { tag.to_uppercase() });
+            }
+        }
+        tagger.add(8, "a movie not in the list");
+        tagger.add(7, "   ");
+        let beyond = tagger.beyond_limit;
+        assert_eq!(beyond, 2 * (200_000 - MAX_TAGS_PER_MOVIE));
+        let tags = &movies[0].tags;
+        assert_eq!(tags.len(), MAX_TAGS_PER_MOVIE);
+        assert_eq!(
+            (tags[0].as_str(), tags[9_999].as_str()),
+            ("tag 0", "tag 9999")
+        );
+    }
 
     #[test]
     fn title_year() {

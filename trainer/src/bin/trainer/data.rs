@@ -40,7 +40,8 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// The release, with a warning when it rated a movie twice for one user.
+    /// The release, with a warning when it rated a movie twice for one user or tagged one
+    /// movie past the limit.
     pub fn load(&self) -> Result<Dataset> {
         let dataset = Dataset::load(&self.source.source(), self.dataset)?;
         let duplicates = dataset.duplicate_ratings;
@@ -49,6 +50,12 @@ impl DataArgs {
                 "warning: {}: {duplicates} duplicate {} of the same user and movie; kept the latest of each",
                 dataset.name,
                 if duplicates == 1 { "rating" } else { "ratings" }
+            );
+        }
+        if dataset.tags_beyond_limit > 0 {
+            eprintln!(
+                "warning: {}: {} tag lines left out: their movie already had 10,000 other tags, the most kept per movie",
+                dataset.name, dataset.tags_beyond_limit
             );
         }
         Ok(dataset)
