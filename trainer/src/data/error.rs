@@ -84,6 +84,8 @@ pub enum DataError {
     },
     #[error("{} is a directory, not a file: move or rename that directory and put the file in its place", .path.display())]
     IsDirectory { path: PathBuf },
+    #[error("{} is not a regular file (a device, a pipe or a socket): put the file itself in its place", .path.display())]
+    NotRegularFile { path: PathBuf },
     /// A required file without any data line (0 bytes, only blank lines, or only the header).
     #[error("{} is empty: it should {should}. Replace it with the file from the official MovieLens release", .path.display())]
     EmptyFile {

@@ -31,13 +31,21 @@ pub(crate) struct Line<'a> {
     pub bytes: &'a [u8],
 }
 
-/// Opens a data file; a folder in its place is [`DataError::IsDirectory`].
+/// Opens a data file; a folder in its place is [`DataError::IsDirectory`], a device or a pipe
+/// [`DataError::NotRegularFile`].
 pub(super) fn open(path: &Path) -> Result<File, DataError> {
     refuse_directory(path)?;
-    File::open(path).map_err(|source| DataError::Io {
+    let io = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    // Asked of the path before opening: opening a pipe would wait for a writer.
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(DataError::NotRegularFile {
+            path: path.to_path_buf(),
+        });
+    }
+    File::open(path).map_err(io)
 }
 
 /// The longest line read, in bytes (a MovieLens line holds well under a kilobyte): a longer one

@@ -14,7 +14,8 @@ pub(super) fn load_folder(folder: &Path, name: DatasetName) -> Result<Dataset, D
     for file in name.required_files() {
         let path = folder.join(file);
         refuse_directory(&path)?;
-        if !path.is_file() {
+        // Present as anything: a device or a pipe is then refused by name when opened.
+        if !path.exists() {
             return Err(missing_file(name, file, vec![folder.to_path_buf()]));
         }
     }
@@ -89,7 +90,7 @@ fn build_item_index(movies: &[Movie]) -> IdIndex {
 /// Whether an optional file (tags) is there; a directory in its place is an error.
 fn optional_file(path: &Path) -> Result<bool, DataError> {
     refuse_directory(path)?;
-    Ok(path.is_file())
+    Ok(path.exists())
 }
 
 /// Keeps one rating per (user, movie): the one with the latest timestamp, the later one in the

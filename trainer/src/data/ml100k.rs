@@ -251,6 +251,21 @@ mod tests {
     }
 
     #[test]
+    fn a_device_in_a_data_file_s_place_is_refused_by_name() {
+        let tmp = TempDir::new("100k-device");
+        ml100k(&tmp, DATA.as_bytes());
+        let data = tmp.path().join("ml-100k/u.data");
+        std::fs::remove_file(&data).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &data).unwrap();
+        let err = load(&tmp, DatasetName::Ml100k).unwrap_err();
+        assert!(matches!(err, DataError::NotRegularFile { .. }), "{err:?}");
+        assert!(
+            err.to_string().ends_with("u.data is not a regular file (a device, a pipe or a socket): put the file itself in its place"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn non_numeric_and_out_of_range() {
         let tmp = TempDir::new("num");
         ml100k(&tmp, b"1\t1\t5\t100\n1\tx\t3\t1\n");

@@ -86,11 +86,12 @@ pub fn emit(text: impl Display) -> Result<()> {
 fn load_model(path: &Path) -> Result<Recommender> {
     let shown = path.display();
     let reading = || format!("reading model file {shown}");
-    let mut file = std::fs::File::open(path).with_context(reading)?;
-    let size = file.metadata().with_context(reading)?;
+    // Asked of the path before opening: opening a pipe would wait for a writer.
+    let size = std::fs::metadata(path).with_context(reading)?;
     if !size.is_file() {
         bail!("{shown} is not a regular file (a folder, a device or a pipe): give the model file");
     }
+    let mut file = std::fs::File::open(path).with_context(reading)?;
     let mut bytes = Vec::with_capacity(shared::format::HEADER_LEN);
     (&mut file)
         .take(shared::format::HEADER_LEN as u64)
