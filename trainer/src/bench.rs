@@ -205,6 +205,7 @@ fn exact_tfidf_row<B: AutodiffBackend>(experiment: &Experiment<B>) -> Result<Row
             parameters: tfidf.parameters(),
             history: Default::default(),
             settings: serde_json::Value::Null,
+            phases: Default::default(),
         },
         file_bytes: None,
     })
@@ -637,6 +638,7 @@ mod tests {
                 parameters: 2_626,
                 history: History::default(),
                 settings: serde_json::Value::Null,
+                phases: Default::default(),
             },
             file_bytes,
         };

@@ -3,8 +3,25 @@
 
 use crate::training::History;
 use serde::Serialize;
+use std::time::Instant;
 
-#[derive(Clone, Debug, Serialize)]
+/// The seconds each phase of a run took, in order, each said on stderr as it ends.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Phases(pub Vec<(String, f64)>);
+
+impl Phases {
+    /// Runs `phase`, named `name`, and records its time.
+    pub fn time<T>(&mut self, name: &str, phase: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let result = phase();
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!("phase {name}: {seconds:.1} s");
+        self.0.push((name.to_string(), seconds));
+        result
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct RunReport {
     /// The model's `--model` name (a bench row may say more: "knn-user (cosine)").
     pub model: String,
@@ -17,6 +34,9 @@ pub struct RunReport {
     pub history: History,
     /// Every setting of the run (the model's config).
     pub settings: serde_json::Value,
+    /// Where the run's time went (parse, task, fit, steering, test tables, refit, export), as
+    /// far as the run knows them.
+    pub phases: Phases,
 }
 
 impl RunReport {
@@ -61,6 +81,9 @@ impl RunReport {
             out += &format!("| {name} | {value:.4} |\n");
         }
         out += &format!("| train seconds | {:.1} |\n", self.train_seconds);
+        for (phase, seconds) in &self.phases.0 {
+            out += &format!("| phase {phase}, seconds | {seconds:.1} |\n");
+        }
         out += &format!("| parameters | {} |", self.parameters);
         if let Some(bytes) = file_bytes {
             out += &format!("\n| model file bytes | {bytes} |");

@@ -29,7 +29,7 @@ use crate::model::Model;
 use crate::model::Outcome;
 use crate::model::Task;
 use crate::protocol::{NewUserTask, page};
-use crate::report::RunReport;
+use crate::report::{Phases, RunReport};
 use crate::training::{History, RunSettings};
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
@@ -93,10 +93,15 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
     config: M::Config,
     experiment: &Experiment<B>,
 ) -> Result<Outcome> {
-    let task = experiment.new_user_task()?;
+    let mut phases = Phases::default();
+    let task = phases.time("task (held-out users, the page's movies)", || {
+        experiment.new_user_task()
+    })?;
     let identity = experiment.identity::<M>(&config, Task::NewUser);
     let started = Instant::now();
-    let fitted = M::fit(&config, task, experiment, &identity)?;
+    let fitted = phases.time("fit (settings grid and training)", || {
+        M::fit(&config, task, experiment, &identity)
+    })?;
     let train_seconds = started.elapsed().as_secs_f64();
     let settings = serde_json::to_value(&config)?;
     let info = ModelInfo {
@@ -107,7 +112,7 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
         settings: serde_json::to_string(&fitted.chosen)?,
         untrained_users: untrained_users(experiment, task),
     };
-    let mut file = export_evaluated(experiment.dataset, task, fitted.weights, info)?;
+    let mut file = export_evaluated(experiment.dataset, task, fitted.weights, info, &mut phases)?;
     if experiment.refit {
         let everyone = task.everyone();
         let users = everyone.train_rows.len();
@@ -115,16 +120,19 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
             "Refitting {} on all {users} users with the chosen settings",
             M::NAME
         );
-        let refit = M::fit(
-            &fitted.chosen,
-            &everyone,
-            &experiment.without_checkpoints(),
-            &RunSettings::default(),
-        )?;
+        let refit = phases.time("refit", || {
+            M::fit(
+                &fitted.chosen,
+                &everyone,
+                &experiment.without_checkpoints(),
+                &RunSettings::default(),
+            )
+        })?;
         file.weights = refit.weights;
         // The neighbours are the new weights'; the other choices carry over.
-        file.steering.neighbour_floors =
-            steering::neighbour_floors(&loadable(&file, "the refit model")?);
+        file.steering.neighbour_floors = phases.time("refit's reason neighbours", || {
+            loadable(&file, "the refit model").map(|model| steering::neighbour_floors(&model))
+        })?;
         file.steering
             .validate(file.catalog.len())
             .context("the refit model cannot be exported")?;
@@ -145,6 +153,7 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
             parameters: fitted.parameters,
             history: fitted.history,
             settings,
+            phases,
         },
         file: Some(file),
     })
@@ -152,12 +161,14 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
 
 /// The page's weights file for `weights` over the task's movies, its steering chosen on the
 /// validation users, evaluated as the page runs it (quantised, through `shared`, at the
-/// slider's default) on the task's test users; the figures go into `info.metrics`.
+/// slider's default) on the task's test users; the figures go into `info.metrics`, the time
+/// into `phases`.
 pub fn export_evaluated(
     dataset: &Dataset,
     task: &NewUserTask,
     weights: FoldInWeights,
     info: ModelInfo,
+    phases: &mut Phases,
 ) -> Result<ModelFile> {
     let mut file = ModelFile {
         info,
@@ -166,10 +177,14 @@ pub fn export_evaluated(
         steering: Steering::default(),
     };
     let mut recommender = loadable(&file, "the trained model")?;
-    file.steering = steering::choose(&recommender, &task.validation, &task.visitor_validation());
+    file.steering = phases.time("steering (slider, dislikes, few picks, reasons)", || {
+        steering::choose(&recommender, &task.validation, &task.visitor_validation())
+    });
     recommender.steering = file.steering.clone();
-    file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
-    let report = steering::measure(&recommender, &task.test, task.train_rows.len());
+    let report = phases.time("test tables", || {
+        file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
+        steering::measure(&recommender, &task.test, task.train_rows.len())
+    });
     eprintln!("{}", report.table);
     file.info.metrics.extend(report.metrics);
     Ok(file)

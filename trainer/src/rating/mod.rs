@@ -98,6 +98,7 @@ pub fn train_and_measure<B: AutodiffBackend, M: RatingModel>(
             parameters: fitted.parameters,
             history: fitted.history,
             settings: serde_json::to_value(&config)?,
+            phases: Default::default(),
         },
         file: None,
     })

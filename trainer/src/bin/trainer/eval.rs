@@ -124,6 +124,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         parameters: 0,
         history: Default::default(),
         settings: serde_json::from_str(&recommender.info.settings).unwrap_or_default(),
+        phases: Default::default(),
     };
     emit(report.render(None, args.json))
 }

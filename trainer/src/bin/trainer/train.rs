@@ -16,6 +16,7 @@ use trainer::experiment::Experiment;
 use trainer::model::{Outcome, Task};
 use trainer::options::{ModelOptions, positive_finite_f64, positive_usize};
 use trainer::registry::{self, ModelName};
+use trainer::report::Phases;
 use trainer::report::join_with_and;
 use trainer::training::Checkpoints;
 
@@ -103,14 +104,21 @@ fn train_on<B: AutodiffBackend>(args: &TrainArgs, device: B::Device) -> Result<(
         .as_deref()
         .map(|out| OutFile::prepare(out, args.force))
         .transpose()?;
-    let dataset = args.data.load()?;
+    let mut parse = Phases::default();
+    let dataset = parse.time("parse", || args.data.load())?;
     let experiment = args.experiment::<B>(&dataset, device)?;
-    let Outcome { report, file } = args.model.train(&args.options, &experiment)?;
-    let bytes = file.map(|file| file.to_bytes());
+    let Outcome { mut report, file } = args.model.train(&args.options, &experiment)?;
+    let mut phases = parse;
+    phases.0.append(&mut report.phases.0);
     // The file first: a report that cannot be printed must not cost the trained model.
-    if let (Some(out), Some(bytes)) = (out, &bytes) {
-        out.commit(bytes)?;
-    }
+    let bytes = phases.time("export", || -> Result<Option<Vec<u8>>> {
+        let bytes = file.map(|file| file.to_bytes());
+        if let (Some(out), Some(bytes)) = (out, &bytes) {
+            out.commit(bytes)?;
+        }
+        Ok(bytes)
+    })?;
+    report.phases = phases;
     emit(report.render(bytes.as_ref().map(Vec::len), args.json))
 }
 
