@@ -238,8 +238,9 @@ fn manifest(icons: &[(u32, String)]) -> String {
     .expect("a JSON value serialises")
 }
 
-/// The service worker: on install it caches every file the page needs (`files`, under a cache
-/// named by their hashes, so a new release gets a new cache and the old one is deleted); the
+/// The service worker: on install it caches every file the page needs (`files`, fetched past
+/// the HTTP cache, under a cache named by the page's place and the files' hashes, so a new
+/// release gets a new cache and its own old one is deleted); the
 /// page itself is asked of the network first (a new release shows as soon as it is published)
 /// and of the cache when the network fails; every other file, content-hashed and so never
 /// stale, comes from the cache first.
@@ -251,12 +252,16 @@ fn service_worker(files: &[String]) -> String {
     format!(
         r#"// The movie recommender's service worker, written by `cargo xtask dist`: the page and
 // its model kept for use offline.
-const CACHE = "movierec-{version}";
+// Named by this copy's place (two copies of the page on one site keep their own) and release.
+const PREFIX = "movierec " + self.registration.scope + " ";
+const CACHE = PREFIX + "{version}";
 const FILES = {list};
 
 self.addEventListener("install", (event) => {{
+  // Past the browser's HTTP cache: a host's max-age must not put the last release's page here.
+  const fresh = FILES.map((file) => new Request(file, {{ cache: "reload" }}));
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting())
+    caches.open(CACHE).then((cache) => cache.addAll(fresh)).then(() => self.skipWaiting())
   );
 }});
 
@@ -264,7 +269,7 @@ self.addEventListener("activate", (event) => {{
   event.waitUntil(
     caches.keys()
       .then((names) => Promise.all(
-        names.filter((name) => name.startsWith("movierec-") && name !== CACHE)
+        names.filter((name) => name.startsWith(PREFIX) && name !== CACHE)
           .map((name) => caches.delete(name))
       ))
       .then(() => self.clients.claim())

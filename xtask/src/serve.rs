@@ -242,11 +242,22 @@ async fn check_path(State(served): State<Arc<Served>>, request: Request, next: N
         }
     }
     let file = if path.is_dir() { index } else { path };
+    // A compressed copy is answered only beside its file (never for a file since removed), and
+    // only when it, too, stays inside the folder.
+    if !file.is_file() {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
+    for encoding in Encoding::ALL {
+        if let Ok(real) = tokio::fs::canonicalize(encoding.copy_of(&file)).await
+            && !real.starts_with(&served.root)
+        {
+            return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
+        }
+    }
     if precompress::is_compressible(&file)
         && Encoding::ALL
             .iter()
             .any(|e| precompress::is_stale(&file, &e.copy_of(&file)))
-        && file.is_file()
     {
         let refreshing = file.clone();
         if let Ok(Err(error)) =
@@ -255,7 +266,6 @@ async fn check_path(State(served): State<Arc<Served>>, request: Request, next: N
             eprintln!("compressing {}: {error:#}", file.display());
         }
     }
-    // Inside the folder, or missing (ServeDir answers 404).
     next.run(request).await
 }
 
@@ -265,22 +275,30 @@ async fn check_path(State(served): State<Arc<Served>>, request: Request, next: N
 struct EntityTags(Mutex<HashMap<PathBuf, (u64, SystemTime, HeaderValue)>>);
 
 impl EntityTags {
-    /// The ETag of `file`'s current bytes; `None` when it cannot be read.
-    async fn of(&self, file: &Path) -> Option<HeaderValue> {
-        let metadata = tokio::fs::metadata(file).await.ok()?;
-        let stamp = (metadata.len(), metadata.modified().ok()?);
+    /// The ETag of `file`'s current bytes, when they are the ones stamped `expected` (taken
+    /// before they were sent); `None` when the file changed or cannot be read.
+    async fn of(&self, file: &Path, expected: Option<(u64, SystemTime)>) -> Option<HeaderValue> {
+        let current = stamp(file).await?;
+        if expected != Some(current) {
+            return None;
+        }
         if let Some((len, modified, tag)) = self.0.lock().ok()?.get(file)
-            && (*len, *modified) == stamp
+            && (*len, *modified) == current
         {
             return Some(tag.clone());
         }
         let bytes = tokio::fs::read(file).await.ok()?;
-        let digest = Sha256::digest(&bytes);
+        let digest = tokio::task::spawn_blocking(move || Sha256::digest(&bytes))
+            .await
+            .ok()?;
+        if stamp(file).await != Some(current) {
+            return None;
+        }
         let tag = HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16]))).ok()?;
         self.0
             .lock()
             .ok()?
-            .insert(file.to_path_buf(), (stamp.0, stamp.1, tag.clone()));
+            .insert(file.to_path_buf(), (current.0, current.1, tag.clone()));
         Some(tag)
     }
 }
@@ -300,36 +318,69 @@ fn none_match(headers: &HeaderMap, tag: &HeaderValue) -> bool {
         .any(|candidate| candidate.trim() == "*" || strip(candidate) == wanted)
 }
 
+/// The size and modification time of `file`, if it is there.
+async fn stamp(file: &Path) -> Option<(u64, SystemTime)> {
+    let metadata = tokio::fs::metadata(file).await.ok()?;
+    Some((metadata.len(), metadata.modified().ok()?))
+}
+
 /// Adds the ETag of what a successful GET or HEAD sends, and turns the answer into 304 Not
-/// Modified when the browser already holds those bytes.
-async fn entity_tags(State(served): State<Arc<Served>>, request: Request, next: Next) -> Response {
+/// Modified when the browser already holds those bytes. With `If-None-Match` the
+/// `If-Modified-Since` date is not asked (RFC 9110 13.1.3: the tag decides), and a `Range`
+/// under `If-Range` is answered whole (always correct, never a slice of another version).
+async fn entity_tags(
+    State(served): State<Arc<Served>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers_mut();
+    if headers.contains_key(header::IF_NONE_MATCH) {
+        headers.remove(header::IF_MODIFIED_SINCE);
+    }
+    if headers.contains_key(header::IF_RANGE) {
+        headers.remove(header::RANGE);
+        headers.remove(header::IF_RANGE);
+    }
     let conditional = request.headers().clone();
     let method = request.method().clone();
-    let path = resolve(&served.root, request.uri().path());
-    let mut response = next.run(request).await;
-    let (Some(path), StatusCode::OK, true) = (
-        path,
-        response.status(),
-        method == Method::GET || method == Method::HEAD,
-    ) else {
-        return response;
+    let Some(path) = resolve(&served.root, request.uri().path()) else {
+        return next.run(request).await;
     };
     let file = if path.is_dir() {
         path.join("index.html")
     } else {
         path
     };
+    // Each form's stamp before the answer is made: a tag is given only for bytes that did not
+    // change while they were sent.
+    let mut before = Vec::new();
+    for form in [None, Some(Encoding::Gzip), Some(Encoding::Brotli)] {
+        let copy = form.map_or(file.clone(), |e| e.copy_of(&file));
+        before.push((form, stamp(&copy).await));
+    }
+    let mut response = next.run(request).await;
+    let ok = matches!(
+        response.status(),
+        StatusCode::OK | StatusCode::PARTIAL_CONTENT
+    );
+    if !ok || !(method == Method::GET || method == Method::HEAD) {
+        return response;
+    }
     let encoding = response
         .headers()
         .get(header::CONTENT_ENCODING)
         .and_then(|value| value.to_str().ok())
         .and_then(|token| Encoding::ALL.into_iter().find(|e| e.token() == token));
     let sent = encoding.map_or(file.clone(), |e| e.copy_of(&file));
-    let Some(tag) = served.tags.of(&sent).await else {
+    let stamped = before
+        .iter()
+        .find(|(form, _)| *form == encoding)
+        .and_then(|(_, stamp)| *stamp);
+    let Some(tag) = served.tags.of(&sent, stamped).await else {
         return response;
     };
     response.headers_mut().insert(header::ETAG, tag.clone());
-    if none_match(&conditional, &tag) {
+    if response.status() == StatusCode::OK && none_match(&conditional, &tag) {
         let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
         for name in [
             header::ETAG,
@@ -521,6 +572,32 @@ mod tests {
         assert_eq!(text, "<h1>rebuilt</h1>");
         let rebuilt = String::from_utf8_lossy(&rebuilt);
         assert_ne!(header_of(&rebuilt, "etag"), Some(tags[1]));
+    }
+
+    #[test]
+    fn conditions_follow_the_tag_and_removed_files_stay_removed() {
+        let (dir, addr) = start(Limits::default());
+        let plain = get(addr, "/");
+        let tag = header_of(&plain, "etag").unwrap().to_string();
+        // A date in the future would say "not modified"; the tag says it is, so 200.
+        let answer = get_with(
+            addr,
+            "/",
+            "If-None-Match: \"other\"\r\nIf-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n",
+        );
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        // A range under an outdated If-Range is answered whole.
+        let answer = get_with(addr, "/", "Range: bytes=0-3\r\nIf-Range: \"old\"\r\n");
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("<h1>hi</h1>"),
+            "{answer}"
+        );
+        let answer = get_with(addr, "/", &format!("If-None-Match: {tag}\r\n"));
+        assert!(answer.starts_with("HTTP/1.1 304"), "{answer}");
+        // A removed file is not answered from its compressed copy.
+        std::fs::remove_file(dir.path().join("site/index.html")).unwrap();
+        let gone = get_with(addr, "/index.html", "Accept-Encoding: br, gzip\r\n");
+        assert!(gone.starts_with("HTTP/1.1 404"), "{gone}");
     }
 
     #[test]

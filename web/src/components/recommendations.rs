@@ -114,8 +114,12 @@ pub fn Recommendations() -> Html {
         })
     };
     let on_filters = {
-        let filters = filters.clone();
-        Callback::from(move |chosen| filters.set(chosen))
+        let (filters, held) = (filters.clone(), held.clone());
+        Callback::from(move |chosen| {
+            // A change elsewhere moves on to the new list; going back must not bring the old.
+            held.set(None);
+            filters.set(chosen);
+        })
     };
 
     // With one pick every reason would be the same sentence: say it once, above the list.

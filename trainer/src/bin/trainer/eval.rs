@@ -110,7 +110,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             if refit {
                 ""
             } else {
-                " and the test users of its run (evaluate with that run's --heldout-users and --seed)"
+                " and the test users of its run (evaluate with that run's --heldout-users and --seed; a run with --exclude-users drew them without the excluded users: measure it with --users FILE)"
             }
         );
     }

@@ -31,6 +31,12 @@ impl OutFile {
         if target.is_dir() {
             bail!("--out {shown} is a folder: name a file");
         }
+        // Asked of the path first: opening a pipe to read its start would wait for a writer.
+        if target.exists() && !target.is_file() {
+            bail!(
+                "--out {shown} is not a regular file (a device, a pipe or a socket): name a file"
+            );
+        }
         if !force && target.exists() && !is_model_file(target) {
             bail!(
                 "--out {shown} exists and is not a model file (it does not start with \"MOVIEREC\"): it is left as it is; pass --force to replace it"
