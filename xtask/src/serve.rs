@@ -220,8 +220,13 @@ fn router(root: PathBuf) -> Router {
 /// Answers 414 for an overlong path and 404 for an overlong segment; forbids a request whose
 /// path resolves outside the served folder (`ServeDir` refuses `..` itself but follows
 /// symbolic links: this resolves them and compares); brings the requested file's compressed
-/// copies up to date when it changed since they were made.
-async fn check_path(State(served): State<Arc<Served>>, request: Request, next: Next) -> Response {
+/// copies up to date when it changed since they were made. The file it settled on travels
+/// with the request ([`Answered`]) for [`entity_tags`].
+async fn check_path(
+    State(served): State<Arc<Served>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let raw = request.uri().path();
     if raw.len() > MAX_PATH_BYTES {
         return (StatusCode::URI_TOO_LONG, "request path too long\n").into_response();
@@ -266,8 +271,14 @@ async fn check_path(State(served): State<Arc<Served>>, request: Request, next: N
             eprintln!("compressing {}: {error:#}", file.display());
         }
     }
+    request.extensions_mut().insert(Answered(file));
     next.run(request).await
 }
+
+/// The file a request is answered from (a folder's `index.html`), as [`check_path`] resolved
+/// and checked it.
+#[derive(Clone)]
+struct Answered(PathBuf);
 
 /// Strong ETags: a hash of the bytes sent (each compressed copy has its own), remembered per
 /// file until its size or modification time changes.
@@ -343,13 +354,8 @@ async fn entity_tags(
     }
     let conditional = request.headers().clone();
     let method = request.method().clone();
-    let Some(path) = resolve(&served.root, request.uri().path()) else {
+    let Some(Answered(file)) = request.extensions().get::<Answered>().cloned() else {
         return next.run(request).await;
-    };
-    let file = if path.is_dir() {
-        path.join("index.html")
-    } else {
-        path
     };
     // Each form's stamp before the answer is made: a tag is given only for bytes that did not
     // change while they were sent.
