@@ -31,5 +31,5 @@ pub use catalog::{Catalog, Movie};
 pub use foldin::{Activation, Dense, FoldInWeights, Scorer};
 pub use format::{FORMAT_VERSION, FormatError, InvalidModel, ModelFile, ModelInfo};
 pub use quant::QuantMatrix;
-pub use recommend::{RecommendError, Recommendation, Recommender, Request, Steer};
+pub use recommend::{RecommendError, Recommendation, Recommender, Request, Scored, Steer};
 pub use steering::{POPULARITY_STEPS, Steering};

@@ -63,6 +63,16 @@ pub enum RecommendError {
 }
 
 /// Everything beyond the likes that changes the scores, in catalogue indices.
+/// One visitor's scores before steering ([`Recommender::scored`]).
+pub struct Scored {
+    /// Raw scores, one per catalogue movie.
+    pub scores: Vec<f32>,
+    /// Per movie, how much closer it is to a dislike than to any like; empty without dislikes.
+    dislike_similarity: Vec<f32>,
+    /// How many movies were picked (the few-picks familiarity divides by it).
+    picks: usize,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Steer<'a> {
     pub disliked: &'a [usize],
@@ -141,32 +151,58 @@ impl Recommender {
         }
     }
 
-    /// Scores for picks, adjusted by dislikes and the popularity slider (see [`steering`]).
-    pub fn steered_scores(&self, picks: &[usize], steer: Steer) -> Vec<f32> {
-        let mut scores = self.scores(picks);
-        let dislike_similarity = if steer.disliked.is_empty() || steer.dislike_weight == 0.0 {
+    /// One visitor's scores before steering, and how much closer each movie is to a dislike
+    /// than to any like (only when there are dislikes): the costly part of a request, computed
+    /// once and then steered any number of ways ([`Self::ranked_scored`]).
+    pub fn scored(&self, picks: &[usize], disliked: &[usize]) -> Scored {
+        let dislike_similarity = if disliked.is_empty() {
             Vec::new()
         } else {
-            // How much closer each movie is to a disliked movie than to any liked one: a movie
-            // near both a like and a dislike is not pushed down for the dislike's sake.
+            // A movie near both a like and a dislike is not pushed down for the dislike's sake.
             let to_liked = self.scorer.closest_similarity(picks);
-            let mut to_disliked = self.scorer.closest_similarity(steer.disliked);
+            let mut to_disliked = self.scorer.closest_similarity(disliked);
             for (d, l) in to_disliked.iter_mut().zip(&to_liked) {
                 *d -= l.max(0.0);
             }
             to_disliked
         };
+        Scored {
+            scores: self.scores(picks),
+            dislike_similarity,
+            picks: picks.len(),
+        }
+    }
+
+    /// `scored`'s scores adjusted by dislikes and the popularity slider (see [`steering`]).
+    /// `steer.disliked` is not read: the dislikes are those `scored` was computed with.
+    pub fn steered(&self, scored: &Scored, steer: Steer) -> Vec<f32> {
+        let mut scores = scored.scores.clone();
         steering::adjust(
             &mut scores,
             &self.popularity_z,
             Adjustment {
-                dislike_similarity: &dislike_similarity,
+                dislike_similarity: &scored.dislike_similarity,
                 dislike_weight: steer.dislike_weight,
                 popularity_step: steer.popularity_step
-                    - steer.few_picks / picks.len().max(1) as f32,
+                    - steer.few_picks / scored.picks.max(1) as f32,
             },
         );
         scores
+    }
+
+    /// Scores for picks, adjusted by dislikes and the popularity slider (see [`steering`]).
+    pub fn steered_scores(&self, picks: &[usize], steer: Steer) -> Vec<f32> {
+        self.steered(&self.scored_for(picks, steer), steer)
+    }
+
+    /// [`Self::scored`] with `steer`'s dislikes when they weigh anything.
+    fn scored_for(&self, picks: &[usize], steer: Steer) -> Scored {
+        let weighed = if steer.dislike_weight == 0.0 {
+            &[][..]
+        } else {
+            steer.disliked
+        };
+        self.scored(picks, weighed)
     }
 
     /// The `n` best of `candidates` (catalogue indices) for `picks`, by steered scores, the top
@@ -179,7 +215,19 @@ impl Recommender {
         candidates: Vec<usize>,
         n: usize,
     ) -> (Vec<usize>, Vec<f32>) {
-        let scores = self.steered_scores(picks, steer);
+        self.ranked_scored(&self.scored_for(picks, steer), picks, steer, candidates, n)
+    }
+
+    /// [`Self::ranked`] from `scored`, computed for `picks` (and the dislikes `steer` weighs).
+    pub fn ranked_scored(
+        &self,
+        scored: &Scored,
+        picks: &[usize],
+        steer: Steer,
+        candidates: Vec<usize>,
+        n: usize,
+    ) -> (Vec<usize>, Vec<f32>) {
+        let scores = self.steered(scored, steer);
         let pool = top_k(&scores, candidates, n.max(calibrate::POOL));
         let target = calibrate::genre_mix(&self.catalog, picks);
         let ranked =
@@ -362,6 +410,41 @@ mod tests {
         assert_eq!(
             rec.recommend(&request).unwrap_err(),
             RecommendError::UnknownStep(POPULARITY_STEPS.len())
+        );
+    }
+
+    #[test]
+    fn one_scoring_steered_many_ways_ranks_as_each_request_alone() {
+        let rec = recommender();
+        let (picks, disliked) = ([0], [1]);
+        let scored = rec.scored(&picks, &disliked);
+        for dislike_weight in [0.0, 1.0, 4.0] {
+            for popularity_step in POPULARITY_STEPS {
+                for calibration in [0.0, 0.6] {
+                    let steer = Steer {
+                        disliked: &disliked,
+                        dislike_weight,
+                        popularity_step,
+                        few_picks: 0.5,
+                        calibration,
+                    };
+                    let candidates = vec![1, 2];
+                    assert_eq!(
+                        rec.ranked_scored(&scored, &picks, steer, candidates.clone(), 2),
+                        rec.ranked(&picks, steer, candidates, 2),
+                        "{steer:?}"
+                    );
+                }
+            }
+        }
+        // The dislike did move something, so the comparison above saw it.
+        let steer = |dislike_weight| Steer {
+            dislike_weight,
+            ..rec.steer(&disliked, 0)
+        };
+        assert_ne!(
+            rec.steered(&scored, steer(4.0)),
+            rec.steered(&scored, steer(0.0))
         );
     }
 

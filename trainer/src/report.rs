@@ -19,6 +19,13 @@ impl Phases {
         self.0.push((name.to_string(), seconds));
         result
     }
+
+    /// Adds the steps of phase `whole` (timed inside it) after it, each named `whole: step`.
+    pub fn nest(&mut self, whole: &str, steps: Phases) {
+        self.0.extend(
+            (steps.0.into_iter()).map(|(step, seconds)| (format!("{whole}: {step}"), seconds)),
+        );
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

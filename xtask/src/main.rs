@@ -26,12 +26,16 @@ enum Task {
     Test,
     /// Build the page, then measure its payload and latencies in headless Chromium.
     BenchWeb,
-    /// The default model at ml-25m and ml-32m sizes on synthetic releases: parse and train
-    /// time, peak memory, page file and page timings (a long run: about half an hour).
+    /// The default model at ml-25m and ml-32m sizes on synthetic releases of two makes: parse
+    /// and train time by phase, peak memory, the ratio to one numpy EASE fit, page file and page
+    /// timings (a long run: about an hour).
     BenchScale {
         /// The release shapes, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "ml-25m,ml-32m")]
         like: Vec<String>,
+        /// Where the synthetic releases come from, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "synth,independent")]
+        source: Vec<bench_scale::Source>,
         /// A fraction of each shape's users and movies (1 is full size).
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
@@ -88,11 +92,17 @@ fn main() -> Result<()> {
             build_web::build_web()?;
             tokio::runtime::Runtime::new()?.block_on(bench::bench_web())
         }
-        Task::BenchScale { like, scale, out } => {
+        Task::BenchScale {
+            like,
+            source,
+            scale,
+            out,
+        } => {
             xtask::install::chromium()?;
             build_web::build_web()?;
             let out = out.unwrap_or_else(|| paths::target_dir().join("bench-scale"));
-            tokio::runtime::Runtime::new()?.block_on(bench_scale::bench_scale(&like, scale, &out))
+            tokio::runtime::Runtime::new()?
+                .block_on(bench_scale::bench_scale(&like, &source, scale, &out))
         }
         Task::GpuCheck {
             local,

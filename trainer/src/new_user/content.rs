@@ -22,6 +22,7 @@ use crate::model::Model;
 use crate::options::ModelOptions;
 use crate::protocol::NewUserTask;
 use crate::randomized_svd::{Iteration, SLOW_DECAY, SparseRows, right_singular};
+use crate::report::Phases;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -61,6 +62,7 @@ impl NewUserModel for ContentModel {
         task: &NewUserTask,
         experiment: &Experiment<B>,
         _identity: &RunSettings,
+        _phases: &mut Phases,
     ) -> Result<Fitted<ContentConfig>> {
         let embeddings =
             TfIdf::new(experiment.dataset, &task.items).lsa(config.dims, config.seed)?;

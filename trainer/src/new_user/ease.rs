@@ -18,6 +18,7 @@ use crate::model::Model;
 use crate::options::ModelOptions;
 use crate::protocol::NewUserTask;
 use crate::randomized_svd::{Iteration, LinearOperator, SparseRows, right_singular};
+use crate::report::Phases;
 use crate::training::RunSettings;
 use anyhow::{Context, Result, bail};
 use burn::config::Config;
@@ -69,10 +70,17 @@ impl NewUserModel for EaseModel {
         task: &NewUserTask,
         experiment: &Experiment<B>,
         _identity: &RunSettings,
+        phases: &mut Phases,
     ) -> Result<Fitted<EaseConfig>> {
         check_memory(task, experiment.memory_budget, "EASE")?;
         let items = task.items.len();
-        let tuned = Ease::tuned(&task.train_rows, items, &task.validation, &config.grid())?;
+        let tuned = Ease::tuned(
+            &task.train_rows,
+            items,
+            &task.validation,
+            &config.grid(),
+            phases,
+        )?;
         Ok(Fitted {
             weights: tuned.model.foldin_weights(),
             parameters: items * items,
@@ -280,32 +288,62 @@ impl Ease {
 
     /// Tries each regularisation and keeps the one with the best validation NDCG@100 (the
     /// first of equals). Past [`TUNING_MOVIES`] movies the regularisation is chosen on the
-    /// most liked of them (fits cost movies³) and the winner is fitted once on all.
+    /// most liked of them (fits cost movies³) and the winner is fitted once on all. The grid
+    /// and that last fit are timed apart in `phases`.
     pub fn tuned(
         rows: &[Vec<u32>],
         items: usize,
         validation: &[HeldOutUser],
         grid: &[Regularisation],
+        phases: &mut Phases,
     ) -> Result<Tuned> {
-        if items > TUNING_MOVIES {
-            let subset = MovieSubset::most_liked(rows, items, TUNING_MOVIES);
-            let chosen = Self::tuned(
-                &subset.rows(rows),
-                TUNING_MOVIES,
-                &subset.users(validation),
-                grid,
-            )?
+        if let [only] = grid {
+            // One setting (a refit's): nothing to choose.
+            return phases.time("EASE fit", || {
+                let model = Self::fit(rows, items, *only)?;
+                Ok(Tuned {
+                    regularisation: *only,
+                    validation_ndcg: ndcg_at_100(validation, |picks| model.scores(picks)),
+                    model,
+                })
+            });
+        }
+        if items <= TUNING_MOVIES {
+            return phases.time("EASE settings grid", || {
+                Self::tuned_on_all(rows, items, validation, grid)
+            });
+        }
+        let chosen = phases
+            .time("EASE settings grid (most liked movies)", || {
+                let subset = MovieSubset::most_liked(rows, items, TUNING_MOVIES);
+                Self::tuned_on_all(
+                    &subset.rows(rows),
+                    TUNING_MOVIES,
+                    &subset.users(validation),
+                    grid,
+                )
+            })?
             .regularisation;
-            eprintln!(
-                "EASE: {chosen} chosen on the {TUNING_MOVIES} most liked movies; fitting all {items}"
-            );
+        eprintln!(
+            "EASE: {chosen} chosen on the {TUNING_MOVIES} most liked movies; fitting all {items}"
+        );
+        phases.time("EASE fit on every movie", || {
             let model = Self::fit(rows, items, chosen)?;
-            return Ok(Tuned {
+            Ok(Tuned {
                 regularisation: chosen,
                 validation_ndcg: ndcg_at_100(validation, |picks| model.scores(picks)),
                 model,
-            });
-        }
+            })
+        })
+    }
+
+    /// [`Self::tuned`] with every regularisation fitted on all `items`.
+    fn tuned_on_all(
+        rows: &[Vec<u32>],
+        items: usize,
+        validation: &[HeldOutUser],
+        grid: &[Regularisation],
+    ) -> Result<Tuned> {
         let gram = gram(rows, items);
         let mut best: Option<Tuned> = None;
         let try_fit = |regularisation: Regularisation| -> Result<Tuned> {

@@ -24,6 +24,7 @@ use crate::experiment::Experiment;
 use crate::model::Model;
 use crate::options::ModelOptions;
 use crate::protocol::{NewUserTask, page};
+use crate::report::Phases;
 use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit, to_vec};
 use anyhow::{Result, bail};
 use burn::module::Param;
@@ -101,6 +102,7 @@ impl NewUserModel for FoldInModel {
         task: &NewUserTask,
         experiment: &Experiment<B>,
         identity: &RunSettings,
+        phases: &mut Phases,
     ) -> Result<Fitted<FoldInRunConfig>> {
         let device = &experiment.device;
         let items = task.items.len();
@@ -117,7 +119,7 @@ impl NewUserModel for FoldInModel {
         let all: Vec<usize> = (0..validation_rows.len()).collect();
         B::seed(device, config.training.seed);
         let (model, shape, mut chosen) = if config.ease_start {
-            ease_start(config, task, &rows, experiment)?
+            ease_start(config, task, &rows, experiment, phases)?
         } else {
             let network = &config.network;
             let shape = format!(
@@ -132,17 +134,19 @@ impl NewUserModel for FoldInModel {
             settings: identity,
             checkpoints: &experiment.checkpoints,
         };
-        let (best, history) = train_foldin(model, &rows, config.l2, &plan, device, |valid| {
-            // Block by block: never every validation user's scores at once.
-            let blocks = all.chunks(VALIDATION_BLOCK).map(|block| {
-                let scores = to_vec(valid.forward(validation_picks.normalized(block, device)));
-                let users = &task.validation[block[0]..block[0] + block.len()];
-                let mean = evaluate::ndcg_at_100_by_user(users, |k| {
-                    scores[k * items..(k + 1) * items].to_vec()
+        let (best, history) = phases.time("training epochs", || {
+            train_foldin(model, &rows, config.l2, &plan, device, |valid| {
+                // Block by block: never every validation user's scores at once.
+                let blocks = all.chunks(VALIDATION_BLOCK).map(|block| {
+                    let scores = to_vec(valid.forward(validation_picks.normalized(block, device)));
+                    let users = &task.validation[block[0]..block[0] + block.len()];
+                    let mean = evaluate::ndcg_at_100_by_user(users, |k| {
+                        scores[k * items..(k + 1) * items].to_vec()
+                    });
+                    mean * block.len() as f64
                 });
-                mean * block.len() as f64
-            });
-            blocks.sum::<f64>() / all.len().max(1) as f64
+                blocks.sum::<f64>() / all.len().max(1) as f64
+            })
         })?;
         Ok(Fitted {
             weights: foldin_weights(&best),
@@ -174,6 +178,7 @@ fn ease_start<B: AutodiffBackend>(
     task: &NewUserTask,
     rows: &PickRows,
     experiment: &Experiment<B>,
+    phases: &mut Phases,
 ) -> Result<(FoldIn<B>, String, FoldInRunConfig)> {
     super::ease::check_memory(
         task,
@@ -188,7 +193,13 @@ fn ease_start<B: AutodiffBackend>(
         regularisation,
         model: start,
         ..
-    } = Ease::tuned(&task.train_rows, items, &validation, &config.ease.grid())?;
+    } = Ease::tuned(
+        &task.train_rows,
+        items,
+        &validation,
+        &config.ease.grid(),
+        phases,
+    )?;
     // The page loads the whole file: int8 input and output rows must fit the budget.
     let affordable = page::affordable_rank(experiment.page_budget, task.catalogue_bytes, items);
     let ranks: Vec<usize> = config
@@ -204,11 +215,15 @@ fn ease_start<B: AutodiffBackend>(
             config.ranks.iter().min().copied().unwrap_or(0)
         );
     }
-    let (rank, input, output) = start.best_factors(&task.train_rows, &ranks, &validation)?;
+    let (rank, input, output) = phases.time("factorisation and rank", || {
+        start.best_factors(&task.train_rows, &ranks, &validation)
+    })?;
     let device = &experiment.device;
     // The softmax temperature matters only to fine-tuning; ranking ignores it.
     let scale = if config.training.epochs > 0 {
-        softmax_scale::<B::InnerBackend>(&input, &output, rank, rows, device)
+        phases.time("softmax scale", || {
+            softmax_scale::<B::InnerBackend>(&input, &output, rank, rows, device)
+        })
     } else {
         1.0
     };

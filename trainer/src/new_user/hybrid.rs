@@ -26,6 +26,7 @@ use crate::experiment::Experiment;
 use crate::model::Model;
 use crate::options::ModelOptions;
 use crate::protocol::NewUserTask;
+use crate::report::Phases;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -64,6 +65,7 @@ impl NewUserModel for HybridModel {
         task: &NewUserTask,
         experiment: &Experiment<B>,
         _identity: &RunSettings,
+        _phases: &mut Phases,
     ) -> Result<Fitted<HybridConfig>> {
         let ContentConfig { dims, seed } = &config.content;
         let content = TfIdf::new(experiment.dataset, &task.items).lsa(*dims, *seed)?;

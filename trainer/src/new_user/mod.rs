@@ -39,12 +39,14 @@ use std::time::Instant;
 /// A model that recommends to users nobody trained on and exports the page's weights.
 pub trait NewUserModel: Model {
     /// Fits the model on the task's training users, choosing what it tunes on the validation
-    /// users; `identity` names the run for its checkpoints.
+    /// users; `identity` names the run for its checkpoints. Steps worth timing apart (the
+    /// settings grid, the training) are timed in `phases`.
     fn fit<B: AutodiffBackend>(
         config: &Self::Config,
         task: &NewUserTask,
         experiment: &Experiment<B>,
         identity: &RunSettings,
+        phases: &mut Phases,
     ) -> Result<Fitted<Self::Config>>;
 }
 
@@ -99,9 +101,11 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
     })?;
     let identity = experiment.identity::<M>(&config, Task::NewUser);
     let started = Instant::now();
+    let mut steps = Phases::default();
     let fitted = phases.time("fit (settings grid and training)", || {
-        M::fit(&config, task, experiment, &identity)
+        M::fit(&config, task, experiment, &identity, &mut steps)
     })?;
+    phases.nest("fit", steps);
     let train_seconds = started.elapsed().as_secs_f64();
     let settings = serde_json::to_value(&config)?;
     let info = ModelInfo {
@@ -120,14 +124,17 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
             "Refitting {} on all {users} users with the chosen settings",
             M::NAME
         );
+        let mut steps = Phases::default();
         let refit = phases.time("refit", || {
             M::fit(
                 &fitted.chosen,
                 &everyone,
                 &experiment.without_checkpoints(),
                 &RunSettings::default(),
+                &mut steps,
             )
         })?;
+        phases.nest("refit", steps);
         file.weights = refit.weights;
         // The neighbours are the new weights'; the other choices carry over.
         file.steering.neighbour_floors = phases.time("refit's reason neighbours", || {

@@ -7,6 +7,7 @@ use crate::experiment::Experiment;
 use crate::model::Model;
 use crate::options::ModelOptions;
 use crate::protocol::NewUserTask;
+use crate::report::Phases;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -36,6 +37,7 @@ impl NewUserModel for PopularityModel {
         task: &NewUserTask,
         _run: &Experiment<B>,
         _identity: &RunSettings,
+        _phases: &mut Phases,
     ) -> Result<Fitted<PopularityConfig>> {
         Ok(Fitted {
             weights: popularity(&task.rating_counts),

@@ -11,6 +11,7 @@ use crate::model::Model;
 use crate::options::ModelOptions;
 use crate::protocol::NewUserTask;
 use crate::randomized_svd::{Iteration, SLOW_DECAY, SparseRows, right_singular};
+use crate::report::Phases;
 use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
@@ -48,6 +49,7 @@ impl NewUserModel for PureSvdModel {
         task: &NewUserTask,
         _run: &Experiment<B>,
         _identity: &RunSettings,
+        _phases: &mut Phases,
     ) -> Result<Fitted<PureSvdConfig>> {
         let (rank, embeddings) = PureSvd::tuned(
             &task.train_rows,

@@ -15,6 +15,9 @@
 
 use crate::data::split::HeldOutUser;
 use crate::metrics::{self, mean_se};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use shared::{POPULARITY_STEPS, Recommender, Steer, Steering};
 use std::collections::HashSet;
@@ -36,7 +39,7 @@ const NDCG_TOLERANCE: f64 = 0.002;
 const LIST_LENGTH: usize = 20;
 
 /// One user's figures under one setting.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 struct UserFigures {
     ndcg: f64,
     /// Share of the watched dislikes in the top 100; None without any.
@@ -66,36 +69,118 @@ const PLAIN: Steer<'static> = Steer {
     calibration: 0.0,
 };
 
-/// Per-user NDCG@100 and Disliked@100 with `setting`, each user's fed dislikes its `disliked`
-/// when `feed_dislikes`.
+/// Each of `users`' figures under each of `settings`, `[setting][user]`: each user is scored
+/// once (with their fed dislikes when `feed_dislikes`) and that scoring steered every way.
 fn per_user(
     recommender: &Recommender,
-    users: &[HeldOutUser],
+    users: &[&HeldOutUser],
     feed_dislikes: bool,
-    setting: Steer<'static>,
-) -> Vec<UserFigures> {
-    users
+    settings: &[Steer<'static>],
+) -> Vec<Vec<UserFigures>> {
+    let by_user: Vec<Vec<UserFigures>> = users
         .par_iter()
         .map(|user| {
             let (fed, watched) = fed_and_watched(user);
             let fed: &[usize] = if feed_dislikes { &fed } else { &[] };
-            let steer = Steer {
-                disliked: fed,
-                ..setting
-            };
-            let hidden: Vec<u32> = fed.iter().map(|&i| i as u32).collect();
-            let ranked = super::page_ranking(recommender, steer, &user.fold_in, &hidden);
-            let relevant: HashSet<u32> = user.target.iter().copied().collect();
-            let disliked_hit = (!watched.is_empty()).then(|| {
-                ranked.iter().filter(|i| watched.contains(i)).count() as f64 / watched.len() as f64
-            });
-            UserFigures {
-                ndcg: metrics::ndcg_at_k(&ranked, &relevant, 100),
-                disliked_hit,
-                list: ranked.iter().take(LIST_LENGTH).copied().collect(),
+            let picks: Vec<usize> = user.fold_in.iter().map(|&i| i as usize).collect();
+            let mut shown = vec![true; recommender.catalog.len()];
+            for &i in picks.iter().chain(fed) {
+                shown[i] = false;
             }
+            let candidates: Vec<usize> = (0..shown.len()).filter(|&i| shown[i]).collect();
+            let scored = recommender.scored(&picks, fed);
+            let relevant: HashSet<u32> = user.target.iter().copied().collect();
+            settings
+                .iter()
+                .map(|&setting| {
+                    let steer = Steer {
+                        disliked: fed,
+                        ..setting
+                    };
+                    let (ranked, _) =
+                        recommender.ranked_scored(&scored, &picks, steer, candidates.clone(), 100);
+                    let ranked: Vec<u32> = ranked.into_iter().map(|i| i as u32).collect();
+                    let disliked_hit = (!watched.is_empty()).then(|| {
+                        let hits = ranked.iter().filter(|i| watched.contains(i)).count();
+                        hits as f64 / watched.len() as f64
+                    });
+                    UserFigures {
+                        ndcg: metrics::ndcg_at_k(&ranked, &relevant, 100),
+                        disliked_hit,
+                        list: ranked.into_iter().take(LIST_LENGTH).collect(),
+                    }
+                })
+                .collect()
         })
+        .collect();
+    (0..settings.len())
+        .map(|k| by_user.iter().map(|figures| figures[k].clone()).collect())
         .collect()
+}
+
+/// Validation users are taken in blocks of this many, in a fixed random order, until the choice
+/// among settings is sure enough (see [`TUNING_SE`]).
+const TUNING_BLOCK: usize = 500;
+/// Enough users when every setting's validation NDCG@100 is known, against the best setting's,
+/// to this standard error of the per-user difference: half of [`NDCG_TOLERANCE`], below any
+/// difference the choice cares about. A large release's thousands of validation users are more
+/// than that needs; a small release's are all used.
+const TUNING_SE: f64 = NDCG_TOLERANCE / 2.0;
+
+/// Mean validation NDCG@100 of each of `settings` on as many of `users` as the choice needs
+/// (blocks of [`TUNING_BLOCK`] until [`TUNING_SE`]), with how many users that was.
+fn validation_ndcg(
+    recommender: &Recommender,
+    users: &[HeldOutUser],
+    feed_dislikes: bool,
+    settings: &[Steer<'static>],
+) -> (Vec<f64>, usize) {
+    // Visitors come grouped by how many picks they give: mix them before taking blocks.
+    let order = shuffled(users);
+    let mut ndcg: Vec<Vec<f64>> = vec![Vec::new(); settings.len()];
+    for block in order.chunks(TUNING_BLOCK) {
+        for (all, figures) in
+            ndcg.iter_mut()
+                .zip(per_user(recommender, block, feed_dislikes, settings))
+        {
+            all.extend(figures.iter().map(|f| f.ndcg));
+        }
+        if sure_enough(&ndcg) {
+            break;
+        }
+    }
+    let used = ndcg.first().map_or(0, Vec::len);
+    (
+        ndcg.iter().map(|v| mean_se(v.iter().copied()).0).collect(),
+        used,
+    )
+}
+
+/// `users` in a fixed random order.
+fn shuffled(users: &[HeldOutUser]) -> Vec<&HeldOutUser> {
+    let mut order: Vec<&HeldOutUser> = users.iter().collect();
+    order.shuffle(&mut StdRng::seed_from_u64(ORDER_SEED));
+    order
+}
+
+/// The seed of [`shuffled`]'s order.
+const ORDER_SEED: u64 = 23;
+
+/// The slider's and "Not for me"'s tables are measured on at most this many test users, a fixed
+/// random sample: the standard error of their NDCG@100 is then about 0.003, below the
+/// differences the tables show; a big release's ten thousand test users would take three
+/// times as long to say the same. (Coverage@20 is over the lists of the users measured.)
+const TABLE_USERS: usize = 3_000;
+
+/// Whether every setting's per-user NDCG@100 (`ndcg[setting][user]`) differs from the best
+/// setting's with a standard error of at most [`TUNING_SE`].
+fn sure_enough(ndcg: &[Vec<f64>]) -> bool {
+    let means: Vec<f64> = ndcg.iter().map(|v| mean_se(v.iter().copied()).0).collect();
+    let best = &ndcg[first_best(&means)];
+    ndcg.iter().all(|other| {
+        let (_, se) = mean_se(best.iter().zip(other).map(|(b, o)| b - o));
+        se <= TUNING_SE
+    })
 }
 
 /// Chooses the steering of `recommender` on `validation` users (its own steering is ignored):
@@ -103,72 +188,52 @@ fn per_user(
 /// whose NDCG@100 with dislikes fed is within [`NDCG_TOLERANCE`] of hiding them only; the
 /// few-picks familiarity the one with the best NDCG@100 on `visitors` (the validation users as
 /// visitors, see [`crate::protocol::NewUserTask::visitor_validation`]), and the calibration the
-/// largest whose NDCG@100 on them is within [`NDCG_TOLERANCE`] of none.
+/// largest whose NDCG@100 on them is within [`NDCG_TOLERANCE`] of none. Each choice scores each
+/// user once, on as many users as it needs ([`TUNING_SE`]).
 pub fn choose(
     recommender: &Recommender,
     validation: &[HeldOutUser],
     visitors: &[HeldOutUser],
 ) -> Steering {
-    let ndcg = |users, feed, setting| {
-        mean_se(
-            per_user(recommender, users, feed, setting)
-                .iter()
-                .map(|f| f.ndcg),
-        )
-        .0
-    };
-    let by_step: Vec<f64> = POPULARITY_STEPS
+    let steps: Vec<Steer> = POPULARITY_STEPS
         .iter()
-        .map(|&popularity_step| {
-            let setting = Steer {
-                popularity_step,
-                ..PLAIN
-            };
-            ndcg(validation, false, setting)
+        .map(|&popularity_step| Steer {
+            popularity_step,
+            ..PLAIN
         })
         .collect();
+    let (by_step, step_users) = validation_ndcg(recommender, validation, false, &steps);
     let default_popularity = first_best(&by_step);
-    let step = POPULARITY_STEPS[default_popularity];
-    let stepped = Steer {
-        popularity_step: step,
-        ..PLAIN
-    };
-    let by_weight: Vec<f64> = DISLIKE_WEIGHTS
+    let stepped = steps[default_popularity];
+    let weights: Vec<Steer> = DISLIKE_WEIGHTS
         .iter()
-        .map(|&dislike_weight| {
-            let setting = Steer {
-                dislike_weight,
-                ..stepped
-            };
-            ndcg(validation, true, setting)
+        .map(|&dislike_weight| Steer {
+            dislike_weight,
+            ..stepped
         })
         .collect();
+    let (by_weight, weight_users) = validation_ndcg(recommender, validation, true, &weights);
     let dislike_weight = largest_within_tolerance(&DISLIKE_WEIGHTS, &by_weight);
-    let by_few_picks: Vec<f64> = FEW_PICKS
+    let familiarities: Vec<Steer> = FEW_PICKS
         .iter()
-        .map(|&few_picks| {
-            ndcg(
-                visitors,
-                false,
-                Steer {
-                    few_picks,
-                    ..stepped
-                },
-            )
+        .map(|&few_picks| Steer {
+            few_picks,
+            ..stepped
         })
         .collect();
+    let (by_few_picks, few_picks_users) =
+        validation_ndcg(recommender, visitors, false, &familiarities);
     let few_picks = FEW_PICKS[first_best(&by_few_picks)];
-    let by_calibration: Vec<f64> = CALIBRATIONS
+    let calibrations: Vec<Steer> = CALIBRATIONS
         .iter()
-        .map(|&calibration| {
-            let setting = Steer {
-                few_picks,
-                calibration,
-                ..stepped
-            };
-            ndcg(visitors, false, setting)
+        .map(|&calibration| Steer {
+            few_picks,
+            calibration,
+            ..stepped
         })
         .collect();
+    let (by_calibration, calibration_users) =
+        validation_ndcg(recommender, visitors, false, &calibrations);
     let calibration = largest_within_tolerance(&CALIBRATIONS, &by_calibration);
     let listed = |values: &[f64]| {
         values
@@ -178,11 +243,10 @@ pub fn choose(
             .join(", ")
     };
     eprintln!(
-        "Steering chosen on {} validation users: popularity step {step} (NDCG@100 by step: {}), dislike weight {dislike_weight} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {}), few-picks familiarity {few_picks} on {} visitors (NDCG@100 by value {FEW_PICKS:?}: {}), calibration {calibration} (NDCG@100 by value {CALIBRATIONS:?}: {})",
-        validation.len(),
+        "Steering chosen on validation users: popularity step {} on {step_users} users (NDCG@100 by step: {}), dislike weight {dislike_weight} on {weight_users} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {}), few-picks familiarity {few_picks} on {few_picks_users} visitors (NDCG@100 by value {FEW_PICKS:?}: {}), calibration {calibration} on {calibration_users} (NDCG@100 by value {CALIBRATIONS:?}: {})",
+        stepped.popularity_step,
         listed(&by_step),
         listed(&by_weight),
-        visitors.len(),
         listed(&by_few_picks),
         listed(&by_calibration),
     );
@@ -240,11 +304,21 @@ pub fn measure(
     let default_step = POPULARITY_STEPS[steering.default_popularity];
     // The page's own steering: at its default step, with its dislike weight.
     let page = recommender.steer(&[], steering.default_popularity);
+    let mut sample = shuffled(users);
+    sample.truncate(TABLE_USERS);
+    let measured = if sample.len() < users.len() {
+        format!(
+            "a random {} of the {} test users",
+            sample.len(),
+            users.len()
+        )
+    } else {
+        format!("{} test users", users.len())
+    };
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "Familiar ↔ discover on {} test users (default: step {default_step}, chosen on validation users):\n\n| step | NDCG@100 | Coverage@20 | Novelty@20 (bits) |\n|---|---|---|---|",
-        users.len()
+        "Familiar ↔ discover on {measured} (default: step {default_step}, chosen on validation users):\n\n| step | NDCG@100 | Coverage@20 | Novelty@20 (bits) |\n|---|---|---|---|"
     );
     let mut metrics = Vec::new();
     let n_movies = recommender.catalog.len();
@@ -254,12 +328,17 @@ pub fn measure(
         .iter()
         .map(|m| -((m.rating_count.max(1) as f64) / train_users.max(1) as f64).log2())
         .collect();
-    for &step in &POPULARITY_STEPS {
-        let setting = Steer {
-            popularity_step: step,
+    let steps: Vec<Steer> = POPULARITY_STEPS
+        .iter()
+        .map(|&popularity_step| Steer {
+            popularity_step,
             ..page
-        };
-        let figures = per_user(recommender, users, false, setting);
+        })
+        .collect();
+    for (figures, &step) in per_user(recommender, &sample, false, &steps)
+        .iter()
+        .zip(&POPULARITY_STEPS)
+    {
         let (ndcg, se) = mean_se(figures.iter().map(|f| f.ndcg));
         let listed = || figures.iter().flat_map(|f| f.list.iter().copied());
         let covered: HashSet<u32> = listed().collect();
@@ -279,16 +358,17 @@ pub fn measure(
             metrics.push(("Novelty@20".to_string(), novelty));
         }
     }
-    let hide_only = per_user(
-        recommender,
-        users,
-        true,
+    let hide_then_steer = [
         Steer {
             dislike_weight: 0.0,
             ..page
         },
-    );
-    let steered = per_user(recommender, users, true, page);
+        page,
+    ];
+    let [hide_only, steered]: [Vec<UserFigures>; 2] =
+        per_user(recommender, &sample, true, &hide_then_steer)
+            .try_into()
+            .expect("one list of figures per setting");
     let (ndcg_hide, _) = mean_se(hide_only.iter().map(|f| f.ndcg));
     let (ndcg_steer, _) = mean_se(steered.iter().map(|f| f.ndcg));
     let (ndcg_diff, ndcg_diff_se) =
