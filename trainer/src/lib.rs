@@ -15,7 +15,8 @@
 //! 6. [`registry`]: every model by name (`--model`).
 //! 7. [`bench`]: `trainer bench`, every model on the same splits, one report;
 //!    [`device_check`]: `trainer device-check`, the prepared GPU check; [`visitors`]: `trainer
-//!    visitors`, the page's model measured as visitors use it (a few picks, per segment).
+//!    visitors`, the page's model measured as visitors use it (a few picks, per segment);
+//!    [`stars`]: `trainer stars`, predicted stars for new visitors beside their peers.
 
 pub mod backend;
 pub mod bench;
@@ -35,6 +36,7 @@ pub mod randomized_svd;
 pub mod rating;
 pub mod registry;
 pub mod report;
+pub mod stars;
 pub mod synth;
 pub mod training;
 pub mod visitors;

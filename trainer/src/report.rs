@@ -110,3 +110,22 @@ pub fn join_with_and(parts: &[impl AsRef<str>]) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_follow_their_phase_named_after_it() {
+        let mut phases = Phases::default();
+        let mut steps = Phases::default();
+        let answer = phases.time("fit", || steps.time("grid", || 42));
+        phases.nest("fit", steps);
+        let names: Vec<&str> = phases.0.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!((answer, names), (42, vec!["fit", "fit: grid"]));
+        assert!(
+            phases.0[0].1 >= phases.0[1].1,
+            "the whole takes at least its step"
+        );
+    }
+}

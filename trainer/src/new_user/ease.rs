@@ -261,6 +261,14 @@ impl Ease {
         if tried.is_empty() {
             tried.push(width);
         }
+        if let [only] = tried[..] {
+            // One rank (a refit's): nothing to choose, nothing to measure.
+            return Ok((
+                only,
+                leading_columns(&input, width, only),
+                leading_columns(&output, width, only),
+            ));
+        }
         let mut best: Option<(f64, usize)> = None;
         for rank in tried {
             let (p, q) = (

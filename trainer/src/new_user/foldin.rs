@@ -27,7 +27,7 @@ use crate::protocol::{NewUserTask, page};
 use crate::report::Phases;
 use crate::training::{Goal, History, Plan, RunSettings, TrainingConfig, fit, to_vec};
 use anyhow::{Result, bail};
-use burn::module::Param;
+use burn::module::{AutodiffModule, Param};
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, Relu};
 use burn::optim::AdamConfig;
 use burn::prelude::*;
@@ -134,20 +134,26 @@ impl NewUserModel for FoldInModel {
             settings: identity,
             checkpoints: &experiment.checkpoints,
         };
-        let (best, history) = phases.time("training epochs", || {
-            train_foldin(model, &rows, config.l2, &plan, device, |valid| {
-                // Block by block: never every validation user's scores at once.
-                let blocks = all.chunks(VALIDATION_BLOCK).map(|block| {
-                    let scores = to_vec(valid.forward(validation_picks.normalized(block, device)));
-                    let users = &task.validation[block[0]..block[0] + block.len()];
-                    let mean = evaluate::ndcg_at_100_by_user(users, |k| {
-                        scores[k * items..(k + 1) * items].to_vec()
+        let (best, history) = if config.training.epochs == 0 {
+            // Not fine-tuned: the start is the model, with nothing to measure it against.
+            (model.valid(), History::default())
+        } else {
+            phases.time("training epochs", || {
+                train_foldin(model, &rows, config.l2, &plan, device, |valid| {
+                    // Block by block: never every validation user's scores at once.
+                    let blocks = all.chunks(VALIDATION_BLOCK).map(|block| {
+                        let scores =
+                            to_vec(valid.forward(validation_picks.normalized(block, device)));
+                        let users = &task.validation[block[0]..block[0] + block.len()];
+                        let mean = evaluate::ndcg_at_100_by_user(users, |k| {
+                            scores[k * items..(k + 1) * items].to_vec()
+                        });
+                        mean * block.len() as f64
                     });
-                    mean * block.len() as f64
-                });
-                blocks.sum::<f64>() / all.len().max(1) as f64
-            })
-        })?;
+                    blocks.sum::<f64>() / all.len().max(1) as f64
+                })
+            })?
+        };
         Ok(Fitted {
             weights: foldin_weights(&best),
             parameters,

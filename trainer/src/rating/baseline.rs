@@ -179,6 +179,21 @@ impl Baseline {
     pub fn baseline(&self, user: usize, item: usize) -> f64 {
         self.mean + self.user_bias[user] + self.item_bias[item]
     }
+
+    /// `μ + b_i`: the movie's damped mean.
+    pub fn movie_mean(&self, item: usize) -> f64 {
+        self.mean + self.item_bias[item]
+    }
+
+    /// A new user's offset `b_u` from their `given` ratings (movie, stars), the movies' biases
+    /// fixed: the ALS update of a user, damped by `reg_user` as the fit damps its users.
+    pub fn fold_in_offset(&self, given: &[(u32, f32)], reg_user: f64) -> f64 {
+        let deviation: f64 = given
+            .iter()
+            .map(|&(i, r)| f64::from(r) - self.movie_mean(i as usize))
+            .sum();
+        deviation / (reg_user + given.len() as f64)
+    }
 }
 
 impl RatingPredictor for Baseline {

@@ -25,6 +25,8 @@ use crate::training::RunSettings;
 use anyhow::Result;
 use burn::config::Config;
 use burn::tensor::backend::AutodiffBackend;
+use faer::Mat;
+use faer::linalg::solvers::Solve;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
@@ -297,6 +299,62 @@ fn user_implicit(implicit_factors: &[f64], k: usize, rated: &[(u32, f32)], out: 
     }
 }
 
+impl FunkSvd {
+    /// A new user, never trained on, from their `given` ratings (movie, stars) alone: `b_u` and
+    /// `p_u` minimise `Σ (r − μ − b_i − b_u − q_i·p_u)² + reg (b_u² + |p_u|²)` over the given
+    /// movies the model knows, the movies' side fixed (ridge regression, solved exactly).
+    pub fn fold_in(&self, given: &[(u32, f32)], reg: f64) -> FoldedUser<'_> {
+        let k = self.factors;
+        // x = [1, q_i]: the normal equations (Σ x xᵀ + reg I) w = Σ x (r − μ − b_i).
+        let mut gram = Mat::<f64>::identity(k + 1, k + 1) * reg;
+        let mut rhs = Mat::<f64>::zeros(k + 1, 1);
+        for &(item, r) in given.iter().filter(|&&(i, _)| self.known_item[i as usize]) {
+            let item = item as usize;
+            let q = &self.item_factors[item * k..(item + 1) * k];
+            let x = |a: usize| if a == 0 { 1.0 } else { q[a - 1] };
+            let residual = f64::from(r) - self.mean - self.item_bias[item];
+            for a in 0..=k {
+                rhs[(a, 0)] += x(a) * residual;
+                for b in 0..=k {
+                    gram[(a, b)] += x(a) * x(b);
+                }
+            }
+        }
+        let solved = gram
+            .llt(faer::Side::Lower)
+            .map(|llt| llt.solve(&rhs))
+            // reg > 0 makes the matrix positive definite; without it, no offset at all.
+            .unwrap_or_else(|_| Mat::zeros(k + 1, 1));
+        FoldedUser {
+            model: self,
+            bias: solved[(0, 0)],
+            factors: (1..=k).map(|a| solved[(a, 0)]).collect(),
+        }
+    }
+}
+
+/// A user folded into a fitted [`FunkSvd`] ([`FunkSvd::fold_in`]).
+pub struct FoldedUser<'a> {
+    model: &'a FunkSvd,
+    bias: f64,
+    factors: Vec<f64>,
+}
+
+impl FoldedUser<'_> {
+    /// The user's estimated rating of `item`, not yet clipped to the rating scale.
+    pub fn estimate(&self, item: usize) -> f64 {
+        let model = self.model;
+        let k = model.factors;
+        let mut est = model.mean + self.bias;
+        if model.known_item[item] {
+            let q = &model.item_factors[item * k..(item + 1) * k];
+            est += model.item_bias[item]
+                + q.iter().zip(&self.factors).map(|(a, b)| a * b).sum::<f64>();
+        }
+        est
+    }
+}
+
 impl RatingPredictor for FunkSvd {
     fn estimate(&self, user: usize, item: usize) -> f64 {
         let (known_user, known_item) = (self.known_user[user], self.known_item[item]);
@@ -470,5 +528,37 @@ mod tests {
                 rmse(&baseline)
             );
         }
+    }
+
+    #[test]
+    fn a_new_user_is_folded_in_without_refitting_and_unknown_movies_say_nothing() {
+        // Users 0 and 1 like movie 0 and not movie 1; movie 2 is never rated in training.
+        let ratings = [
+            rating(0, 0, 5.0),
+            rating(0, 1, 1.0),
+            rating(1, 0, 4.5),
+            rating(1, 1, 1.5),
+        ];
+        let matrix = RatingMatrix::new(&ratings, 2, 3);
+        let model = FunkSvd::fit(
+            &matrix,
+            &FunkSvdConfig::new().with_factors(4).with_epochs(50),
+        );
+        let before = (model.user_factors.clone(), model.item_factors.clone());
+        // A generous visitor: stars well above each movie's mean lift the offset.
+        let generous = model.fold_in(&[(0, 5.0), (1, 3.0)], 1.0);
+        let stingy = model.fold_in(&[(0, 3.0), (1, 0.5)], 1.0);
+        assert!(generous.estimate(0) > stingy.estimate(0));
+        assert_eq!(
+            (model.user_factors.clone(), model.item_factors.clone()),
+            before
+        );
+        // Stars on a movie the model never learnt change nothing.
+        let known = model.fold_in(&[(0, 5.0)], 1.0);
+        let with_unknown = model.fold_in(&[(0, 5.0), (2, 0.5)], 1.0);
+        assert_eq!(known.estimate(1), with_unknown.estimate(1));
+        // Nothing known: the movie's own mean, no offset.
+        let nobody = model.fold_in(&[(2, 0.5)], 1.0);
+        assert!(close(nobody.estimate(1), model.mean + model.item_bias[1]));
     }
 }

@@ -8,6 +8,7 @@ mod device_check;
 mod eval;
 mod out_file;
 mod recommend;
+mod stars;
 mod synth;
 mod train;
 mod visitors;
@@ -48,6 +49,9 @@ enum Command {
     /// The default model measured as visitors use it: held-out users give 1, 3, 5, 10 of their
     /// liked movies; EASE, PureSVD and popularity on the same users; overall and per segment.
     Visitors(visitors::VisitorArgs),
+    /// Predicted stars for new visitors: held-out users give 5, 10, 20 of their ratings and the
+    /// rest are predicted; the movie mean, the baseline and Funk-SVD folded in, side by side.
+    Stars(stars::StarsArgs),
 }
 
 fn main() {
@@ -61,6 +65,7 @@ fn main() {
         Command::Synth(args) => synth::synth(&args),
         Command::DeviceCheck(args) => device_check::device_check(&args),
         Command::Visitors(args) => visitors::visitors(&args),
+        Command::Stars(args) => stars::stars(&args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
