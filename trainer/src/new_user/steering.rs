@@ -286,6 +286,14 @@ pub fn neighbour_floors(recommender: &Recommender) -> Vec<f32> {
         .collect()
 }
 
+/// The share of the first ten of `list` that are not among the first ten of `default`.
+fn top_ten_changed(list: &[u32], default: &[u32]) -> f64 {
+    let before: HashSet<&u32> = default.iter().take(10).collect();
+    let top = &list[..list.len().min(10)];
+    let new = top.iter().filter(|m| !before.contains(m)).count();
+    new as f64 / top.len().max(1) as f64
+}
+
 /// What the steering does on `users` (test users): a markdown table for the run's output, and
 /// the headline figures for the model file.
 pub struct SteeringReport {
@@ -318,7 +326,7 @@ pub fn measure(
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "Familiar ↔ discover on {measured} (default: step {default_step}, chosen on validation users):\n\n| step | NDCG@100 | Coverage@20 | Novelty@20 (bits) |\n|---|---|---|---|"
+        "Familiar ↔ discover on {measured} (default: step {default_step}, chosen on validation users):\n\n| step | NDCG@100 | Coverage@20 | Novelty@20 (bits) | top 10 changed from the default's |\n|---|---|---|---|---|"
     );
     let mut metrics = Vec::new();
     let n_movies = recommender.catalog.len();
@@ -335,18 +343,23 @@ pub fn measure(
             ..page
         })
         .collect();
-    for (figures, &step) in per_user(recommender, &sample, false, &steps)
-        .iter()
-        .zip(&POPULARITY_STEPS)
-    {
+    let by_step = per_user(recommender, &sample, false, &steps);
+    let at_default = &by_step[steering.default_popularity];
+    for (figures, &step) in by_step.iter().zip(&POPULARITY_STEPS) {
         let (ndcg, se) = mean_se(figures.iter().map(|f| f.ndcg));
+        let (changed, changed_se) = mean_se(
+            figures
+                .iter()
+                .zip(at_default)
+                .map(|(f, d)| top_ten_changed(&f.list, &d.list)),
+        );
         let listed = || figures.iter().flat_map(|f| f.list.iter().copied());
         let covered: HashSet<u32> = listed().collect();
         let coverage = covered.len() as f64 / n_movies as f64;
         let (novelty, _) = mean_se(listed().map(|i| novelty_of[i as usize]));
         let _ = writeln!(
             table,
-            "| {step}{} | {ndcg:.4} ± {se:.4} | {coverage:.3} | {novelty:.2} |",
+            "| {step}{} | {ndcg:.4} ± {se:.4} | {coverage:.3} | {novelty:.2} | {changed:.2} ± {changed_se:.2} |",
             if step == default_step {
                 " (default)"
             } else {
@@ -394,4 +407,19 @@ pub fn measure(
     metrics.push(("Disliked@100 hidden only".to_string(), hit_hide));
     metrics.push(("Disliked@100 steered".to_string(), hit_steer));
     SteeringReport { table, metrics }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_top_ten_changed_counts_new_movies_among_the_first_ten_only() {
+        let default: Vec<u32> = (0..20).collect();
+        assert_eq!(top_ten_changed(&default, &default), 0.0);
+        // Two new movies in the first ten; the order and the rest of the list do not count.
+        let moved: Vec<u32> = [30, 1, 0, 2, 3, 31, 4, 5, 6, 7, 8, 9].to_vec();
+        assert_eq!(top_ten_changed(&moved, &default), 0.2);
+        assert_eq!(top_ten_changed(&[40, 41], &default), 1.0);
+    }
 }
