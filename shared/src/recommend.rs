@@ -62,7 +62,6 @@ pub enum RecommendError {
     UnknownStep(usize),
 }
 
-/// Everything beyond the likes that changes the scores, in catalogue indices.
 /// One visitor's scores before steering ([`Recommender::scored`]).
 pub struct Scored {
     /// Raw scores, one per catalogue movie.
@@ -73,6 +72,7 @@ pub struct Scored {
     picks: usize,
 }
 
+/// Everything beyond the likes that changes the scores, in catalogue indices.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Steer<'a> {
     pub disliked: &'a [usize],

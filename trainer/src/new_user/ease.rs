@@ -308,12 +308,7 @@ impl Ease {
         if let [only] = grid {
             // One setting (a refit's): nothing to choose.
             return phases.time("EASE fit", || {
-                let model = Self::fit(rows, items, *only)?;
-                Ok(Tuned {
-                    regularisation: *only,
-                    validation_ndcg: ndcg_at_100(validation, |picks| model.scores(picks)),
-                    model,
-                })
+                Self::fit_measured(rows, items, validation, *only)
             });
         }
         if items <= TUNING_MOVIES {
@@ -336,12 +331,22 @@ impl Ease {
             "EASE: {chosen} chosen on the {TUNING_MOVIES} most liked movies; fitting all {items}"
         );
         phases.time("EASE fit on every movie", || {
-            let model = Self::fit(rows, items, chosen)?;
-            Ok(Tuned {
-                regularisation: chosen,
-                validation_ndcg: ndcg_at_100(validation, |picks| model.scores(picks)),
-                model,
-            })
+            Self::fit_measured(rows, items, validation, chosen)
+        })
+    }
+
+    /// `regularisation` fitted on all `items`, with its validation NDCG@100.
+    fn fit_measured(
+        rows: &[Vec<u32>],
+        items: usize,
+        validation: &[HeldOutUser],
+        regularisation: Regularisation,
+    ) -> Result<Tuned> {
+        let model = Self::fit(rows, items, regularisation)?;
+        Ok(Tuned {
+            regularisation,
+            validation_ndcg: ndcg_at_100(validation, |picks| model.scores(picks)),
+            model,
         })
     }
 

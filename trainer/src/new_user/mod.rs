@@ -222,12 +222,19 @@ pub fn page_ranking(
     picks: &[u32],
     hidden: &[u32],
 ) -> Vec<u32> {
-    let mut shown = vec![true; recommender.catalog.len()];
-    for &i in picks.iter().chain(hidden) {
-        shown[i as usize] = false;
-    }
-    let candidates = (0..shown.len()).filter(|&i| shown[i]).collect();
     let picks: Vec<usize> = picks.iter().map(|&i| i as usize).collect();
+    let hidden = hidden.iter().map(|&i| i as usize);
+    let candidates = shown_besides(recommender, picks.iter().copied().chain(hidden));
     let (ranked, _) = recommender.ranked(&picks, steer, candidates, 100);
     ranked.into_iter().map(|i| i as u32).collect()
+}
+
+/// Every catalogue movie but `hidden` (the picks and what the visitor hid): what the page may
+/// recommend.
+pub fn shown_besides(recommender: &Recommender, hidden: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut shown = vec![true; recommender.catalog.len()];
+    for i in hidden {
+        shown[i] = false;
+    }
+    (0..shown.len()).filter(|&i| shown[i]).collect()
 }

@@ -83,11 +83,7 @@ fn per_user(
             let (fed, watched) = fed_and_watched(user);
             let fed: &[usize] = if feed_dislikes { &fed } else { &[] };
             let picks: Vec<usize> = user.fold_in.iter().map(|&i| i as usize).collect();
-            let mut shown = vec![true; recommender.catalog.len()];
-            for &i in picks.iter().chain(fed) {
-                shown[i] = false;
-            }
-            let candidates: Vec<usize> = (0..shown.len()).filter(|&i| shown[i]).collect();
+            let candidates = super::shown_besides(recommender, picks.iter().chain(fed).copied());
             let scored = recommender.scored(&picks, fed);
             let relevant: HashSet<u32> = user.target.iter().copied().collect();
             settings
@@ -195,13 +191,7 @@ pub fn choose(
     validation: &[HeldOutUser],
     visitors: &[HeldOutUser],
 ) -> Steering {
-    let steps: Vec<Steer> = POPULARITY_STEPS
-        .iter()
-        .map(|&popularity_step| Steer {
-            popularity_step,
-            ..PLAIN
-        })
-        .collect();
+    let steps = at_every_step(PLAIN);
     let (by_step, step_users) = validation_ndcg(recommender, validation, false, &steps);
     let default_popularity = first_best(&by_step);
     let stepped = steps[default_popularity];
@@ -286,6 +276,17 @@ pub fn neighbour_floors(recommender: &Recommender) -> Vec<f32> {
         .collect()
 }
 
+/// `base` at each of the slider's [`POPULARITY_STEPS`], in order.
+fn at_every_step(base: Steer<'static>) -> Vec<Steer<'static>> {
+    POPULARITY_STEPS
+        .iter()
+        .map(|&popularity_step| Steer {
+            popularity_step,
+            ..base
+        })
+        .collect()
+}
+
 /// The share of the first ten of `list` that are not among the first ten of `default`.
 fn top_ten_changed(list: &[u32], default: &[u32]) -> f64 {
     let before: HashSet<&u32> = default.iter().take(10).collect();
@@ -336,14 +337,7 @@ pub fn measure(
         .iter()
         .map(|m| -((m.rating_count.max(1) as f64) / train_users.max(1) as f64).log2())
         .collect();
-    let steps: Vec<Steer> = POPULARITY_STEPS
-        .iter()
-        .map(|&popularity_step| Steer {
-            popularity_step,
-            ..page
-        })
-        .collect();
-    let by_step = per_user(recommender, &sample, false, &steps);
+    let by_step = per_user(recommender, &sample, false, &at_every_step(page));
     let at_default = &by_step[steering.default_popularity];
     for (figures, &step) in by_step.iter().zip(&POPULARITY_STEPS) {
         let (ndcg, se) = mean_se(figures.iter().map(|f| f.ndcg));

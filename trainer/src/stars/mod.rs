@@ -165,6 +165,16 @@ struct Models<B: AutodiffBackend> {
     config: StarsConfig,
 }
 
+impl<B: AutodiffBackend> Models<B> {
+    /// What the network is fed, as it was trained.
+    fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            baseline: &self.baseline,
+            offset_damping: self.config.offset_damping,
+        }
+    }
+}
+
 fn fit_models<B: AutodiffBackend>(
     draw: &Draw,
     items: usize,
@@ -199,10 +209,7 @@ fn fit_models<B: AutodiffBackend>(
     };
     let given = VALIDATION_GIVEN.min(largest);
     let validation: Vec<Visit> = (draw.validation.iter())
-        .map(|user| Visit {
-            given: &user.ratings[..given],
-            asked: &user.ratings[given..],
-        })
+        .map(|user| user.visit(given, given))
         .collect();
     let truth: Vec<f32> = validation
         .iter()
@@ -276,13 +283,9 @@ fn predictions<B: AutodiffBackend>(
                         .collect::<Vec<_>>()
                 })
                 .collect(),
-            _ => {
-                let inputs = Inputs {
-                    baseline: &models.baseline,
-                    offset_damping: models.config.offset_damping,
-                };
-                inputs.predict(&models.network, &visits, device).concat()
-            }
+            _ => (models.inputs())
+                .predict(&models.network, &visits, device)
+                .concat(),
         };
         predicted.into_iter().map(|p| p.clamp(0.5, 5.0)).collect()
     };

@@ -85,6 +85,22 @@ pub fn emit(text: impl Display) -> Result<()> {
     }
 }
 
+/// `rows` as one JSON object per line with `--json`, else as `table` lays them out.
+pub fn emit_rows<T: serde::Serialize>(
+    rows: &[T],
+    json: bool,
+    table: impl FnOnce(&[T]) -> String,
+) -> Result<()> {
+    if json {
+        for row in rows {
+            emit(serde_json::to_string(row)?)?;
+        }
+        Ok(())
+    } else {
+        emit(table(rows).trim())
+    }
+}
+
 /// An exported weights file, loaded as the page loads it. Its header is checked before the
 /// rest is read, so a foreign or oversized file costs a few bytes, not its size in memory;
 /// anything but a regular file (a folder, a device, a pipe) is refused by name.

@@ -1,7 +1,7 @@
 //! `trainer stars`: predicted stars for new visitors on one release, as a table or JSON lines.
 
 use crate::data::DataArgs;
-use crate::emit;
+use crate::emit_rows;
 use anyhow::Result;
 use clap::Args;
 use trainer::backend;
@@ -21,12 +21,5 @@ pub struct StarsArgs {
 pub fn stars(args: &StarsArgs) -> Result<()> {
     let dataset = args.data.load()?;
     let rows = stars::measure::<backend::Cpu>(&dataset, &args.options, Default::default())?;
-    if args.json {
-        for row in &rows {
-            emit(serde_json::to_string(row)?)?;
-        }
-        Ok(())
-    } else {
-        emit(stars::table(&rows).trim())
-    }
+    emit_rows(&rows, args.json, stars::table)
 }

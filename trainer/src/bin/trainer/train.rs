@@ -104,11 +104,10 @@ fn train_on<B: AutodiffBackend>(args: &TrainArgs, device: B::Device) -> Result<(
         .as_deref()
         .map(|out| OutFile::prepare(out, args.force))
         .transpose()?;
-    let mut parse = Phases::default();
-    let dataset = parse.time("parse", || args.data.load())?;
+    let mut phases = Phases::default();
+    let dataset = phases.time("parse", || args.data.load())?;
     let experiment = args.experiment::<B>(&dataset, device)?;
     let Outcome { mut report, file } = args.model.train(&args.options, &experiment)?;
-    let mut phases = parse;
     phases.0.append(&mut report.phases.0);
     // The file first: a report that cannot be printed must not cost the trained model.
     let bytes = phases.time("export", || -> Result<Option<Vec<u8>>> {

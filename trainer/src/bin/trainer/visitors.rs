@@ -1,7 +1,7 @@
 //! `trainer visitors`: the visitor's protocol on one release, as a table or JSON lines.
 
 use crate::data::DataArgs;
-use crate::emit;
+use crate::emit_rows;
 use anyhow::Result;
 use clap::Args;
 use trainer::backend;
@@ -21,12 +21,5 @@ pub struct VisitorArgs {
 pub fn visitors(args: &VisitorArgs) -> Result<()> {
     let dataset = args.data.load()?;
     let rows = visitors::measure::<backend::Cpu>(&dataset, &args.options, Default::default())?;
-    if args.json {
-        for row in &rows {
-            emit(serde_json::to_string(row)?)?;
-        }
-        Ok(())
-    } else {
-        emit(visitors::table(&rows).trim())
-    }
+    emit_rows(&rows, args.json, visitors::table)
 }
