@@ -80,6 +80,11 @@ pub fn page_without_model(purpose: &str) -> Result<tempfile::TempDir> {
     std::fs::create_dir(copy.path().join("pkg"))?;
     for entry in std::fs::read_dir(paths::pkg_dir())? {
         let entry = entry?;
+        // A server of static/ writing its compressed copies writes each as a hidden temporary
+        // file and renames it: such a file may be gone by the time it would be copied.
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         std::fs::copy(
             entry.path(),
             copy.path().join("pkg").join(entry.file_name()),
