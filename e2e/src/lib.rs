@@ -148,9 +148,26 @@ async fn script_text(browser: &Browser, script: &str) -> Result<String> {
 }
 
 /// `trainer recommend --json` for the committed model, as MovieLens ids: `args` are the picks
-/// (`--liked 1,588`, `--disliked 364`, …), the list is the page's 20. Fails early, with what to
-/// run, when the trainer was never built.
+/// (`--liked 1,588`, `--disliked 364`, …), the list is the page's 20.
 pub fn trainer_recommends(args: &[&str]) -> Result<Vec<u32>> {
+    let answer = trainer_answer(args)?;
+    answer["recommendations"]
+        .as_array()
+        .context("trainer recommend --json prints {\"recommendations\": [...]}")?
+        .iter()
+        .map(|r| {
+            r["id"]
+                .as_u64()
+                .map(|id| id as u32)
+                .context("each recommendation has an id")
+        })
+        .collect()
+}
+
+/// `trainer recommend --json --top 20` for the committed model with `args`, its answer whole
+/// (`"predicted"` too, with `--predict`). Fails early, with what to run, when the trainer was
+/// never built.
+pub fn trainer_answer(args: &[&str]) -> Result<Value> {
     let trainer = paths::trainer_binary();
     if !trainer.exists() {
         bail!(
@@ -170,18 +187,7 @@ pub fn trainer_recommends(args: &[&str]) -> Result<Vec<u32>> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let answer: Value = serde_json::from_slice(&output.stdout)?;
-    answer["recommendations"]
-        .as_array()
-        .context("trainer recommend --json prints {\"recommendations\": [...]}")?
-        .iter()
-        .map(|r| {
-            r["id"]
-                .as_u64()
-                .map(|id| id as u32)
-                .context("each recommendation has an id")
-        })
-        .collect()
+    Ok(serde_json::from_slice(&output.stdout)?)
 }
 
 /// Mean log rating count of the movies in the list.

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use e2e::{
     PlainHost, double_click, focused_id, load_model, mean_popularity, open, page_without_model,
-    screenshot, text_of, trainer_recommends,
+    screenshot, text_of, trainer_answer, trainer_recommends,
 };
 use xtask::paths;
 
@@ -814,4 +814,186 @@ async fn the_published_folder_works_from_a_plain_host_then_offline() -> Result<(
         "Aladdin, liked offline, left the list"
     );
     Ok(())
+}
+
+/// The stars shown on a card ("≈ 4.2★ for you"), as a number.
+fn shown_stars(text: &str) -> Option<f64> {
+    let start = text.find('≈')? + '≈'.len_utf8();
+    text[start..].split('★').next()?.trim().parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stars_are_given_by_keyboard_predicted_as_the_cli_does_and_undone() -> Result<()> {
+    let (browser, _) = open(&paths::static_dir(), "#liked=1").await?;
+    let before = browser.recommended_ids().await?;
+    // Five stars to the first recommendation, by keyboard: focus its stars, one step down.
+    let stars = browser
+        .wait_for("#recommendations li:nth-child(1) select.stars")
+        .await?;
+    stars.focus().await?;
+    stars.send_keys(thirtyfour::Key::Down).await?;
+    browser.wait_for("#rated li").await?;
+    assert_eq!(browser.movie_ids("#rated li").await?, [before[0]]);
+    assert!(text_of(&browser, "#last-action").await?.contains("5 stars"));
+    let share = browser.wait_for("#share-link").await?.attr("href").await?;
+    assert!(
+        share.is_some_and(|href| href.ends_with(&format!("liked=1&rated={}:5", before[0]))),
+        "the share link carries the stars"
+    );
+
+    // The page's predicted stars on every card are the CLI's for the same picks.
+    browser
+        .wait_for("#refresh-recommendations")
+        .await?
+        .click()
+        .await?;
+    let cards: Vec<(u32, String)> = serde_json::from_value(
+        browser
+            .script("return Array.from(document.querySelectorAll('#recommendations li')).map(e => [Number(e.dataset.movieId), e.querySelector('.predicted')?.textContent ?? ''])")
+            .await?,
+    )?;
+    let ids: Vec<String> = cards.iter().map(|(id, _)| id.to_string()).collect();
+    let rated = format!("{}:5", before[0]);
+    let answer = trainer_answer(&[
+        "--liked",
+        "1",
+        "--rated",
+        &rated,
+        "--predict",
+        &ids.join(","),
+    ])?;
+    let predicted: Vec<(u32, f64)> = serde_json::from_value(answer["predicted"].clone())?;
+    assert_eq!(predicted.len(), cards.len());
+    for ((id, text), (cli_id, cli_stars)) in cards.iter().zip(&predicted) {
+        assert_eq!(id, cli_id);
+        let page_stars = shown_stars(text).with_context(|| format!("movie {id} shows {text:?}"))?;
+        // The page rounds to tenths, the CLI to hundredths.
+        assert!(
+            (page_stars - cli_stars).abs() <= 0.051,
+            "movie {id}: the page shows {page_stars}, the CLI predicts {cli_stars}"
+        );
+    }
+    // The page's list is the CLI's too, the stars steering both.
+    assert_eq!(
+        browser.recommended_ids().await?,
+        trainer_recommends(&["--liked", "1", "--rated", &rated])?
+    );
+
+    // Undo on a starred card takes the stars back; focus returns to its stars.
+    let first = browser.recommended_ids().await?[0];
+    let card = format!("#recommendations li[data-movie-id='{first}']");
+    let select = browser.wait_for(&format!("{card} select.stars")).await?;
+    select.focus().await?;
+    select.send_keys(thirtyfour::Key::Down).await?;
+    select.send_keys(thirtyfour::Key::Down).await?;
+    browser
+        .wait_for(&format!("#rated li[data-movie-id='{first}']"))
+        .await?;
+    browser
+        .wait_for(&format!("{card} button.undo"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_for_none(&format!("#rated li[data-movie-id='{first}']"))
+        .await?;
+    let focused: String = serde_json::from_value(
+        browser
+            .script("return document.activeElement.className")
+            .await?,
+    )?;
+    assert_eq!(focused, "stars");
+    browser.quit().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ratings_import_from_movielens_imdb_and_letterboxd_and_bad_files_say_why() -> Result<()> {
+    let model = load_model()?;
+    // Made-up rows over three movies the model knows, and one it does not.
+    let movies: Vec<&shared::Movie> = model
+        .catalog
+        .movies
+        .iter()
+        .filter(|m| m.id != 1 && m.imdb_id.is_some() && m.year.is_some() && !m.title.contains('('))
+        .take(3)
+        .collect();
+    let folder = tempfile::tempdir()?;
+    let write = |name: &str, text: String| -> Result<String> {
+        let path = folder.path().join(name);
+        std::fs::write(&path, text)?;
+        Ok(path.display().to_string())
+    };
+    let mut movielens = "movie_id,imdb_id,tmdb_id,rating,average_rating,title\n".to_string();
+    let mut imdb = "Const,Your Rating,Date Rated,Title\n".to_string();
+    let mut letterboxd = "Date,Name,Year,Letterboxd URI,Rating\n".to_string();
+    for (n, movie) in movies.iter().enumerate() {
+        let stars = 3.5 + n as f64 * 0.5;
+        movielens += &format!("{},0,0,{stars},3.9,\"{}\"\n", movie.id, movie.label());
+        imdb += &format!(
+            "tt{:07},{},2024-01-01,x\n",
+            movie.imdb_id.unwrap_or(0),
+            stars * 2.0
+        );
+        letterboxd += &format!(
+            "2024-01-01,\"{}\",{},https://boxd.it/x,{stars}\n",
+            movie.display_title(),
+            movie.year.unwrap_or(0)
+        );
+    }
+    movielens += "999999999,0,0,4,4,Not A Real Film\n";
+    imdb += "tt9999999,8,2024-01-01,Not A Real Film\n";
+    letterboxd += "2024-01-01,Not A Real Film,1901,x,4\n";
+    let files = [
+        (write("movielens-ratings.csv", movielens)?, "MovieLens"),
+        (write("imdb-ratings.csv", imdb)?, "IMDb"),
+        (write("letterboxd-ratings.csv", letterboxd)?, "Letterboxd"),
+    ];
+    let (browser, _) = open(&paths::static_dir(), "#liked=1").await?;
+    let expected: Vec<u32> = movies.iter().map(|m| m.id).collect();
+    for (file, format) in &files {
+        browser
+            .wait_for("#import-file")
+            .await?
+            .send_keys(file)
+            .await?;
+        let summary = browser
+            .wait_until("the import's summary", async || {
+                let text = text_of(&browser, "#import-summary")
+                    .await
+                    .unwrap_or_default();
+                Ok(text.starts_with(format).then_some(text))
+            })
+            .await?;
+        assert!(
+            summary.contains("3 of 4 matched; 1 not in this catalogue"),
+            "{file}: {summary}"
+        );
+        // Each import merges: the same three movies, never twice.
+        assert_eq!(browser.movie_ids("#rated li").await?, expected, "{file}");
+    }
+    assert_eq!(browser.movie_ids("#liked li").await?, [1]);
+
+    // A malformed file and a 50 MB one are named and change nothing.
+    let malformed = write(
+        "broken.csv",
+        format!("movie_id,rating\n{},4\n{},lots\n", expected[0], expected[1]),
+    )?;
+    let huge = write("huge.csv", "x".repeat(50 << 20))?;
+    for (file, says) in [(malformed, "line 3"), (huge, "50 MB")] {
+        browser
+            .wait_for("#import-file")
+            .await?
+            .send_keys(&file)
+            .await?;
+        let error = browser
+            .wait_until("the import's error", async || {
+                let text = text_of(&browser, "#import-error").await.unwrap_or_default();
+                Ok(text.contains(says).then_some(text))
+            })
+            .await?;
+        assert!(error.starts_with("Nothing imported"), "{error}");
+        assert_eq!(browser.movie_ids("#rated li").await?, expected);
+        assert_eq!(browser.movie_ids("#liked li").await?, [1]);
+    }
+    browser.quit().await
 }

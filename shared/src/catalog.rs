@@ -38,7 +38,7 @@ const TRAILING_ARTICLES: &[&str] = &[
 const SENTENCE_CASE_ARTICLES: &[&str] = &["De", "Het", "Een", "Den", "Det", "En", "Ett"];
 
 /// `part` with a trailing article moved to the front: "Matrix, The" -> "The Matrix".
-fn article_to_front(part: &str) -> String {
+pub(crate) fn article_to_front(part: &str) -> String {
     if let Some((head, article)) = part.rsplit_once(", ")
         && !head.is_empty()
         && TRAILING_ARTICLES.contains(&article)
@@ -76,7 +76,7 @@ fn lowercase_first_word(text: &str) -> String {
 /// Splits the parenthesised alternate titles off the end of a MovieLens title:
 /// "Seventh Seal, The (Sjunde inseglet, Det)" -> ("Seventh Seal, The", ["Sjunde inseglet, Det"]).
 /// Parentheses inside the main title, or a title that is all parentheses, stay where they are.
-fn split_alternates(title: &str) -> (&str, Vec<&str>) {
+pub(crate) fn split_alternates(title: &str) -> (&str, Vec<&str>) {
     let mut main = title.trim_end();
     let mut alternates = Vec::new();
     while main.ends_with(')') {

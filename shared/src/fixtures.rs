@@ -5,6 +5,7 @@ use crate::catalog::{Catalog, Movie};
 use crate::foldin::{Activation, Dense, FoldInWeights};
 use crate::format::{ModelFile, ModelInfo};
 use crate::quant::QuantMatrix;
+use crate::stars::StarsWeights;
 use crate::steering::{Steering, neutral_step};
 
 /// Three items in 2-d, a 2->2 tower: small enough to score by hand.
@@ -56,5 +57,31 @@ pub fn tiny_file() -> ModelFile {
             few_picks: 0.0,
             calibration: 0.0,
         },
+        stars: Some(tiny_stars()),
+    }
+}
+
+/// Stars weights over [`tiny_file`]'s three movies in 2-d, worked out by hand in
+/// `stars::tests`: the tower passes the pooled "rated" vector on, nothing else.
+pub fn tiny_stars() -> StarsWeights {
+    let mut weight = vec![0.0; 6 * 2];
+    weight[0] = 1.0; // rated, first dimension → visitor's first
+    weight[3] = 1.0; // rated, second dimension → visitor's second
+    StarsWeights {
+        movie_mean: QuantMatrix::quantize(&[3.0, 4.0, 2.0], 1, 3),
+        correction: QuantMatrix::quantize(&[0.0, 0.5, 0.0], 1, 3),
+        offset_weight: QuantMatrix::quantize(&[0.0, 1.0, -0.5], 1, 3),
+        offset_damping: 1.0,
+        rated: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 3, 2),
+        deviation: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], 3, 2),
+        tower: Dense {
+            inputs: 6,
+            outputs: 2,
+            weight,
+            bias: vec![0.0, 0.0],
+        },
+        output: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 0.0, -1.0, 0.0], 3, 2),
+        like_stars: 4.4,
+        dislike_stars: 1.8,
     }
 }

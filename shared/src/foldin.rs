@@ -105,7 +105,7 @@ impl FoldInWeights {
 
 impl Dense {
     /// Checks that layer `layer` takes vectors of `width` and holds finite weights.
-    fn check(&self, layer: usize, width: usize) -> Result<(), InvalidModel> {
+    pub(crate) fn check(&self, layer: usize, width: usize) -> Result<(), InvalidModel> {
         let what = || format!("tower layer {layer}");
         if self.outputs == 0 {
             return Err(InvalidModel::ZeroWidth { what: what() });
@@ -186,7 +186,12 @@ impl Scorer {
 
     /// The user vector for a set of picked item indices (all `< items`).
     pub fn user_vector(&self, picks: &[usize]) -> Vec<f32> {
-        let pooled = pool(&self.input, self.input_dim, picks.iter().copied());
+        self.weighted_user_vector(picks.iter().map(|&item| (item, 1.0)))
+    }
+
+    /// The user vector for picks with weights ([`pool_weighted`]).
+    pub fn weighted_user_vector(&self, picks: impl IntoIterator<Item = (usize, f32)>) -> Vec<f32> {
+        let pooled = pool_weighted(&self.input, self.input_dim, picks);
         let last = self.tower.len().saturating_sub(1);
         self.tower.iter().enumerate().fold(pooled, |x, (i, layer)| {
             let mut y = layer.forward(&x);
@@ -254,16 +259,26 @@ impl Scorer {
 /// divided by √(#picks), the L2 normalisation of the multi-hot pick vector the models train
 /// with; no picks give the zero vector. The page, the CLI and the trainer's tuning all pool here.
 pub fn pool(rows: &[f32], dim: usize, picks: impl IntoIterator<Item = usize>) -> Vec<f32> {
+    pool_weighted(rows, dim, picks.into_iter().map(|item| (item, 1.0)))
+}
+
+/// [`pool`] with a weight per pick (a five-star like weighs more than a four-star one): the
+/// weighted sum divided by the weights' L2 norm, so weights of 1 give exactly [`pool`]'s vector.
+pub fn pool_weighted(
+    rows: &[f32],
+    dim: usize,
+    picks: impl IntoIterator<Item = (usize, f32)>,
+) -> Vec<f32> {
     let mut pooled = vec![0f32; dim];
-    let mut count = 0usize;
-    for item in picks {
+    let mut square_weights = 0f32;
+    for (item, weight) in picks {
         for (p, v) in pooled.iter_mut().zip(&rows[item * dim..(item + 1) * dim]) {
-            *p += v;
+            *p += weight * v;
         }
-        count += 1;
+        square_weights += weight * weight;
     }
-    if count > 0 {
-        let norm = (count as f32).sqrt();
+    if square_weights > 0.0 {
+        let norm = square_weights.sqrt();
         pooled.iter_mut().for_each(|p| *p /= norm);
     }
     pooled

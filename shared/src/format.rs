@@ -11,12 +11,13 @@
 use crate::catalog::Catalog;
 use crate::checksum::crc32;
 use crate::foldin::FoldInWeights;
+use crate::stars::StarsWeights;
 use crate::steering::Steering;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 8] = b"MOVIEREC";
 /// Bumped whenever the payload's layout changes; older and newer files are refused by name.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// The header's bytes: magic, version, payload length, CRC-32.
 pub const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
@@ -47,6 +48,9 @@ pub struct ModelFile {
     pub weights: FoldInWeights,
     /// How dislikes, the popularity slider and reasons work with these weights.
     pub steering: Steering,
+    /// The stars network: each movie's predicted stars for a visitor ([`crate::stars`]);
+    /// `None` in a file exported without it (`trainer train --no-stars`).
+    pub stars: Option<StarsWeights>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -187,6 +191,9 @@ impl ModelFile {
             return Err(InvalidModel::UntrainedUsersOutOfOrder(pair[1]));
         }
         self.steering.validate(self.catalog.len())?;
+        if let Some(stars) = &self.stars {
+            stars.validate(self.catalog.len())?;
+        }
         self.weights.validate(self.catalog.len())
     }
 }

@@ -8,8 +8,10 @@
 //! - [`rank`]: top-k with one NaN rule, shared by the page and the trainer's metrics.
 //! - [`recommend`]: the request/response layer on top (filters, dislikes, "seen it", the
 //!   slider, "because you liked").
+//! - [`stars`]: the half-stars a visitor would give each movie, from the stars they gave.
 //! - [`steering`]: "not for me" as negative evidence and the familiar ↔ discover slider.
 //! - [`calibrate`]: the top of the list keeps the genre mix of the picks.
+//! - [`import`]: ratings exported from MovieLens, IMDb or Letterboxd, matched to the catalogue.
 //! - [`search`]: forgiving title search, with "did you mean".
 //! - [`browse`]: the browse rows: well-known movies spread over decades and genres.
 
@@ -21,10 +23,12 @@ pub mod checksum;
 pub mod fixtures;
 pub mod foldin;
 pub mod format;
+pub mod import;
 pub mod quant;
 pub mod rank;
 pub mod recommend;
 pub mod search;
+pub mod stars;
 pub mod steering;
 
 pub use catalog::{Catalog, Movie};
@@ -32,4 +36,5 @@ pub use foldin::{Activation, Dense, FoldInWeights, Scorer};
 pub use format::{FORMAT_VERSION, FormatError, InvalidModel, ModelFile, ModelInfo};
 pub use quant::QuantMatrix;
 pub use recommend::{RecommendError, Recommendation, Recommender, Request, Scored, Steer};
+pub use stars::{StarsPredictor, StarsWeights};
 pub use steering::{POPULARITY_STEPS, Steering};

@@ -7,12 +7,16 @@ use crate::foldin::Scorer;
 use crate::format::{FormatError, InvalidModel, ModelFile, ModelInfo};
 use crate::rank::top_k;
 use crate::search::{SearchIndex, SearchResults};
+use crate::stars::{self, HIGH_STARS, LOW_STARS, StarsPredictor};
 use crate::steering::{self, Adjustment, POPULARITY_STEPS, Steering};
 
 /// What a visitor asks for. Ids are MovieLens movie ids.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     pub liked: Vec<u32>,
+    /// Movies given stars (0.5 to 5 in halves): never recommended; high stars count as likes
+    /// with their strength, low ones as "not for me" ([`Recommender::steering_of_stars`]).
+    pub rated: Vec<(u32, f32)>,
     /// "Not for me": never recommended, and the movies like them are pushed down.
     pub disliked: Vec<u32>,
     /// "Seen it": never recommended, and no signal either way.
@@ -31,6 +35,7 @@ impl Request {
     pub fn liking(liked: Vec<u32>, top_n: usize) -> Self {
         Self {
             liked,
+            rated: Vec::new(),
             disliked: Vec::new(),
             seen: Vec::new(),
             top_n,
@@ -58,8 +63,18 @@ pub enum RecommendError {
     NoPicks,
     #[error("movie id {0} is not in this model's catalogue")]
     UnknownMovie(u32),
+    #[error("movie id {id} was given {stars} stars: stars go from 0.5 to 5 in half-star steps")]
+    NotHalfStar { id: u32, stars: f32 },
     #[error("popularity step {0} does not exist: the steps are 0 (most familiar) to {max}", max = POPULARITY_STEPS.len() - 1)]
     UnknownStep(usize),
+}
+
+/// What a visitor's stars do to the list ([`Recommender::steering_of_stars`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StarsSteering {
+    /// Catalogue indices liked, with their weights.
+    pub liked: Vec<(usize, f32)>,
+    pub disliked: Vec<usize>,
 }
 
 /// One visitor's scores before steering ([`Recommender::scored`]).
@@ -92,6 +107,8 @@ pub struct Recommender {
     pub catalog: Catalog,
     pub steering: Steering,
     scorer: Scorer,
+    /// The model's predicted stars, when its file carries them.
+    stars: Option<StarsPredictor>,
     search: SearchIndex,
     popularity_z: Vec<f32>,
 }
@@ -111,6 +128,7 @@ impl Recommender {
     /// `file` has passed [`ModelFile::validate`], so scoring cannot index out of bounds.
     fn from_valid(file: ModelFile) -> Self {
         let scorer = Scorer::new(&file.weights);
+        let stars = file.stars.as_ref().map(StarsPredictor::new);
         let search = SearchIndex::new(&file.catalog);
         let popularity_z =
             steering::popularity_z(file.catalog.movies.iter().map(|m| m.rating_count));
@@ -119,6 +137,7 @@ impl Recommender {
             catalog: file.catalog,
             steering: file.steering,
             scorer,
+            stars,
             search,
             popularity_z,
         }
@@ -155,6 +174,14 @@ impl Recommender {
     /// than to any like (only when there are dislikes): the costly part of a request, computed
     /// once and then steered any number of ways ([`Self::ranked_scored`]).
     pub fn scored(&self, picks: &[usize], disliked: &[usize]) -> Scored {
+        let weighted: Vec<(usize, f32)> = picks.iter().map(|&p| (p, 1.0)).collect();
+        self.weighted_scored(&weighted, disliked)
+    }
+
+    /// [`Self::scored`] for picks with weights (stars given: [`Self::steering_of_stars`]).
+    fn weighted_scored(&self, weighted: &[(usize, f32)], disliked: &[usize]) -> Scored {
+        let picks: Vec<usize> = weighted.iter().map(|&(p, _)| p).collect();
+        let picks = &picks[..];
         let dislike_similarity = if disliked.is_empty() {
             Vec::new()
         } else {
@@ -167,7 +194,9 @@ impl Recommender {
             to_disliked
         };
         Scored {
-            scores: self.scores(picks),
+            scores: self
+                .scorer
+                .scores(&self.scorer.weighted_user_vector(weighted.iter().copied())),
             dislike_similarity,
             picks: picks.len(),
         }
@@ -197,12 +226,17 @@ impl Recommender {
 
     /// [`Self::scored`] with `steer`'s dislikes when they weigh anything.
     fn scored_for(&self, picks: &[usize], steer: Steer) -> Scored {
+        let weighted: Vec<(usize, f32)> = picks.iter().map(|&p| (p, 1.0)).collect();
+        self.weighted_scored_for(&weighted, steer)
+    }
+
+    fn weighted_scored_for(&self, weighted: &[(usize, f32)], steer: Steer) -> Scored {
         let weighed = if steer.dislike_weight == 0.0 {
             &[][..]
         } else {
             steer.disliked
         };
-        self.scored(picks, weighed)
+        self.weighted_scored(weighted, weighed)
     }
 
     /// The `n` best of `candidates` (catalogue indices) for `picks`, by steered scores, the top
@@ -235,13 +269,20 @@ impl Recommender {
         (ranked, scores)
     }
 
-    /// The top movies for a new user: never a liked, disliked or seen movie, filters applied.
+    /// The top movies for a new user: never a liked, rated, disliked or seen movie, filters
+    /// applied.
     pub fn recommend(&self, request: &Request) -> Result<Vec<Recommendation>, RecommendError> {
-        let picks = self.indices_of(&request.liked)?;
-        if picks.is_empty() {
+        let rated = self.rated_indices(&request.rated)?;
+        let from_stars = Self::steering_of_stars(&rated);
+        let mut weighted: Vec<(usize, f32)> = (self.indices_of(&request.liked)?.into_iter())
+            .map(|p| (p, 1.0))
+            .collect();
+        weighted.extend(from_stars.liked);
+        if weighted.is_empty() {
             return Err(RecommendError::NoPicks);
         }
-        let disliked = self.indices_of(&request.disliked)?;
+        let mut disliked = self.indices_of(&request.disliked)?;
+        disliked.extend(from_stars.disliked);
         let seen = self.indices_of(&request.seen)?;
         let popularity = request
             .popularity
@@ -249,8 +290,16 @@ impl Recommender {
         if popularity >= POPULARITY_STEPS.len() {
             return Err(RecommendError::UnknownStep(popularity));
         }
+        let picks: Vec<usize> = weighted.iter().map(|&(p, _)| p).collect();
         let mut hidden = vec![false; self.catalog.len()];
-        for &i in picks.iter().chain(&disliked).chain(&seen) {
+        let given = rated.iter().map(|&(i, _)| i);
+        for i in picks
+            .iter()
+            .chain(&disliked)
+            .chain(&seen)
+            .copied()
+            .chain(given)
+        {
             hidden[i] = true;
         }
         let candidates: Vec<usize> = (0..self.catalog.len())
@@ -262,7 +311,9 @@ impl Recommender {
             })
             .collect();
         let steer = self.steer(&disliked, popularity);
-        let (ranked, scores) = self.ranked(&picks, steer, candidates, request.top_n);
+        let scored = self.weighted_scored_for(&weighted, steer);
+        let (ranked, scores) =
+            self.ranked_scored(&scored, &picks, steer, candidates, request.top_n);
         let reasons = self.reasons(&ranked, &picks);
         Ok(ranked
             .into_iter()
@@ -273,6 +324,67 @@ impl Recommender {
                 because,
             })
             .collect())
+    }
+
+    /// Catalogue indices of rated MovieLens ids, with their stars; an unknown id or a rating
+    /// that is not a half-star from 0.5 to 5 is an error.
+    pub fn rated_indices(&self, rated: &[(u32, f32)]) -> Result<Vec<(usize, f32)>, RecommendError> {
+        rated
+            .iter()
+            .map(|&(id, stars)| {
+                if !stars::is_half_star(stars) {
+                    return Err(RecommendError::NotHalfStar { id, stars });
+                }
+                let index = (self.catalog.index_of(id)).ok_or(RecommendError::UnknownMovie(id))?;
+                Ok((index, stars))
+            })
+            .collect()
+    }
+
+    /// How stars steer the list: from [`HIGH_STARS`] up a like weighing `(stars − 3) / 2` (a
+    /// five-star movie as much as a "Like", four stars half as much), at [`LOW_STARS`] or below
+    /// "not for me"; in between no signal, as "seen it".
+    pub fn steering_of_stars(rated: &[(usize, f32)]) -> StarsSteering {
+        let mut steering = StarsSteering::default();
+        for &(movie, stars) in rated {
+            if stars >= HIGH_STARS {
+                steering.liked.push((movie, (stars - 3.0) / 2.0));
+            } else if stars <= LOW_STARS {
+                steering.disliked.push(movie);
+            }
+        }
+        steering
+    }
+
+    /// Whether the model's file carries predicted stars ([`Self::predicted_stars`]).
+    pub fn predicts_stars(&self) -> bool {
+        self.stars.is_some()
+    }
+
+    /// Every catalogue movie's predicted stars for a visitor who gave `rated` (catalogue index,
+    /// stars), liked `liked` and said "not for me" to `disliked` (each counted as the stars such
+    /// a choice stands for, unless the movie has stars of its own); `None` when the model
+    /// carries no stars.
+    pub fn predicted_stars(
+        &self,
+        rated: &[(usize, f32)],
+        liked: &[usize],
+        disliked: &[usize],
+    ) -> Option<Vec<f32>> {
+        let stars = self.stars.as_ref()?;
+        let has_stars = |movie: usize| rated.iter().any(|&(m, _)| m == movie);
+        let mut given = rated.to_vec();
+        given.extend(
+            (liked.iter())
+                .filter(|&&m| !has_stars(m))
+                .map(|&m| (m, stars.like_stars)),
+        );
+        given.extend(
+            (disliked.iter())
+                .filter(|&&m| !has_stars(m))
+                .map(|&m| (m, stars.dislike_stars)),
+        );
+        Some(stars.predict(&given))
     }
 
     /// The (up to) two picks that recommend `item` most strongly on their own, among those it
@@ -366,6 +478,56 @@ mod tests {
         assert!(out.iter().all(|r| r.because.is_empty()));
         // The floors as computed: with three movies, each pick's floor is its last neighbour's.
         assert_eq!(rec.neighbour_floor(0), -0.25);
+    }
+
+    #[test]
+    fn stars_steer_as_likes_and_dislikes_and_are_never_recommended() {
+        let rec = recommender();
+        let ids = |request: &Request| -> Vec<u32> {
+            (rec.recommend(request).unwrap().iter())
+                .map(|r| rec.catalog.movies[r.index].id)
+                .collect()
+        };
+        // Five stars for Toy Story: a "Like" of it.
+        let mut request = Request::liking(Vec::new(), 10);
+        request.rated = vec![(1, 5.0)];
+        assert_eq!(
+            rec.recommend(&request).unwrap(),
+            rec.recommend(&Request::liking(vec![1], 10)).unwrap()
+        );
+        // Two stars for Heat: not for me, never recommended.
+        request.rated.push((2, 2.0));
+        assert_eq!(ids(&request), [3]);
+        // Three stars for Babe: seen, no other effect.
+        request.rated.push((3, 3.0));
+        assert!(ids(&request).is_empty());
+        // Low stars alone leave nothing to start from; a rating off the half-star steps is named.
+        request.rated = vec![(2, 1.0)];
+        assert_eq!(rec.recommend(&request), Err(RecommendError::NoPicks));
+        request.rated = vec![(1, 4.2)];
+        assert_eq!(
+            rec.recommend(&request),
+            Err(RecommendError::NotHalfStar { id: 1, stars: 4.2 })
+        );
+    }
+
+    #[test]
+    fn predicted_stars_count_a_like_as_its_stars_unless_rated() {
+        let rec = recommender();
+        let like = crate::fixtures::tiny_stars().like_stars;
+        let as_like = rec.predicted_stars(&[], &[0], &[]).unwrap();
+        assert_eq!(
+            as_like,
+            rec.predicted_stars(&[(0, like)], &[], &[]).unwrap()
+        );
+        // The movie's own stars win over the like.
+        let rated = rec.predicted_stars(&[(0, 1.0)], &[0], &[]).unwrap();
+        assert_eq!(rated, rec.predicted_stars(&[(0, 1.0)], &[], &[]).unwrap());
+        assert_ne!(rated, as_like);
+        let mut file = tiny_file();
+        file.stars = None;
+        let without = Recommender::new(file).unwrap();
+        assert!(!without.predicts_stars() && without.predicted_stars(&[], &[0], &[]).is_none());
     }
 
     #[test]

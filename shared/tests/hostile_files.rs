@@ -8,7 +8,7 @@
 
 use shared::format::frame;
 use shared::{Activation, Catalog, Dense, ModelFile, ModelInfo, Movie, QuantMatrix, Recommender};
-use shared::{FormatError, Request};
+use shared::{FormatError, Request, StarsWeights};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// SplitMix64: a seeded generator small enough to need no dependency.
@@ -98,6 +98,23 @@ fn seed_files() -> Vec<Vec<u8>> {
             few_picks: 1.5,
             calibration: 0.5,
         },
+        stars: Some(StarsWeights {
+            movie_mean: QuantMatrix::quantize(&[3.5, 4.0, 2.5, 3.0, 4.5, 1.5], 1, 6),
+            correction: QuantMatrix::quantize(&[0.1, -0.2, 0.0, 0.3, 0.0, -0.1], 1, 6),
+            offset_weight: QuantMatrix::quantize(&[0.5, 0.0, -0.5, 0.2, 0.1, 0.0], 1, 6),
+            offset_damping: 5.0,
+            rated: matrix(2, 4.0),
+            deviation: matrix(2, 5.0),
+            tower: Dense {
+                inputs: 6,
+                outputs: 2,
+                weight: (0..12).map(|i| (i as f32 * 0.7).sin()).collect(),
+                bias: vec![0.1, -0.1],
+            },
+            output: matrix(2, 6.0),
+            like_stars: 4.4,
+            dislike_stars: 1.9,
+        }),
     };
     let towerless = ModelFile {
         info,
@@ -110,6 +127,7 @@ fn seed_files() -> Vec<Vec<u8>> {
             output_bias: vec![0.0; 6],
         },
         steering: Default::default(),
+        stars: None,
     };
     vec![with_tower.to_bytes(), towerless.to_bytes()]
 }
@@ -171,6 +189,12 @@ fn exercise(bytes: &[u8]) -> Result<bool, String> {
         {
             return Err(format!("a NaN score ranks above a number: {scores:?}"));
         }
+    }
+    // Predicted stars, however odd the weights, stay between half a star and five.
+    if let Some(stars) = recommender.predicted_stars(&[(0, 4.5)], &[1.min(ids.len() - 1)], &[])
+        && let Some(bad) = stars.iter().find(|s| !(0.5..=5.0).contains(*s))
+    {
+        return Err(format!("a predicted rating of {bad} stars"));
     }
     recommender.search("star", 5);
     recommender.popular(Some(0), 5);

@@ -36,6 +36,9 @@ pub struct Experiment<'a, B: Backend> {
     pub page_budget: u64,
     /// New-user models: carry at most this many movies (the most liked) whatever the budget.
     pub max_movies: Option<usize>,
+    /// New-user models: export the stars network beside them (`new_user::stars`), its bytes
+    /// taken from the page budget.
+    pub stars: bool,
     pub device: B::Device,
     rating_split: OnceCell<Split>,
     task: OnceCell<NewUserTask>,
@@ -56,6 +59,7 @@ impl<'a, B: Backend> Experiment<'a, B> {
             memory_budget: memory::available(),
             page_budget: page::default_budget(dataset.ratings.len()),
             max_movies: None,
+            stars: false,
             device,
             rating_split: OnceCell::new(),
             task: OnceCell::new(),
@@ -97,10 +101,20 @@ impl<'a, B: Backend> Experiment<'a, B> {
             min_item_users: self.min_item_users,
             page_budget: self.page_budget,
             max_movies: self.max_movies,
+            other_bytes_per_movie: self.other_bytes_per_movie(),
             seed: self.seed,
         };
         let task = NewUserTask::build(self.dataset, &self.ratings, &settings)?;
         Ok(self.task.get_or_init(|| task))
+    }
+
+    /// Bytes per movie the page's file holds beside the catalogue and a model's embeddings.
+    pub fn other_bytes_per_movie(&self) -> u64 {
+        if self.stars {
+            page::STARS_BYTES_PER_MOVIE
+        } else {
+            0
+        }
     }
 
     /// A run's identity for its checkpoints: the model, the data, the protocol and every

@@ -448,8 +448,8 @@ fn queries_skip_and_count_unknown_movies() {
 
     assert!(
         run.stderr.contains(
-            "skipped 4 liked movie ids not in the model's catalogue (3 distinct: 99, 98, 97); \
-             2 queries had no known movie and got no recommendations"
+            "skipped 4 movie ids not in the model's catalogue (3 distinct: 99, 98, 97); \
+             2 queries had no known liked movie and got no recommendations"
         ),
         "{}",
         run.stderr
@@ -887,4 +887,98 @@ fn out_replaces_only_a_model_file_unless_forced() {
     let run = train_new_user_model("popularity", tmp.path(), &other, &["--force"]);
     assert!(run.success, "{}", run.stderr);
     assert!(std::fs::read(&other).unwrap().starts_with(b"MOVIEREC"));
+}
+
+#[test]
+fn stars_are_given_predicted_and_imported_and_bad_ones_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model.bin");
+    write_tiny_model(&model);
+    let model = text(&model);
+    let json = |run: &Run| -> serde_json::Value {
+        assert!(run.success, "{}", run.stderr);
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    // Five stars for Toy Story (id 1) is a like of it; Heat (2) and Babe (3) predicted.
+    let rated = trainer(&[
+        "recommend",
+        "--model",
+        model,
+        "--rated",
+        "1:5",
+        "--predict",
+        "2,3,99",
+        "--json",
+    ]);
+    let answer = json(&rated);
+    let liked = json(&trainer(&[
+        "recommend",
+        "--model",
+        model,
+        "--liked",
+        "1",
+        "--json",
+    ]));
+    let ids = |answer: &serde_json::Value| -> Vec<serde_json::Value> {
+        let list = answer["recommendations"].as_array().unwrap();
+        list.iter().map(|r| r["id"].clone()).collect()
+    };
+    assert_eq!(ids(&answer), ids(&liked));
+    let predicted: Vec<(u32, f64)> = serde_json::from_value(answer["predicted"].clone()).unwrap();
+    assert_eq!(predicted.iter().map(|p| p.0).collect::<Vec<_>>(), [2, 3]);
+    assert!(predicted.iter().all(|p| (0.5..=5.0).contains(&p.1)));
+    assert_eq!(answer["skipped"], serde_json::json!([99]));
+    // A query line answers the same.
+    let queries = recommend_queries(b"{\"rated\": [[1, 5]], \"predict\": [2, 3]}\n", &[]);
+    let line = json(&queries);
+    assert_eq!(line["predicted"], answer["predicted"]);
+    // An import reads as --rated.
+    let export = tmp.path().join("ratings.csv");
+    std::fs::write(&export, "movie_id,rating\n1,5\n42,3\n").unwrap();
+    let imported = trainer(&[
+        "recommend",
+        "--model",
+        model,
+        "--import",
+        text(&export),
+        "--predict",
+        "2,3",
+        "--json",
+    ]);
+    assert_eq!(json(&imported)["predicted"], answer["predicted"]);
+    assert!(
+        imported
+            .stderr
+            .contains("1 of 2 rows matched; 1 not in this catalogue"),
+        "{}",
+        imported.stderr
+    );
+    // Bad stars and bad files are named.
+    for (args, says) in [
+        (
+            vec!["--rated", "1:4.2"],
+            "not 0.5 to 5 stars in half-star steps",
+        ),
+        (vec!["--rated", "1"], "is not id:stars"),
+    ] {
+        let run = trainer(&[&["recommend", "--model", model][..], &args].concat());
+        assert!(
+            !run.success && run.stderr.contains(says),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    std::fs::write(&export, "movie_id,rating\n1,5\n2,lots\n").unwrap();
+    let broken = trainer(&["recommend", "--model", model, "--import", text(&export)]);
+    assert!(
+        !broken.success && broken.stderr.contains("line 3: the rating \"lots\""),
+        "{}",
+        broken.stderr
+    );
+    let bad_line = recommend_queries(b"{\"rated\": [[1, 7]]}\n", &[]);
+    assert!(
+        !bad_line.success && bad_line.stderr.contains("line 1: movie 1 rated 7"),
+        "{}",
+        bad_line.stderr
+    );
 }

@@ -30,6 +30,7 @@ fn exported_weights_score_like_the_burn_model() {
         catalog: trainer::protocol::page::catalog(&dataset, &item_ids, &vec![1; items]),
         weights: foldin_weights(&model),
         steering: Default::default(),
+        stars: None,
     };
     let recommender = Recommender::from_bytes(&file.to_bytes()).unwrap();
 

@@ -8,7 +8,9 @@ use crate::components::{
 };
 use crate::hooks::use_share_link_arrivals;
 use crate::model_loader::LoadedModel;
-use crate::picks::{Dropped, Origin, PickAction, Picks, PicksContext, SharedLink, link_asks_first};
+use crate::picks::{
+    Dropped, Origin, PickAction, Picks, PicksContext, SharedLink, link_asks_first, predicted_stars,
+};
 use crate::{storage, timings};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -92,10 +94,17 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
         })
     };
 
+    let predicted = {
+        let model = model.clone();
+        use_memo((*picks).clone(), move |picks| {
+            predicted_stars(&model, picks)
+        })
+    };
     let context = PicksContext {
         picks: Rc::new((*picks).clone()),
         act,
         last: (*last).clone(),
+        predicted,
     };
     html! {
         <ContextProvider<LoadedModel> context={model}>
@@ -179,6 +188,7 @@ mod tests {
                 liked: vec![1],
                 disliked: vec![588],
                 seen: vec![],
+                rated: vec![],
             })
         );
         let share = wait_for(&page, "#share-link").await;

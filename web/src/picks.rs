@@ -1,9 +1,11 @@
-//! The visitor's choices: movies they like, movies that are "not for me" and movies they have
-//! seen, the actions that change them, and their text form (`liked=1,50&not=3&seen=7`), used
+//! The visitor's choices: movies they like, movies that are "not for me", movies they have
+//! seen and movies they gave stars, the actions that change them, and their text form
+//! (`liked=1,50&not=3&seen=7&rated=260:4.5`), used
 //! both for localStorage and for share URLs; also the context that hands them to the page's
 //! components ([`PicksContext`]) and when a share link's picks must wait for the visitor.
 
-use shared::Catalog;
+use shared::stars::HIGH_STARS;
+use shared::{Catalog, Recommender};
 use std::rc::Rc;
 use yew::{Callback, Reducible};
 
@@ -16,6 +18,22 @@ pub struct Picks {
     pub disliked: Vec<u32>,
     /// "Seen it": never recommended, nothing else.
     pub seen: Vec<u32>,
+    /// Movies given stars, in half-stars (1 is half a star, 10 five stars).
+    pub rated: Vec<(u32, u8)>,
+}
+
+/// The stars of `halves` half-stars.
+pub fn stars(halves: u8) -> f32 {
+    f32::from(halves) / 2.0
+}
+
+/// "★★★½" for 7 half-stars.
+pub fn star_text(halves: u8) -> String {
+    let mut text = "★".repeat(usize::from(halves / 2));
+    if halves % 2 == 1 {
+        text.push('½');
+    }
+    text
 }
 
 /// What a click does to the picks.
@@ -27,6 +45,10 @@ pub enum PickAction {
     Dislike(u32),
     /// Adds to "Seen it" (and takes it off the other lists).
     Seen(u32),
+    /// Gives the movie stars, in half-stars from 1 to 10 (and takes it off the other lists).
+    Rate(u32, u8),
+    /// Gives each movie its stars (an import): a movie already on a list takes the new stars.
+    RateAll(Vec<(u32, u8)>),
     /// Takes the movie off whichever list holds it.
     Forget(u32),
     /// Empties every list.
@@ -43,6 +65,8 @@ pub enum PickStatus {
     Liked,
     Disliked,
     Seen,
+    /// Given stars, in half-stars.
+    Rated(u8),
     Undecided,
 }
 
@@ -53,6 +77,35 @@ pub struct PicksContext {
     pub act: Callback<PickAction>,
     /// The last change, for the confirmation that follows a click far from the lists.
     pub last: Option<PickAction>,
+    /// Every catalogue movie's predicted stars for these picks ([`predicted_stars`]).
+    pub predicted: Rc<Option<Vec<f32>>>,
+}
+
+impl PicksContext {
+    /// The predicted stars of catalogue movie `index` in tenths (42 for 4.2), as a card shows
+    /// them: a card re-renders only when what it shows changes.
+    pub fn predicted_tenths(&self, index: usize) -> Option<u8> {
+        let stars = (*self.predicted).as_ref()?.get(index)?;
+        Some((stars * 10.0).round() as u8)
+    }
+}
+
+/// Every catalogue movie's predicted stars for the visitor's stars, likes and dislikes; `None`
+/// before they gave any, or when the model carries no stars.
+pub fn predicted_stars(model: &Recommender, picks: &Picks) -> Option<Vec<f32>> {
+    let indices = |ids: &[u32]| -> Vec<usize> {
+        ids.iter()
+            .filter_map(|&id| model.catalog.index_of(id))
+            .collect()
+    };
+    let rated: Vec<(usize, f32)> = (picks.rated.iter())
+        .filter_map(|&(id, halves)| Some((model.catalog.index_of(id)?, stars(halves))))
+        .collect();
+    let (liked, disliked) = (indices(&picks.liked), indices(&picks.disliked));
+    if rated.is_empty() && liked.is_empty() && disliked.is_empty() {
+        return None;
+    }
+    model.predicted_stars(&rated, &liked, &disliked)
 }
 
 /// Ids a model did not know and left out, and where they came from, for the note that says so.
@@ -110,6 +163,7 @@ type PutOnList = fn(u32) -> PickAction;
 const LIKED_KEY: &str = "liked";
 const DISLIKED_KEY: &str = "not";
 const SEEN_KEY: &str = "seen";
+const RATED_KEY: &str = "rated";
 
 impl Picks {
     pub fn is_empty(&self) -> bool {
@@ -118,7 +172,20 @@ impl Picks {
 
     /// Movies on all lists.
     pub fn len(&self) -> usize {
-        self.liked.len() + self.disliked.len() + self.seen.len()
+        self.liked.len() + self.disliked.len() + self.seen.len() + self.rated.len()
+    }
+
+    /// The movies the list starts from: the liked, and those given [`HIGH_STARS`] or more.
+    pub fn liked_or_starred(&self) -> Vec<u32> {
+        let starred = (self.rated.iter())
+            .filter(|&&(_, halves)| stars(halves) >= HIGH_STARS)
+            .map(|&(id, _)| id);
+        self.liked.iter().copied().chain(starred).collect()
+    }
+
+    /// The stars given, as the recommender takes them (MovieLens id, stars).
+    pub fn rated_stars(&self) -> Vec<(u32, f32)> {
+        self.rated.iter().map(|&(id, h)| (id, stars(h))).collect()
     }
 
     pub fn status(&self, movie_id: u32) -> PickStatus {
@@ -128,6 +195,8 @@ impl Picks {
             PickStatus::Disliked
         } else if self.seen.contains(&movie_id) {
             PickStatus::Seen
+        } else if let Some(&(_, halves)) = self.rated.iter().find(|(id, _)| *id == movie_id) {
+            PickStatus::Rated(halves)
         } else {
             PickStatus::Undecided
         }
@@ -147,6 +216,15 @@ impl Picks {
                 self.forget(id);
                 self.seen.push(id);
             }
+            PickAction::Rate(id, halves) => {
+                self.forget(id);
+                self.rated.push((id, halves.clamp(1, 10)));
+            }
+            PickAction::RateAll(rated) => {
+                for (id, halves) in rated {
+                    self.apply(PickAction::Rate(id, halves));
+                }
+            }
             PickAction::Forget(id) => self.forget(id),
             PickAction::Clear => *self = Picks::default(),
             PickAction::Replace(picks) => *self = picks,
@@ -156,6 +234,11 @@ impl Picks {
                         if self.status(id) == PickStatus::Undecided {
                             self.apply(make(id));
                         }
+                    }
+                }
+                for (id, halves) in other.rated {
+                    if self.status(id) == PickStatus::Undecided {
+                        self.apply(PickAction::Rate(id, halves));
                     }
                 }
             }
@@ -175,6 +258,7 @@ impl Picks {
         self.liked.retain(|&m| m != id);
         self.disliked.retain(|&m| m != id);
         self.seen.retain(|&m| m != id);
+        self.rated.retain(|&(m, _)| m != id);
     }
 
     /// The picks this model knows, and how many ids were dropped (saved by an older model).
@@ -189,24 +273,30 @@ impl Picks {
             liked: known(&self.liked),
             disliked: known(&self.disliked),
             seen: known(&self.seen),
+            rated: (self.rated.iter())
+                .copied()
+                .filter(|&(id, _)| catalog.index_of(id).is_some())
+                .collect(),
         };
         let dropped = self.len() - picks.len();
         (picks, dropped)
     }
 
-    /// `liked=1,50,181&not=3&seen=7`; empty lists are left out.
+    /// `liked=1,50,181&not=3&seen=7&rated=260:4.5,1196:2`; empty lists are left out.
     pub fn to_fragment(&self) -> String {
+        let rated: Vec<String> = (self.rated.iter())
+            .map(|&(id, halves)| format!("{id}:{}", stars(halves)))
+            .collect();
         [
             (LIKED_KEY, &self.liked),
             (DISLIKED_KEY, &self.disliked),
             (SEEN_KEY, &self.seen),
         ]
         .into_iter()
+        .map(|(key, ids)| (key, ids.iter().map(u32::to_string).collect::<Vec<_>>()))
+        .chain([(RATED_KEY, rated)])
         .filter(|(_, ids)| !ids.is_empty())
-        .map(|(key, ids)| {
-            let ids: Vec<String> = ids.iter().map(u32::to_string).collect();
-            format!("{key}={}", ids.join(","))
-        })
+        .map(|(key, ids)| format!("{key}={}", ids.join(",")))
         .collect::<Vec<_>>()
         .join("&")
     }
@@ -226,6 +316,13 @@ impl Picks {
                 LIKED_KEY => PickAction::Like,
                 DISLIKED_KEY => PickAction::Dislike,
                 SEEN_KEY => PickAction::Seen,
+                RATED_KEY => {
+                    found = true;
+                    for (id, halves) in ids.split(',').filter_map(parse_rated) {
+                        picks.apply(PickAction::Rate(id, halves));
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             found = true;
@@ -235,6 +332,16 @@ impl Picks {
         }
         found.then_some(picks)
     }
+}
+
+/// `260:4.5` as (260, 9 half-stars); `None` unless the stars are a half-star from 0.5 to 5.
+fn parse_rated(text: &str) -> Option<(u32, u8)> {
+    let (id, stars) = text.split_once(':')?;
+    let stars: f32 = stars.trim().parse().ok()?;
+    if !shared::stars::is_half_star(stars) {
+        return None;
+    }
+    Some((id.trim().parse().ok()?, (stars * 2.0) as u8))
 }
 
 impl Reducible for Picks {
@@ -258,6 +365,7 @@ mod tests {
             liked: liked.to_vec(),
             disliked: disliked.to_vec(),
             seen: Vec::new(),
+            rated: Vec::new(),
         }
     }
 
@@ -279,6 +387,7 @@ mod tests {
             liked: vec![3],
             disliked: vec![2],
             seen: vec![4],
+            rated: Vec::new(),
         }));
         assert_eq!(p.liked, [2, 1, 3], "on both: mine wins");
         assert_eq!(
@@ -292,7 +401,39 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    fn stars_move_a_movie_off_the_other_lists_and_imports_merge() {
+        let mut p = picks(&[1, 2], &[]);
+        p.apply(PickAction::Rate(1, 9));
+        assert_eq!(
+            (p.liked.as_slice(), p.status(1)),
+            (&[2][..], PickStatus::Rated(9))
+        );
+        p.apply(PickAction::RateAll(vec![(1, 4), (3, 10)]));
+        assert_eq!(
+            p.rated,
+            [(1, 4), (3, 10)],
+            "re-rated in place of a duplicate"
+        );
+        assert_eq!(p.rated_stars(), [(1, 2.0), (3, 5.0)]);
+        p.apply(PickAction::Forget(1));
+        assert_eq!(p.status(1), PickStatus::Undecided);
+        assert_eq!(star_text(7), "★★★½");
+    }
+
+    #[wasm_bindgen_test]
     fn fragments_round_trip_and_tolerate_junk() {
+        let rated = Picks {
+            rated: vec![(260, 9), (1196, 4)],
+            ..picks(&[1], &[])
+        };
+        assert_eq!(rated.to_fragment(), "liked=1&rated=260:4.5,1196:2");
+        assert_eq!(Picks::from_fragment(&rated.to_fragment()), Some(rated));
+        assert_eq!(
+            Picks::from_fragment("rated=5:4.2,6:0,7:x,8:5")
+                .unwrap()
+                .rated,
+            [(8, 10)]
+        );
         let p = picks(&[1, 50, 181], &[3]);
         assert_eq!(p.to_fragment(), "liked=1,50,181&not=3");
         assert_eq!(Picks::from_fragment(&p.to_fragment()), Some(p));

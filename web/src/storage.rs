@@ -60,10 +60,11 @@ mod tests {
             liked: vec![1, 2],
             disliked: vec![3],
             seen: vec![4],
+            rated: vec![(5, 7)],
         };
         save(&picks);
         assert_eq!(load_saved(), Some(picks.clone()));
-        assert!(share_url(&picks).ends_with("#liked=1,2&not=3&seen=4"));
+        assert!(share_url(&picks).ends_with("#liked=1,2&not=3&seen=4&rated=5:3.5"));
         save(&Picks::default());
     }
 

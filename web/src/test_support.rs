@@ -57,6 +57,7 @@ pub fn tiny_model_file() -> ModelFile {
             few_picks: 0.0,
             calibration: 0.0,
         },
+        stars: None,
     }
 }
 

@@ -207,7 +207,12 @@ fn ease_start<B: AutodiffBackend>(
         phases,
     )?;
     // The page loads the whole file: int8 input and output rows must fit the budget.
-    let affordable = page::affordable_rank(experiment.page_budget, task.catalogue_bytes, items);
+    let affordable = page::affordable_rank(
+        experiment.page_budget,
+        task.catalogue_bytes,
+        items,
+        experiment.other_bytes_per_movie(),
+    );
     let ranks: Vec<usize> = config
         .ranks
         .iter()

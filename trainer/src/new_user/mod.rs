@@ -19,6 +19,7 @@ pub mod foldin;
 pub mod hybrid;
 pub mod popularity;
 pub mod puresvd;
+pub mod stars;
 pub mod steering;
 
 use crate::data::Dataset;
@@ -117,6 +118,15 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
         untrained_users: untrained_users(experiment, task),
     };
     let mut file = export_evaluated(experiment.dataset, task, fitted.weights, info, &mut phases)?;
+    if experiment.stars {
+        let mut steps = Phases::default();
+        let (weights, metrics) = phases.time("stars", || {
+            stars::train_for_page(experiment, task, &mut steps)
+        })?;
+        phases.nest("stars", steps);
+        file.stars = Some(weights);
+        file.info.metrics.extend(metrics);
+    }
     if experiment.refit {
         let everyone = task.everyone();
         let users = everyone.train_rows.len();
@@ -182,6 +192,7 @@ pub fn export_evaluated(
         catalog: page::catalog(dataset, &task.items, &task.rating_counts),
         weights,
         steering: Steering::default(),
+        stars: None,
     };
     let mut recommender = loadable(&file, "the trained model")?;
     file.steering = phases.time("steering (slider, dislikes, few picks, reasons)", || {

@@ -116,6 +116,8 @@ pub struct TaskSettings {
     pub page_budget: u64,
     /// Carry at most this many movies (the most liked) whatever the budget.
     pub max_movies: Option<usize>,
+    /// Bytes per movie the file holds beside the catalogue and the embeddings (the stars).
+    pub other_bytes_per_movie: u64,
     pub seed: u64,
 }
 
@@ -150,9 +152,14 @@ impl NewUserTask {
             settings.seed,
         );
         let liked = liked_movies(&split, dataset.n_items(), settings.min_item_users);
-        let carried = settings
-            .max_movies
-            .unwrap_or_else(|| page::affordable_movies(settings.page_budget, dataset, &liked));
+        let carried = settings.max_movies.unwrap_or_else(|| {
+            page::affordable_movies(
+                settings.page_budget,
+                dataset,
+                &liked,
+                settings.other_bytes_per_movie,
+            )
+        });
         if carried < liked.len() {
             eprintln!(
                 "{}: the page carries the {carried} most liked of {} movies ({})",

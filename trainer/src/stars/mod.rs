@@ -18,17 +18,15 @@
 //! The baseline's damping and Funk-SVD's ridge weight are chosen for each `k` on the validation
 //! users giving `k`: what suits five stars does not suit twenty.
 
-pub mod network;
-
 use crate::data::Dataset;
 use crate::metrics::{mae, mean_se, rmse};
+use crate::new_user::stars::{self as network, Inputs, StarsConfig, Visit};
 use crate::rating::baseline::{Baseline, BaselineFit};
 use crate::rating::matrix::RatingMatrix;
 use crate::rating::svd::{FunkSvd, FunkSvdConfig};
 use crate::training::{Checkpoints, Plan, RunSettings};
 use anyhow::{Result, bail};
 use burn::tensor::backend::AutodiffBackend;
-use network::{Inputs, StarsConfig, Visit};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

@@ -3,6 +3,7 @@
 
 mod browse_rows;
 mod filters;
+mod import;
 mod load_error;
 mod model_footer;
 mod movie_item;

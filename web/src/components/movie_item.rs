@@ -1,11 +1,12 @@
-//! One movie in any list: title with year, genres, links out, an optional reason, and the
-//! buttons that like it, dislike it, hide it as seen or take it back.
+//! One movie in any list: title with year, genres, links out, an optional reason, the stars
+//! this visitor would give it, the half-star rating, and the buttons that like it, dislike it,
+//! hide it as seen or take it back.
 
 use crate::hooks::use_model;
-use crate::picks::{PickAction, PickStatus};
+use crate::picks::{PickAction, PickStatus, star_text, stars};
 use shared::Movie;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement};
+use web_sys::{Element, HtmlElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Which buttons a movie gets.
@@ -34,6 +35,9 @@ pub struct MovieItemProps {
     pub act: Callback<PickAction>,
     #[prop_or_default]
     pub reason: Option<AttrValue>,
+    /// The stars the model expects this visitor to give it, in tenths (42 for 4.2).
+    #[prop_or_default]
+    pub predicted: Option<u8>,
 }
 
 /// The movie's pages elsewhere, from the release's links file. Plain links: nothing is fetched
@@ -65,11 +69,11 @@ fn row_of(event: &MouseEvent) -> Option<Element> {
         .and_then(|button| button.closest("li").ok().flatten())
 }
 
-/// Undo takes its own button away: focus moves to the button whose choice it took back.
-fn focus_in_row(event: &MouseEvent, button_class: &str) {
+/// Undo takes its own button away: focus moves to the control whose choice it took back.
+fn focus_in_row(event: &MouseEvent, control_class: &str) {
     if let Some(button) = row_of(event)
         .and_then(|row| {
-            row.query_selector(&format!("button.{button_class}"))
+            row.query_selector(&format!(".{control_class}"))
                 .ok()
                 .flatten()
         })
@@ -110,7 +114,39 @@ fn status_class(status: PickStatus) -> Option<&'static str> {
         PickStatus::Liked => Some("like"),
         PickStatus::Disliked => Some("dislike"),
         PickStatus::Seen => Some("seen"),
+        PickStatus::Rated(_) => Some("stars"),
         PickStatus::Undecided => None,
+    }
+}
+
+/// The half-star rating: "Rate" (none) or ½ to five stars, a native select (mouse, touch and
+/// keyboard alike). Choosing stars rates the movie (off the other lists); choosing "Rate" again
+/// takes the stars back.
+fn stars_select(id: u32, label: &str, status: PickStatus, act: &Callback<PickAction>) -> Html {
+    let current = match status {
+        PickStatus::Rated(halves) => halves,
+        _ => 0,
+    };
+    let act = act.clone();
+    let onchange = Callback::from(move |event: Event| {
+        let Some(select) = event.target_dyn_into::<HtmlSelectElement>() else {
+            return;
+        };
+        match select.value().parse::<u8>() {
+            Ok(halves @ 1..=10) => act.emit(PickAction::Rate(id, halves)),
+            _ if current > 0 => act.emit(PickAction::Forget(id)),
+            _ => {}
+        }
+    });
+    html! {
+        <select class="stars" aria-label={format!("Your stars for {label}")} {onchange}>
+            <option value="0" selected={current == 0}>{ "Rate…" }</option>
+            { for (1..=10u8).rev().map(|halves| html! {
+                <option value={halves.to_string()} selected={current == halves}>
+                    { format!("{} {}", star_text(halves), stars(halves)) }
+                </option>
+            }) }
+        </select>
     }
 }
 
@@ -131,7 +167,7 @@ pub fn MovieItem(props: &MovieItemProps) -> Html {
             (false, PickStatus::Liked) => Some(PickAction::Like(id)),
             (false, PickStatus::Disliked) => Some(PickAction::Dislike(id)),
             (false, PickStatus::Seen) => Some(PickAction::Seen(id)),
-            (false, PickStatus::Undecided) => Some(PickAction::Forget(id)),
+            (false, PickStatus::Rated(_) | PickStatus::Undecided) => Some(PickAction::Forget(id)),
         };
         let act = act.clone();
         let onclick = Callback::from(move |_: MouseEvent| {
@@ -155,6 +191,7 @@ pub fn MovieItem(props: &MovieItemProps) -> Html {
                 PickStatus::Liked,
             ) }
             { button("Not for me", format!("Not for me: {label}"), PickStatus::Disliked) }
+            { stars_select(id, &label, status, &act) }
             if still {
                 { button("Seen it", format!("Seen it: {label}"), PickStatus::Seen) }
                 if let Some(undone) = status_class(status) {
@@ -172,16 +209,19 @@ pub fn MovieItem(props: &MovieItemProps) -> Html {
             }
         </> },
         MovieButtons::Remove => {
-            let act = act.clone();
+            let remove = act.clone();
             let onclick = Callback::from(move |event: MouseEvent| {
                 keep_focus_nearby(&event);
-                act.emit(PickAction::Forget(id));
+                remove.emit(PickAction::Forget(id));
             });
-            html! {
+            html! { <>
+                if let PickStatus::Rated(_) = status {
+                    { stars_select(id, &label, status, &act) }
+                }
                 <button type="button" class="remove" aria-label={format!("Remove {label}")} {onclick}>
                     { "Remove" }
                 </button>
-            }
+            </> }
         }
     };
     let class = classes!(
@@ -197,6 +237,11 @@ pub fn MovieItem(props: &MovieItemProps) -> Html {
             </span>
             if let Some(reason) = &props.reason {
                 <span class="reason">{ reason }</span>
+            }
+            if let Some(tenths) = props.predicted {
+                <span class="predicted" title="The stars the model expects you to give it">
+                    { format!("≈ {}.{}★ for you", tenths / 10, tenths % 10) }
+                </span>
             }
             <span class="buttons">{ buttons }</span>
         </li>

@@ -1,8 +1,10 @@
-//! The visitor's lists ("Movies you like", "Not for me", "Seen it"), each movie removable and
+//! The visitor's lists ("Movies you like", "Your stars", "Not for me", "Seen it"), each movie
+//! removable (a rated one's stars changeable), ratings imported from elsewhere, and
 //! each list shortened to its first movies until asked for all (a share link may hold
 //! thousands), a link that reproduces them with a copy button, "Clear all" with Undo, and a note
 //! when saved or shared picks were unknown to this model.
 
+use super::import::ImportRatings;
 use super::movie_item::{MovieButtons, MovieItem};
 use crate::hooks::{use_model, use_picks};
 use crate::picks::{Dropped, PickAction, PickStatus, Picks};
@@ -22,9 +24,8 @@ pub const SHOWN_PER_LIST: usize = 30;
 #[derive(Properties, PartialEq)]
 struct PickListProps {
     id: AttrValue,
-    ids: Vec<u32>,
-    /// The list's movies' standing: liked, not for me or seen.
-    status: PickStatus,
+    /// The list's movies and their standing: liked, rated, not for me or seen.
+    movies: Vec<(u32, PickStatus)>,
     act: Callback<PickAction>,
 }
 
@@ -33,10 +34,8 @@ struct PickListProps {
 fn PickList(props: &PickListProps) -> Html {
     let model = use_model();
     let all = use_state(|| false);
-    let known: Vec<usize> = props
-        .ids
-        .iter()
-        .filter_map(|&movie| model.catalog.index_of(movie))
+    let known: Vec<(usize, PickStatus)> = (props.movies.iter())
+        .filter_map(|&(movie, status)| Some((model.catalog.index_of(movie)?, status)))
         .collect();
     let shown = if *all {
         known.len()
@@ -49,9 +48,9 @@ fn PickList(props: &PickListProps) -> Html {
     };
     html! { <>
         <ul id={props.id.clone()} class="movie-list">
-            { for known[..shown].iter().map(|&index| html! {
+            { for known[..shown].iter().map(|&(index, status)| html! {
                 <MovieItem key={index} {index} buttons={MovieButtons::Remove}
-                    status={props.status} act={props.act.clone()} />
+                    {status} act={props.act.clone()} />
             }) }
         </ul>
         if known.len() > SHOWN_PER_LIST {
@@ -100,8 +99,12 @@ pub fn PicksPanel(props: &PicksPanelProps) -> Html {
         }
     });
     let list = |id: &'static str, ids: &[u32], status| {
-        html! { <PickList {id} ids={ids.to_vec()} {status} act={context.act.clone()} /> }
+        let movies: Vec<(u32, PickStatus)> = ids.iter().map(|&movie| (movie, status)).collect();
+        html! { <PickList {id} {movies} act={context.act.clone()} /> }
     };
+    let rated: Vec<(u32, PickStatus)> = (picks.rated.iter())
+        .map(|&(movie, halves)| (movie, PickStatus::Rated(halves)))
+        .collect();
     let clear = {
         let (act, cleared, picks) = (context.act.clone(), cleared.clone(), picks.clone());
         Callback::from(move |_: MouseEvent| {
@@ -165,6 +168,11 @@ pub fn PicksPanel(props: &PicksPanelProps) -> Html {
             } else {
                 { list("liked", &picks.liked, PickStatus::Liked) }
             }
+            if !rated.is_empty() {
+                <h3>{ format!("Your stars ({})", rated.len()) }</h3>
+                <PickList id="rated" movies={rated} act={context.act.clone()} />
+            }
+            <ImportRatings />
             if !picks.disliked.is_empty() {
                 <h3>{ "Not for me" }</h3>
                 { list("disliked", &picks.disliked, PickStatus::Disliked) }

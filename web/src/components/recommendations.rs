@@ -47,11 +47,9 @@ pub fn Recommendations() -> Html {
     let fresh: Ranked = use_memo(
         (picks.clone(), *filters, model.clone()),
         |(picks, filters, model)| {
-            if picks.liked.is_empty() {
-                return Ok(Vec::new());
-            }
             let request = Request {
                 liked: picks.liked.clone(),
+                rated: picks.rated_stars(),
                 disliked: picks.disliked.clone(),
                 seen: picks.seen.clone(),
                 top_n: TOP_N,
@@ -59,6 +57,10 @@ pub fn Recommendations() -> Html {
                 decade: filters.decade,
                 popularity: Some(filters.popularity),
             };
+            // Nothing liked yet (or only low stars): no list, and nothing to time.
+            if picks.liked_or_starred().is_empty() {
+                return Ok(Vec::new());
+            }
             timings::time_scoring(|| model.recommend(&request))
         },
     );
@@ -123,8 +125,9 @@ pub fn Recommendations() -> Html {
     };
 
     // With one pick every reason would be the same sentence: say it once, above the list.
-    let single_pick = (picks.liked.len() == 1)
-        .then(|| model.catalog.index_of(picks.liked[0]))
+    let starting_from = picks.liked_or_starred();
+    let single_pick = (starting_from.len() == 1)
+        .then(|| model.catalog.index_of(starting_from[0]))
         .flatten()
         .map(|index| model.catalog.movies[index].label());
     let reason = |recommendation: &Recommendation| -> Option<AttrValue> {
@@ -147,8 +150,8 @@ pub fn Recommendations() -> Html {
         _ => String::new(),
     };
     let body = match &*shown {
-        _ if picks.liked.is_empty() => html! {
-            <p class="hint">{ "Like a movie or two (search above or pick below) and recommendations appear here." }</p>
+        _ if starting_from.is_empty() => html! {
+            <p class="hint">{ "Like a movie or two, or give it four stars or more (search above or pick below), and recommendations appear here." }</p>
         },
         Err(error) => html! {
             <div class="error" role="alert">
@@ -171,6 +174,7 @@ pub fn Recommendations() -> Html {
                         buttons={MovieButtons::Steer}
                         status={picks.status(model.catalog.movies[recommendation.index].id)}
                         reason={reason(recommendation)}
+                        predicted={context.predicted_tenths(recommendation.index)}
                         act={act_in_place.clone()}
                     />
                 }) }
@@ -183,7 +187,7 @@ pub fn Recommendations() -> Html {
             <p class="visually-hidden" aria-live="polite" id="recommendations-announcement">
                 { announcement }
             </p>
-            if !picks.liked.is_empty() {
+            if !starting_from.is_empty() {
                 <FiltersBar filters={*filters} on_change={on_filters} />
             }
             if holding {

@@ -64,13 +64,19 @@ pub fn StatusBar() -> Html {
             format!("{}: not for you. Movies like it move down.", label(*id))
         }
         Some(PickAction::Seen(id)) => format!("{}: seen, so no longer recommended.", label(*id)),
+        Some(PickAction::Rate(id, halves)) => format!(
+            "You gave {} {} stars.",
+            label(*id),
+            crate::picks::stars(*halves)
+        ),
+        Some(PickAction::RateAll(rated)) => format!("Added {} rated movies.", rated.len()),
         Some(PickAction::Forget(id)) => format!("Took back {}.", label(*id)),
         Some(PickAction::Clear) => "Cleared all picks.".to_string(),
         Some(PickAction::Replace(_)) => "Now showing the shared picks.".to_string(),
         Some(PickAction::Merge(_)) => "Added the shared picks to yours.".to_string(),
         None => String::new(),
     };
-    let liked = context.picks.liked.len();
+    let liked = context.picks.liked_or_starred().len();
     html! {
         <div class="status-bar" ref={bar}>
             <p id="last-action" role="status">{ message }</p>

@@ -5,7 +5,9 @@ use crate::{emit, load_model};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde_json::json;
-use shared::{Recommender, Request};
+use shared::import::{ImportError, MAX_IMPORT_BYTES};
+use shared::stars::is_half_star;
+use shared::{RecommendError, Recommender, Request};
 use std::collections::HashSet;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -17,22 +19,37 @@ pub struct RecommendArgs {
     #[arg(long)]
     model: PathBuf,
     /// MovieLens ids of liked movies, comma-separated.
-    #[arg(long, value_delimiter = ',', required_unless_present = "queries")]
+    #[arg(long, value_delimiter = ',', required_unless_present_any = ["queries", "rated", "import"])]
     liked: Vec<u32>,
-    /// A JSON-lines file of {"liked":[ids]} queries, answered one JSON line each. Movies the
-    /// model does not know are skipped, listed in the answer's "skipped" and counted at the end.
+    /// Movies given stars, comma-separated `id:stars` (0.5 to 5 in halves): `1:4.5,2571:2`.
+    /// Four stars and up count as likes (five as much as --liked), 2.5 and below as --disliked.
+    #[arg(long, value_delimiter = ',', value_parser = parse_rated, conflicts_with = "queries")]
+    rated: Vec<(u32, f32)>,
+    /// MovieLens ids whose predicted stars to print ("predicted": [[id, stars], ...] in JSON),
+    /// from the stars and likes given; needs a model file with the stars network.
+    #[arg(long, value_delimiter = ',', conflicts_with = "queries")]
+    predict: Vec<u32>,
+    /// A ratings export to start from, read as the page reads it: movielens.org's export
+    /// (movie_id, rating), IMDb's (Const, Your Rating) or Letterboxd's ratings.csv (Name, Year,
+    /// Rating). --rated adds to it (and wins for a movie in both).
+    #[arg(long, conflicts_with = "queries")]
+    import: Option<PathBuf>,
+    /// A JSON-lines file of queries, answered one JSON line each: {"liked": [ids]}, with
+    /// "rated": [[id, stars], ...] and "predict": [ids] if wanted (answered with "predicted").
+    /// Movies the model does not know are skipped, listed in the answer's "skipped" and counted
+    /// at the end.
     #[arg(long, conflicts_with = "liked")]
     queries: Option<PathBuf>,
     /// MovieLens ids of movies that are not for this user, comma-separated: never recommended,
     /// and the movies like them are pushed down (as much as the model's steering says).
-    #[arg(long, value_delimiter = ',', requires = "liked")]
+    #[arg(long, value_delimiter = ',', conflicts_with = "queries")]
     disliked: Vec<u32>,
     /// MovieLens ids of movies already seen, comma-separated: never recommended, no other effect.
-    #[arg(long, value_delimiter = ',', requires = "liked")]
+    #[arg(long, value_delimiter = ',', conflicts_with = "queries")]
     seen: Vec<u32>,
     /// Familiar ↔ discover: a step from 0 (the most familiar movies) to 8 (lesser-known movies
     /// near the likes); without it, the model's default, chosen on validation users.
-    #[arg(long, requires = "liked", value_parser = clap::value_parser!(u8).range(0..shared::POPULARITY_STEPS.len() as i64))]
+    #[arg(long, conflicts_with = "queries", value_parser = clap::value_parser!(u8).range(0..shared::POPULARITY_STEPS.len() as i64))]
     popularity: Option<u8>,
     /// Fail on the first movie the model does not know instead of skipping it (and saying so).
     #[arg(long)]
@@ -44,89 +61,214 @@ pub struct RecommendArgs {
     json: bool,
 }
 
+/// `id:stars`, the stars a half-star from 0.5 to 5.
+fn parse_rated(text: &str) -> Result<(u32, f32), String> {
+    let (id, stars) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?} is not id:stars (for example 2571:4.5)"))?;
+    let id = id
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| format!("{text:?}: {id:?} is not a movie id"))?;
+    match stars.trim().parse::<f32>() {
+        Ok(stars) if is_half_star(stars) => Ok((id, stars)),
+        _ => Err(format!(
+            "{text:?}: {stars:?} is not 0.5 to 5 stars in half-star steps"
+        )),
+    }
+}
+
+/// The predicted stars as the output prints them: two decimals.
+fn rounded(stars: f32) -> f64 {
+    (f64::from(stars) * 100.0).round() / 100.0
+}
+
 /// `trainer recommend`: one list from the flags, or one JSON line per query of a file.
 pub fn recommend(args: &RecommendArgs) -> Result<()> {
     let recommender = load_model(&args.model)?;
     let Some(path) = &args.queries else {
-        // Each list on its own, so that an unknown id is named with its flag. Movies the model
-        // does not know are skipped as in --queries (a model leaves out movies that too few
-        // training users liked); --strict refuses them.
-        let mut skipped = Vec::new();
-        let mut known = |flag: &str, ids: &[u32]| -> Result<Vec<u32>> {
-            let (known, unknown) = split_known(&recommender, ids);
-            if let Some(id) = unknown.first() {
-                if args.strict {
-                    bail!(
-                        "{flag}: movie id {id} is not in the catalogue of {} (--strict; without it the id is skipped)",
-                        args.model.display()
-                    );
-                }
-                eprintln!(
-                    "warning: {flag}: skipped movie {} {} not in the catalogue of {}",
-                    if unknown.len() == 1 { "id" } else { "ids" },
-                    unknown
-                        .iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
+        return recommend_one(&recommender, args);
+    };
+    recommend_batch(&recommender, path, args.top, args.strict)
+}
+
+/// The list (and predicted stars) for the flags' picks.
+fn recommend_one(recommender: &Recommender, args: &RecommendArgs) -> Result<()> {
+    // Each list on its own, so that an unknown id is named with its flag. Movies the model
+    // does not know are skipped as in --queries (a model leaves out movies that too few
+    // training users liked); --strict refuses them.
+    let mut skipped = Vec::new();
+    let mut known = |flag: &str, ids: &[u32]| -> Result<Vec<u32>> {
+        let (known, unknown) = split_known(recommender, ids);
+        if let Some(id) = unknown.first() {
+            if args.strict {
+                bail!(
+                    "{flag}: movie id {id} is not in the catalogue of {} (--strict; without it the id is skipped)",
                     args.model.display()
                 );
             }
-            skipped.extend(unknown);
-            Ok(known)
-        };
-        let liked = known("--liked", &args.liked)?;
-        let request = Request {
-            disliked: known("--disliked", &args.disliked)?,
-            seen: known("--seen", &args.seen)?,
-            popularity: args.popularity.map(usize::from),
-            ..Request::liking(liked, args.top)
-        };
-        // Nothing known to start from: an empty list, as a query with no known movie gets.
-        let ranked = if request.liked.is_empty() {
-            Vec::new()
-        } else {
-            recommender
-                .recommend(&request)
-                .map_err(|err| anyhow!("--liked: {err}"))?
-        };
-        if args.json {
-            let items: Vec<_> = ranked
-                .iter()
-                .map(|r| {
-                    let m = &recommender.catalog.movies[r.index];
-                    json!({"id": m.id, "title": m.label(), "score": r.score})
-                })
-                .collect();
-            let mut answer = json!({ "recommendations": items });
-            if !skipped.is_empty() {
-                answer["skipped"] = json!(skipped);
-            }
-            emit(answer)?;
-        } else {
-            for (rank, r) in ranked.iter().enumerate() {
-                let m = &recommender.catalog.movies[r.index];
-                let because: Vec<String> = r
-                    .because
+            eprintln!(
+                "warning: {flag}: skipped movie {} {} not in the catalogue of {}",
+                if unknown.len() == 1 { "id" } else { "ids" },
+                unknown
                     .iter()
-                    .map(|&b| recommender.catalog.movies[b].label())
-                    .collect();
-                let reason = if because.is_empty() {
-                    String::new()
-                } else {
-                    format!("  because you liked {}", because.join(", "))
-                };
-                emit(for_terminal(&format!(
-                    "{:>3}. {}  [{}]{reason}",
-                    rank + 1,
-                    m.label(),
-                    recommender.catalog.genres_of(m).join(", "),
-                )))?;
-            }
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                args.model.display()
+            );
         }
-        return Ok(());
+        skipped.extend(unknown);
+        Ok(known)
     };
-    recommend_batch(&recommender, path, args.top, args.strict)
+    let mut rated: Vec<(u32, f32)> = match &args.import {
+        Some(path) => imported(recommender, path)?,
+        None => Vec::new(),
+    };
+    let rated_ids: Vec<u32> = args.rated.iter().map(|&(id, _)| id).collect();
+    let known_rated = known("--rated", &rated_ids)?;
+    for &(id, stars) in args.rated.iter().filter(|(id, _)| known_rated.contains(id)) {
+        rated.retain(|&(other, _)| other != id);
+        rated.push((id, stars));
+    }
+    let liked = known("--liked", &args.liked)?;
+    let predict = known("--predict", &args.predict)?;
+    let request = Request {
+        rated,
+        disliked: known("--disliked", &args.disliked)?,
+        seen: known("--seen", &args.seen)?,
+        popularity: args.popularity.map(usize::from),
+        ..Request::liking(liked, args.top)
+    };
+    // Nothing liked to start from (none known, or only low stars): an empty list, as a query
+    // with no known movie gets.
+    let ranked = match recommender.recommend(&request) {
+        Err(RecommendError::NoPicks) => Vec::new(),
+        ranked => ranked.map_err(|err| anyhow!("--liked: {err}"))?,
+    };
+    let stars = predicted_stars(recommender, &request)?;
+    if stars.is_none() && !args.predict.is_empty() {
+        bail!(
+            "--predict: {} carries no predicted stars (it was trained with --no-stars); retrain it without that flag",
+            args.model.display()
+        );
+    }
+    let stars_of = |index: usize| stars.as_ref().map(|s| rounded(s[index]));
+    let predicted: Vec<(u32, f64)> = (predict.iter())
+        .filter_map(|&id| Some((id, stars_of(recommender.catalog.index_of(id)?)?)))
+        .collect();
+    if args.json {
+        let items: Vec<_> = ranked
+            .iter()
+            .map(|r| {
+                let m = &recommender.catalog.movies[r.index];
+                let mut item = json!({"id": m.id, "title": m.label(), "score": r.score});
+                if let Some(stars) = stars_of(r.index) {
+                    item["stars"] = json!(stars);
+                }
+                item
+            })
+            .collect();
+        let mut answer = json!({ "recommendations": items });
+        if !args.predict.is_empty() {
+            answer["predicted"] = json!(predicted);
+        }
+        if !skipped.is_empty() {
+            answer["skipped"] = json!(skipped);
+        }
+        return emit(answer);
+    }
+    for (rank, r) in ranked.iter().enumerate() {
+        let m = &recommender.catalog.movies[r.index];
+        let because: Vec<String> = r
+            .because
+            .iter()
+            .map(|&b| recommender.catalog.movies[b].label())
+            .collect();
+        let reason = if because.is_empty() {
+            String::new()
+        } else {
+            format!("  because you liked {}", because.join(", "))
+        };
+        let expected = stars_of(r.index).map_or(String::new(), |s| format!("  ≈ {s:.1}★"));
+        emit(for_terminal(&format!(
+            "{:>3}. {}  [{}]{expected}{reason}",
+            rank + 1,
+            m.label(),
+            recommender.catalog.genres_of(m).join(", "),
+        )))?;
+    }
+    if !predicted.is_empty() {
+        emit("Predicted stars for you:")?;
+        for (id, stars) in &predicted {
+            let index = recommender.catalog.index_of(*id).expect("a known id");
+            let title = recommender.catalog.movies[index].label();
+            emit(for_terminal(&format!("  {stars:.2}★  {title}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every catalogue movie's predicted stars for `request`'s stars, likes and dislikes (all
+/// known); `None` when the model carries no stars.
+fn predicted_stars(recommender: &Recommender, request: &Request) -> Result<Option<Vec<f32>>> {
+    let rated = recommender.rated_indices(&request.rated)?;
+    let liked = recommender.indices_of(&request.liked)?;
+    let disliked = recommender.indices_of(&request.disliked)?;
+    Ok(recommender.predicted_stars(&rated, &liked, &disliked))
+}
+
+/// The stars of a ratings export's movies that the model knows; what was not matched is said
+/// on stderr.
+fn imported(recommender: &Recommender, path: &Path) -> Result<Vec<(u32, f32)>> {
+    let shown = path.display();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("--import: reading {shown}"))?
+        .len();
+    if size > MAX_IMPORT_BYTES as u64 {
+        bail!(
+            "--import: {shown}: {}",
+            ImportError::TooLarge {
+                bytes: size as usize
+            }
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("--import: reading {shown}"))?;
+    let text = String::from_utf8(bytes).map_err(|err| {
+        anyhow!(
+            "--import: {shown} is not UTF-8 text (at byte {}): is it a ratings export?",
+            err.utf8_error().valid_up_to() + 1
+        )
+    })?;
+    let (format, found) = shared::import::import(&recommender.catalog, &text)
+        .map_err(|err| anyhow!("--import: {shown}: {err}"))?;
+    let matched = found.rows - found.unmatched_rows;
+    eprintln!(
+        "--import: {shown} ({}): {matched} of {} rows matched{}",
+        format.name(),
+        found.rows,
+        if found.unmatched_rows == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {} not in this catalogue: {}{}",
+                found.unmatched_rows,
+                found
+                    .unmatched
+                    .iter()
+                    .take(10)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                if found.unmatched_rows > 10 {
+                    "; ..."
+                } else {
+                    ""
+                }
+            )
+        }
+    );
+    Ok(found.rated)
 }
 
 /// `line` safe to print on a terminal: a model file's titles and genre names are text from
@@ -168,15 +310,15 @@ impl Skipped {
         }
     }
 
-    /// "skipped 3 liked movie ids not in the model's catalogue (2 distinct: 99, 98); 1 query had
-    /// no known movie and got no recommendations".
+    /// "skipped 3 movie ids not in the model's catalogue (2 distinct: 99, 98); 1 query had
+    /// no known liked movie and got no recommendations".
     fn summary(&self) -> String {
         let mut shown: Vec<String> = self.first.iter().map(u32::to_string).collect();
         if self.distinct.len() > self.first.len() {
             shown.push("...".into());
         }
         let mut text = format!(
-            "skipped {} liked movie {} not in the model's catalogue ({} distinct: {})",
+            "skipped {} movie {} not in the model's catalogue ({} distinct: {})",
             self.ids,
             if self.ids == 1 { "id" } else { "ids" },
             self.distinct.len(),
@@ -184,7 +326,7 @@ impl Skipped {
         );
         if self.empty_queries > 0 {
             text += &format!(
-                "; {} {} no known movie and got no recommendations",
+                "; {} {} no known liked movie and got no recommendations",
                 self.empty_queries,
                 if self.empty_queries == 1 {
                     "query had"
@@ -205,8 +347,14 @@ const MAX_QUERY_LINE_BYTES: u64 = 1 << 20;
 /// empty list) and counted on stderr at the end; `strict` makes the first one an error.
 fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: bool) -> Result<()> {
     #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     struct Query {
+        #[serde(default)]
         liked: Vec<u32>,
+        #[serde(default)]
+        rated: Vec<(u32, f32)>,
+        #[serde(default)]
+        predict: Vec<u32>,
     }
     let shown = path.display();
     let file = std::fs::File::open(path).with_context(|| format!("opening {shown}"))?;
@@ -242,30 +390,61 @@ fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: b
             continue;
         }
         let query: Query = serde_json::from_str(line).with_context(|| {
-            format!("{shown} line {line_no}: expected {{\"liked\":[movie ids]}}")
+            format!(
+                "{shown} line {line_no}: expected {{\"liked\": [movie ids]}}, with \"rated\": [[id, stars], ...] and \"predict\": [ids] if wanted"
+            )
         })?;
-        if query.liked.is_empty() {
-            bail!("{shown} line {line_no}: no liked movies: list at least one movie id");
+        if query.liked.is_empty() && query.rated.is_empty() {
+            bail!("{shown} line {line_no}: no liked or rated movies: list at least one movie id");
         }
-        let (known, unknown) = split_known(recommender, &query.liked);
+        if let Some((id, stars)) = query.rated.iter().find(|(_, s)| !is_half_star(*s)) {
+            bail!(
+                "{shown} line {line_no}: movie {id} rated {stars}: stars go from 0.5 to 5 in half-star steps"
+            );
+        }
+        let rated_ids: Vec<u32> = query.rated.iter().map(|&(id, _)| id).collect();
+        let all_ids = [&query.liked[..], &rated_ids, &query.predict].concat();
+        let (_, unknown) = split_known(recommender, &all_ids);
         if strict && let Some(id) = unknown.first() {
             bail!(
                 "{shown} line {line_no}: movie id {id} is not in the model's catalogue (--strict; without it the id is skipped)"
             );
         }
         skipped.note(&unknown);
-        let ids: Vec<u32> = if known.is_empty() {
-            skipped.empty_queries += 1;
-            Vec::new()
-        } else {
-            recommender
-                .recommend(&Request::liking(known, top))
+        let known = |id: &u32| recommender.catalog.index_of(*id).is_some();
+        let request = Request {
+            rated: (query.rated.iter())
+                .filter(|(id, _)| known(id))
+                .copied()
+                .collect(),
+            ..Request::liking(query.liked.iter().copied().filter(known).collect(), top)
+        };
+        let ids: Vec<u32> = match recommender.recommend(&request) {
+            Err(RecommendError::NoPicks) => {
+                skipped.empty_queries += 1;
+                Vec::new()
+            }
+            ranked => ranked
                 .with_context(|| format!("{shown} line {line_no}"))?
                 .iter()
                 .map(|r| recommender.catalog.movies[r.index].id)
-                .collect()
+                .collect(),
         };
         let mut answer = json!({"liked": query.liked, "recommendations": ids});
+        if !query.rated.is_empty() {
+            answer["rated"] = json!(query.rated);
+        }
+        if !query.predict.is_empty() {
+            let Some(stars) = predicted_stars(recommender, &request)? else {
+                bail!(
+                    "{shown} line {line_no}: \"predict\" asked of a model file without predicted stars (trained with --no-stars)"
+                );
+            };
+            let predicted: Vec<(u32, f64)> = (query.predict.iter())
+                .filter_map(|&id| Some((id, rounded(stars[recommender.catalog.index_of(id)?]))))
+                .collect();
+            answer["predicted"] = json!(predicted);
+        }
         if !unknown.is_empty() {
             answer["skipped"] = json!(unknown);
         }

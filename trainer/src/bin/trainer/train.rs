@@ -70,6 +70,10 @@ pub struct TrainArgs {
     /// training users' fit's either way.
     #[arg(long)]
     no_refit: bool,
+    /// New-user models: export without the stars network (the page's predicted stars and star
+    /// ratings), leaving its share of the page budget to the model.
+    #[arg(long)]
+    no_stars: bool,
     /// New-user models: where to write the page's weights file. Checked and claimed before any
     /// work (a second run on the same file is refused); an existing file is replaced only once
     /// the new one is complete, and only if it is a model file (see --force).
@@ -147,6 +151,7 @@ impl TrainArgs {
         }
         experiment.heldout_users = self.heldout_users.unwrap_or(experiment.heldout_users);
         experiment.refit = !self.no_refit;
+        experiment.stars = !self.no_stars && self.model.task() == Task::NewUser;
         if let Some(gb) = self.max_memory_gb {
             experiment.memory_budget = Some((gb * 1e9) as u64);
         }
@@ -188,7 +193,7 @@ impl TrainArgs {
         };
         let burn_models = || format!("the models trained with burn ({})", names(&|m| m.burn()));
         // (option, given, read by this model, the models that read it)
-        let rules: [(&str, bool, bool, &dyn Fn() -> String); 9] = [
+        let rules: [(&str, bool, bool, &dyn Fn() -> String); 10] = [
             ("--split", self.split.is_some(), rating, &rating_models),
             (
                 "--heldout-users",
@@ -222,6 +227,7 @@ impl TrainArgs {
             ),
             ("--out", self.out.is_some(), !rating, &new_user_models),
             ("--no-refit", self.no_refit, !rating, &new_user_models),
+            ("--no-stars", self.no_stars, !rating, &new_user_models),
             (
                 "--checkpoint-dir",
                 self.checkpoint_dir.is_some(),

@@ -1,0 +1,274 @@
+//! Predicted stars: the half-stars a visitor would give each movie, from the stars (and likes)
+//! they gave, folded in at once with no retraining.
+//!
+//! The stars network (trained by the trainer on simulated visitors, `new_user::stars`):
+//! 1. the visitor's offset `b_u`: their stars' total deviation from each movie's mean, divided
+//!    by the count plus a damping (a generous rater rates most movies higher);
+//! 2. each given movie's deviation from its baseline `mean + b_u`;
+//! 3. two pooled vectors (which movies were rated; how far above or below their baseline) over
+//!    √k, beside the offset and the deviations' spread, through one layer and tanh: the
+//!    visitor's vector;
+//! 4. every movie: `mean + correction + b_u · (1 + offset weight) + visitor · output row`,
+//!    kept within half a star and five.
+//!
+//! A "Like" or "Not for me" without stars counts as the stars such a choice stands for in the
+//! training ratings ([`StarsWeights::like_stars`], [`StarsWeights::dislike_stars`]).
+
+use crate::foldin::{Dense, dot};
+use crate::format::InvalidModel;
+use crate::quant::QuantMatrix;
+use serde::{Deserialize, Serialize};
+
+/// The fewest and most stars, in half-star steps.
+pub const MIN_STARS: f32 = 0.5;
+pub const MAX_STARS: f32 = 5.0;
+
+/// `stars` is a rating a visitor can give: 0.5 to 5 in half-star steps.
+pub fn is_half_star(stars: f32) -> bool {
+    (MIN_STARS..=MAX_STARS).contains(&stars) && (stars * 2.0).fract() == 0.0
+}
+
+/// The stars network as stored in the model file, over the catalogue's movies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StarsWeights {
+    /// `1 x items`: each movie's damped mean rating.
+    pub movie_mean: QuantMatrix,
+    /// `1 x items`: what the network adds to every visitor's prediction of the movie.
+    pub correction: QuantMatrix,
+    /// `1 x items`: how much more (or less) than the visitor's offset the movie follows it.
+    pub offset_weight: QuantMatrix,
+    /// The damping of the visitor's offset.
+    pub offset_damping: f32,
+    /// `items x dim`: what having rated the movie says.
+    pub rated: QuantMatrix,
+    /// `items x dim`: what rating it above (or below) its baseline says.
+    pub deviation: QuantMatrix,
+    /// From the two pooled vectors, the offset and the spread (`2 dim + 2`) to the visitor's
+    /// vector (`dim`), tanh after it.
+    pub tower: Dense,
+    /// `items x dim`.
+    pub output: QuantMatrix,
+    /// The stars a "Like" stands for: the training users' mean rating of the movies they liked.
+    pub like_stars: f32,
+    /// The stars a "Not for me" stands for: their mean rating below [`LOW_STARS`].
+    pub dislike_stars: f32,
+}
+
+/// Stars at or below this are "not for me" on the page and in the steering of the list.
+pub const LOW_STARS: f32 = 2.5;
+/// Stars at or above this are likes: the trainer's like threshold.
+pub const HIGH_STARS: f32 = 4.0;
+
+/// What the tower reads besides the two pooled vectors: the offset and the spread.
+const VISITOR_FEATURES: usize = 2;
+
+impl StarsWeights {
+    /// Checks every shape and value against a catalogue of `items` movies.
+    pub fn validate(&self, items: usize) -> Result<(), InvalidModel> {
+        for (what, row) in [
+            ("stars' movie means", &self.movie_mean),
+            ("stars' corrections", &self.correction),
+            ("stars' offset weights", &self.offset_weight),
+        ] {
+            row.check(what)?;
+            if row.rows != 1 || row.cols != items {
+                return Err(InvalidModel::RowCount {
+                    what,
+                    movies: items,
+                    rows: row.cols,
+                });
+            }
+        }
+        let dim = self.tower.outputs;
+        for (what, matrix) in [
+            ("stars' rated embeddings", &self.rated),
+            ("stars' deviation embeddings", &self.deviation),
+            ("stars' output embeddings", &self.output),
+        ] {
+            matrix.check(what)?;
+            if matrix.rows != items {
+                return Err(InvalidModel::RowCount {
+                    what,
+                    movies: items,
+                    rows: matrix.rows,
+                });
+            }
+            if matrix.cols != dim {
+                return Err(InvalidModel::TowerOutput {
+                    width: dim,
+                    output: matrix.cols,
+                });
+            }
+        }
+        self.tower.check(0, 2 * dim + VISITOR_FEATURES)?;
+        for (what, value) in [
+            ("the stars' offset damping", self.offset_damping),
+            ("the stars of a like", self.like_stars),
+            ("the stars of a dislike", self.dislike_stars),
+        ] {
+            if !value.is_finite() || value < 0.0 {
+                return Err(InvalidModel::NotFinite {
+                    what: what.into(),
+                    value,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`StarsWeights`] expanded to f32, ready to predict.
+#[derive(Clone, Debug)]
+pub struct StarsPredictor {
+    dim: usize,
+    movie_mean: Vec<f32>,
+    correction: Vec<f32>,
+    offset_weight: Vec<f32>,
+    offset_damping: f32,
+    rated: Vec<f32>,
+    deviation: Vec<f32>,
+    tower: Dense,
+    output: Vec<f32>,
+    pub like_stars: f32,
+    pub dislike_stars: f32,
+}
+
+impl StarsPredictor {
+    /// Expands validated weights.
+    pub fn new(weights: &StarsWeights) -> Self {
+        Self {
+            dim: weights.tower.outputs,
+            movie_mean: weights.movie_mean.dequantize(),
+            correction: weights.correction.dequantize(),
+            offset_weight: weights.offset_weight.dequantize(),
+            offset_damping: weights.offset_damping,
+            rated: weights.rated.dequantize(),
+            deviation: weights.deviation.dequantize(),
+            tower: weights.tower.clone(),
+            output: weights.output.dequantize(),
+            like_stars: weights.like_stars,
+            dislike_stars: weights.dislike_stars,
+        }
+    }
+
+    /// The predicted stars of every catalogue movie for a visitor who gave `given` (catalogue
+    /// index, stars; every index below the catalogue's size), within 0.5 and 5. A movie given
+    /// twice counts twice; with nothing given, each movie's prediction for an average visitor.
+    pub fn predict(&self, given: &[(usize, f32)]) -> Vec<f32> {
+        let k = given.len();
+        let offset = given
+            .iter()
+            .map(|&(movie, stars)| stars - self.movie_mean[movie])
+            .sum::<f32>()
+            / (self.offset_damping + k as f32).max(f32::MIN_POSITIVE);
+        let dim = self.dim;
+        let mut features = vec![0f32; 2 * dim + VISITOR_FEATURES];
+        let mut square_deviation = 0f32;
+        for &(movie, stars) in given {
+            let deviation = stars - (self.movie_mean[movie] + offset);
+            square_deviation += deviation * deviation;
+            let row = movie * dim..(movie + 1) * dim;
+            for (f, v) in features[..dim].iter_mut().zip(&self.rated[row.clone()]) {
+                *f += v;
+            }
+            for (f, v) in features[dim..2 * dim].iter_mut().zip(&self.deviation[row]) {
+                *f += deviation * v;
+            }
+        }
+        let scale = (k.max(1) as f32).sqrt().recip();
+        features[..2 * dim].iter_mut().for_each(|f| *f *= scale);
+        features[2 * dim] = offset;
+        features[2 * dim + 1] = (square_deviation / k.max(1) as f32).sqrt();
+        let visitor: Vec<f32> = self
+            .tower
+            .forward(&features)
+            .into_iter()
+            .map(f32::tanh)
+            .collect();
+        (0..self.movie_mean.len())
+            .map(|movie| {
+                let stars = self.movie_mean[movie]
+                    + self.correction[movie]
+                    + offset * (1.0 + self.offset_weight[movie])
+                    + dot(&self.output[movie * dim..(movie + 1) * dim], &visitor);
+                // Extreme (finite) weights can overflow to NaN: shown as the fewest stars.
+                if stars.is_nan() {
+                    MIN_STARS
+                } else {
+                    stars.clamp(MIN_STARS, MAX_STARS)
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::tiny_stars;
+
+    #[test]
+    fn predictions_match_hand_computation() {
+        let weights = tiny_stars();
+        weights.validate(3).unwrap();
+        let predictor = StarsPredictor::new(&weights);
+        let close = |got: Vec<f32>, expected: [f32; 3]| {
+            // The int8 rows are off by up to half a step (4 / 254 for the means).
+            for (g, e) in got.iter().zip(expected) {
+                assert!((g - e).abs() < 0.02, "{got:?} vs {expected:?}");
+            }
+        };
+        // Nothing given: offset 0, visitor tanh(bias) = 0: mean + correction.
+        close(predictor.predict(&[]), [3.0, 4.5, 2.0]);
+        // Movie 0 given 5 stars, damping 1: offset (5 − 3) / 2 = 1. The tower passes the
+        // pooled "rated" vector [1, 0] on: visitor tanh([1, 0]) = [0.7616, 0]. Each movie:
+        // mean + correction + offset · (1 + weight) + visitor · output row, at most 5.
+        let visitor = 1f32.tanh();
+        close(
+            predictor.predict(&[(0, 5.0)]),
+            [3.0 + 1.0 + visitor, 5.0, 2.0 + 0.5 - visitor],
+        );
+    }
+
+    #[test]
+    fn predictions_stay_within_half_a_star_and_five() {
+        let predictor = StarsPredictor::new(&tiny_stars());
+        for stars in [0.5, 5.0] {
+            let given: Vec<(usize, f32)> = (0..3).map(|m| (m, stars)).collect();
+            for p in predictor.predict(&given) {
+                assert!((MIN_STARS..=MAX_STARS).contains(&p), "{p}");
+            }
+        }
+    }
+
+    #[test]
+    fn validation_names_the_mismatch() {
+        let weights = tiny_stars();
+        assert!(
+            weights
+                .validate(4)
+                .unwrap_err()
+                .to_string()
+                .contains("stars' movie means")
+        );
+        let mut wide = weights.clone();
+        wide.tower.inputs = 5;
+        assert!(wide.validate(3).unwrap_err().to_string().contains("tower"));
+        let mut bad = weights;
+        bad.like_stars = f32::NAN;
+        assert!(
+            bad.validate(3)
+                .unwrap_err()
+                .to_string()
+                .contains("stars of a like")
+        );
+    }
+
+    #[test]
+    fn half_stars_are_the_only_ratings() {
+        assert!(is_half_star(0.5) && is_half_star(3.5) && is_half_star(5.0));
+        for stars in [0.0, 0.25, 4.9, 5.5, f32::NAN, -1.0] {
+            assert!(!is_half_star(stars), "{stars}");
+        }
+    }
+}

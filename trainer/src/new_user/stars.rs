@@ -1,0 +1,518 @@
+//! The stars network: a visitor's stars for every movie from the few they gave, no retraining,
+//! and the stars part of the page's file.
+//!
+//! given stars → each movie's deviation from the folded-in baseline (`μ + b_i + b_u`, the
+//! visitor's offset `b_u` solved from their stars) → pooled through two embeddings (which movies
+//! were rated, and how far above or below the baseline), divided by √k, beside the offset and
+//! the spread of the deviations → one linear layer and tanh → the visitor's vector → · output
+//! embeddings + a per-movie correction + the baseline, its offset weighed per movie (some movies
+//! follow a generous rater more than others). `shared::stars` computes the same in the page.
+//!
+//! Nothing in it is per-user. It is trained with burn on simulated visitors: each epoch, each
+//! training user gives a random few of their ratings (1 to [`StarsConfig::max_given`], small
+//! counts as likely as large ones on a log scale) and is asked for all the others (squared
+//! error on stars), early-stopped on validation users who give ten. A batch holds only the
+//! movies its visitors gave and were asked about (gathered rows, never a visitors × movies
+//! matrix), so an epoch costs the ratings it reads, at any catalogue size.
+
+use crate::data::Rating;
+use crate::experiment::Experiment;
+use crate::metrics::rmse;
+use crate::protocol::{NewUserTask, POSITIVE_THRESHOLD, page};
+use crate::rating::baseline::{Baseline, BaselineFit};
+use crate::rating::matrix::RatingMatrix;
+use crate::report::Phases;
+use crate::training::{Checkpoints, Goal, History, Plan, RunSettings, TrainingConfig, fit, to_vec};
+use anyhow::{Result, bail};
+use burn::module::Param;
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::optim::AdamConfig;
+use burn::optim::decay::WeightDecayConfig;
+use burn::prelude::*;
+use burn::tensor::activation::tanh;
+use burn::tensor::backend::AutodiffBackend;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use shared::stars::LOW_STARS;
+use shared::{Dense, QuantMatrix, StarsPredictor, StarsWeights};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// The network's shape and training.
+#[derive(Config, Debug)]
+pub struct StarsConfig {
+    /// Width of the embeddings and of the visitor's vector (see [`page::STARS_DIM`]).
+    #[config(default = "page::STARS_DIM")]
+    pub dim: usize,
+    /// Adam's weight decay.
+    #[config(default = 1e-3)]
+    pub l2: f64,
+    /// The most ratings a simulated visitor gives.
+    #[config(default = 30)]
+    pub max_given: usize,
+    /// The damping of the visitor's offset `b_u` (as the baselines' fit damps its users).
+    #[config(default = 5.0)]
+    pub offset_damping: f64,
+    pub training: TrainingConfig,
+}
+
+impl StarsConfig {
+    /// The defaults: batches of 64 visitors, up to 300 epochs, stopped after 20 without gain.
+    pub fn default_for(seed: u64) -> Self {
+        let training = TrainingConfig::new()
+            .with_batch_size(64)
+            .with_epochs(300)
+            .with_learning_rate(3e-3)
+            .with_lr_decay(1.0)
+            .with_patience(20)
+            .with_seed(seed);
+        Self::new(training)
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct StarsNet<B: Backend> {
+    /// `[items, dim]`: what having rated the movie says.
+    rated: Param<Tensor<B, 2>>,
+    /// `[items, dim]`: what rating it above (or below) its baseline says.
+    deviation: Param<Tensor<B, 2>>,
+    tower: Linear<B>,
+    /// `[items, dim]`.
+    output: Param<Tensor<B, 2>>,
+    /// `[items]`.
+    correction: Param<Tensor<B, 1>>,
+    /// `[items]`: how much more (or less) than its unit the movie follows the visitor's offset.
+    offset_weight: Param<Tensor<B, 1>>,
+}
+
+impl StarsConfig {
+    pub fn init<B: Backend>(&self, items: usize, device: &B::Device) -> StarsNet<B> {
+        let small = Initializer::Normal {
+            mean: 0.0,
+            std: 0.01,
+        };
+        StarsNet {
+            rated: small.init([items, self.dim], device),
+            deviation: small.init([items, self.dim], device),
+            tower: LinearConfig::new(2 * self.dim + VISITOR_FEATURES, self.dim).init(device),
+            output: small.init([items, self.dim], device),
+            correction: Initializer::Zeros.init([items], device),
+            offset_weight: Initializer::Zeros.init([items], device),
+        }
+    }
+}
+
+/// What the network is told of a visitor beside their movies: their offset and spread.
+const VISITOR_FEATURES: usize = 2;
+
+/// Visitors laid out for the network: the stars given and asked for, each a gathered row.
+pub struct Batch<B: Backend> {
+    /// `[given]`: the movies given stars, all visitors one after the other.
+    given_movies: Tensor<B, 1, Int>,
+    /// `[given, 1]`: each given star less its baseline.
+    given_deviation: Tensor<B, 2>,
+    /// `[visitors, given]`: `1 / √k` where the given star is the visitor's, 0 elsewhere.
+    pooling: Tensor<B, 2>,
+    /// `[visitors, VISITOR_FEATURES]`: each visitor's offset `b_u` and the spread (root mean
+    /// square) of their deviations.
+    features: Tensor<B, 2>,
+    /// `[asked]`: the movies asked about, and whose visitor asks.
+    asked_movies: Tensor<B, 1, Int>,
+    asked_visitor: Tensor<B, 1, Int>,
+    /// `[asked]`: the visitor's offset, and the folded-in baseline of the movie.
+    asked_offset: Tensor<B, 1>,
+    asked_baseline: Tensor<B, 1>,
+    /// `[asked]`: the stars asked for.
+    targets: Tensor<B, 1>,
+}
+
+impl<B: Backend> StarsNet<B> {
+    /// Predicted stars of every asked movie `[asked]`, not clipped.
+    pub fn forward(&self, batch: &Batch<B>) -> Tensor<B, 1> {
+        let given = batch.given_movies.clone();
+        let rated = self.rated.val().select(0, given.clone());
+        let deviation = self.deviation.val().select(0, given) * batch.given_deviation.clone();
+        let pooled = batch
+            .pooling
+            .clone()
+            .matmul(Tensor::cat(vec![rated, deviation], 1));
+        let features = Tensor::cat(vec![pooled, batch.features.clone()], 1);
+        let visitor = tanh(self.tower.forward(features)).select(0, batch.asked_visitor.clone());
+        let movies = batch.asked_movies.clone();
+        let output = self.output.val().select(0, movies.clone());
+        batch.asked_baseline.clone()
+            + (visitor * output).sum_dim(1).squeeze_dim::<1>(1)
+            + self.correction.val().select(0, movies.clone())
+            + batch.asked_offset.clone() * self.offset_weight.val().select(0, movies)
+    }
+
+    /// Mean squared error over the stars asked for.
+    pub fn loss(&self, batch: &Batch<B>) -> Tensor<B, 1> {
+        (self.forward(batch) - batch.targets.clone())
+            .powi_scalar(2)
+            .mean()
+    }
+}
+
+/// One visitor: the stars they give and the movies they are asked about, `(movie, stars)`.
+pub struct Visit<'a> {
+    pub given: &'a [(u32, f32)],
+    pub asked: &'a [(u32, f32)],
+}
+
+/// What the network's inputs are made from: the baselines fitted on the training users.
+pub struct Inputs<'a> {
+    pub baseline: &'a Baseline,
+    pub offset_damping: f64,
+}
+
+impl Inputs<'_> {
+    /// `visits` as one batch; each must give at least one star and ask about at least one.
+    pub fn batch<B: Backend>(&self, visits: &[Visit], device: &B::Device) -> Batch<B> {
+        let n = visits.len();
+        let given_count: usize = visits.iter().map(|v| v.given.len()).sum();
+        let mut given_movies = Vec::with_capacity(given_count);
+        let mut given_deviation = Vec::with_capacity(given_count);
+        let mut pooling = vec![0f32; n * given_count];
+        let mut features = vec![0f32; n * VISITOR_FEATURES];
+        let (mut asked_movies, mut asked_visitor) = (Vec::new(), Vec::new());
+        let (mut asked_offset, mut asked_baseline, mut targets) =
+            (Vec::new(), Vec::new(), Vec::new());
+        for (row, visit) in visits.iter().enumerate() {
+            let offset = self
+                .baseline
+                .fold_in_offset(visit.given, self.offset_damping);
+            let baseline = |item: u32| (self.baseline.movie_mean(item as usize) + offset) as f32;
+            let scale = (visit.given.len().max(1) as f32).sqrt().recip();
+            let mut square_deviation = 0f32;
+            for &(item, stars) in visit.given {
+                let deviation = stars - baseline(item);
+                square_deviation += deviation * deviation;
+                pooling[row * given_count + given_movies.len()] = scale;
+                given_movies.push(item as i64);
+                given_deviation.push(deviation);
+            }
+            features[row * VISITOR_FEATURES] = offset as f32;
+            features[row * VISITOR_FEATURES + 1] =
+                (square_deviation / visit.given.len().max(1) as f32).sqrt();
+            for &(item, stars) in visit.asked {
+                asked_movies.push(item as i64);
+                asked_visitor.push(row as i64);
+                asked_offset.push(offset as f32);
+                asked_baseline.push(baseline(item));
+                targets.push(stars);
+            }
+        }
+        let ints = |data: Vec<i64>| {
+            let len = data.len();
+            Tensor::from_data(TensorData::new(data, [len]), device)
+        };
+        let floats = |data: Vec<f32>| {
+            let len = data.len();
+            Tensor::<B, 1>::from_data(TensorData::new(data, [len]), device)
+        };
+        Batch {
+            given_movies: ints(given_movies),
+            given_deviation: floats(given_deviation).reshape([given_count, 1]),
+            pooling: floats(pooling).reshape([n, given_count]),
+            features: floats(features).reshape([n, VISITOR_FEATURES]),
+            asked_movies: ints(asked_movies),
+            asked_visitor: ints(asked_visitor),
+            asked_offset: floats(asked_offset),
+            asked_baseline: floats(asked_baseline),
+            targets: floats(targets),
+        }
+    }
+
+    /// The network's stars for each visit's asked movies, clipped to 0.5–5, in order.
+    pub fn predict<B: Backend>(
+        &self,
+        model: &StarsNet<B>,
+        visits: &[Visit],
+        device: &B::Device,
+    ) -> Vec<Vec<f32>> {
+        visits
+            .chunks(PREDICT_BLOCK)
+            .flat_map(|block| {
+                let mut predicted = to_vec(model.forward(&self.batch(block, device))).into_iter();
+                block
+                    .iter()
+                    .map(|visit| {
+                        (predicted.by_ref())
+                            .take(visit.asked.len())
+                            .map(|p| p.clamp(0.5, 5.0))
+                            .collect()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+}
+
+/// Visitors predicted at once.
+const PREDICT_BLOCK: usize = 256;
+
+/// Trains the network on `users` (each a training user's ratings), each epoch each giving a
+/// random few and asked for the rest; early stopping on `validate` (RMSE).
+pub fn train_stars<B: AutodiffBackend>(
+    config: &StarsConfig,
+    inputs: &Inputs,
+    users: &[Vec<(u32, f32)>],
+    plan: &Plan,
+    device: &B::Device,
+    validate: impl FnMut(&StarsNet<B::InnerBackend>) -> f64,
+) -> Result<(StarsNet<B::InnerBackend>, History)> {
+    B::seed(device, config.training.seed);
+    let model = config.init::<B>(inputs.baseline.item_bias.len(), device);
+    let optim = AdamConfig::new()
+        .with_weight_decay(Some(WeightDecayConfig::new(config.l2 as f32)))
+        .init::<B, StarsNet<B>>();
+    let trainable: Vec<usize> = (0..users.len()).filter(|&u| users[u].len() >= 2).collect();
+    let rng = RefCell::new(StdRng::seed_from_u64(config.training.seed));
+    fit(
+        model,
+        optim,
+        plan,
+        ("RMSE", Goal::Minimize),
+        device,
+        (trainable, |model: &StarsNet<B>, chunk: &[usize]| {
+            let mut rng = rng.borrow_mut();
+            let shuffled: Vec<Vec<(u32, f32)>> = chunk
+                .iter()
+                .map(|&u| {
+                    let mut ratings = users[u].clone();
+                    ratings.shuffle(&mut *rng);
+                    ratings
+                })
+                .collect();
+            let visits: Vec<Visit> = shuffled
+                .iter()
+                .map(|ratings| {
+                    let most = config.max_given.min(ratings.len() - 1).max(1);
+                    // Log-uniform: three stars given as likely as thirty.
+                    let given = (rng.random::<f64>() * ((most + 1) as f64).ln())
+                        .exp()
+                        .floor()
+                        .clamp(1.0, most as f64) as usize;
+                    Visit {
+                        given: &ratings[..given],
+                        asked: &ratings[given..],
+                    }
+                })
+                .collect();
+            model.loss(&inputs.batch(&visits, device))
+        }),
+        validate,
+    )
+}
+
+impl<B: Backend> StarsNet<B> {
+    /// The network as the page's file stores it (int8 rows), with `inputs`' movie means and
+    /// damping and what a like and a dislike stand for in stars.
+    pub fn to_weights(&self, inputs: &Inputs, like_stars: f32, dislike_stars: f32) -> StarsWeights {
+        let items = inputs.baseline.item_bias.len();
+        let row = |values: Vec<f32>| QuantMatrix::quantize(&values, 1, items);
+        let matrix = |param: &Param<Tensor<B, 2>>| {
+            let [rows, cols] = param.val().dims();
+            QuantMatrix::quantize(&to_vec(param.val()), rows, cols)
+        };
+        let [inputs_width, outputs] = self.tower.weight.val().dims();
+        StarsWeights {
+            movie_mean: row((0..items)
+                .map(|i| inputs.baseline.movie_mean(i) as f32)
+                .collect()),
+            correction: row(to_vec(self.correction.val())),
+            offset_weight: row(to_vec(self.offset_weight.val())),
+            offset_damping: inputs.offset_damping as f32,
+            rated: matrix(&self.rated),
+            deviation: matrix(&self.deviation),
+            tower: Dense {
+                inputs: inputs_width,
+                outputs,
+                weight: to_vec(self.tower.weight.val()),
+                bias: (self.tower.bias.as_ref())
+                    .map_or_else(|| vec![0.0; outputs], |b| to_vec(b.val())),
+            },
+            output: matrix(&self.output),
+            like_stars,
+            dislike_stars,
+        }
+    }
+}
+
+/// Held-out users give this many stars when the page's network is early-stopped and measured.
+pub const PAGE_GIVEN: usize = 10;
+/// At most this many training users teach the page's network (a seeded sample past it): plenty
+/// for its few weights per movie, and a bounded time at ml-25m's size.
+const MAX_TRAINING_USERS: usize = 20_000;
+/// At most this many validation users decide when it stops.
+const MAX_VALIDATION_USERS: usize = 2_000;
+
+/// The stars part of the page's file: the network trained on the task's training users'
+/// ratings of the page's movies (validation and test users never teach it), stopped early on
+/// validation users giving [`PAGE_GIVEN`] stars, and measured as the page runs it (through
+/// `shared`, int8 rows) on the test users giving as many: its RMSE on their other stars beside
+/// the baseline's with the visitor's offset folded in.
+pub fn train_for_page<B: AutodiffBackend>(
+    experiment: &Experiment<B>,
+    task: &NewUserTask,
+    phases: &mut Phases,
+) -> Result<(StarsWeights, Vec<(String, f64)>)> {
+    let items = task.items.len();
+    let users = page_ratings(&experiment.ratings, task);
+    if users.validation.is_empty() || users.test.is_empty() {
+        bail!(
+            "no held-out user rated more than {PAGE_GIVEN} of the page's movies: too few to train the stars network on (--no-stars exports without it)"
+        );
+    }
+    let baseline = {
+        let ratings: Vec<Rating> = (users.train.iter().enumerate())
+            .flat_map(|(user, rated)| {
+                rated.iter().map(move |&(item, rating)| Rating {
+                    user: user as u32,
+                    item,
+                    rating,
+                    timestamp: 0,
+                })
+            })
+            .collect();
+        Baseline::fit(
+            &RatingMatrix::new(&ratings, users.train.len(), items),
+            BaselineFit::ALS,
+        )
+    };
+    let mean_of = |keep: fn(f32) -> bool| {
+        let (sum, count) = (users.train.iter().flatten())
+            .filter(|&&(_, stars)| keep(stars))
+            .fold((0f64, 0usize), |(s, n), &(_, stars)| {
+                (s + f64::from(stars), n + 1)
+            });
+        if count == 0 {
+            0.0
+        } else {
+            (sum / count as f64) as f32
+        }
+    };
+    let like_stars = mean_of(|stars| stars >= POSITIVE_THRESHOLD);
+    let dislike_stars = mean_of(|stars| stars <= LOW_STARS);
+    let config = StarsConfig::default_for(experiment.seed);
+    let inputs = Inputs {
+        baseline: &baseline,
+        offset_damping: config.offset_damping,
+    };
+    let validation =
+        page_visits(&users.validation[..users.validation.len().min(MAX_VALIDATION_USERS)]);
+    let truth = |visits: &[Visit]| -> Vec<f32> {
+        (visits.iter())
+            .flat_map(|v| v.asked.iter().map(|&(_, stars)| stars))
+            .collect()
+    };
+    let validation_truth = truth(&validation);
+    let plan = Plan {
+        config: &config.training,
+        settings: &RunSettings::default(),
+        checkpoints: &Checkpoints::default(),
+    };
+    let device = &experiment.device;
+    let (network, history) = phases.time("stars network", || {
+        train_stars::<B>(&config, &inputs, &users.train, &plan, device, |model| {
+            let predicted = inputs.predict(model, &validation, device).concat();
+            rmse(&predicted, &validation_truth)
+        })
+    })?;
+    let weights = network.to_weights(&inputs, like_stars, dislike_stars);
+    weights.validate(items)?;
+    let predictor = StarsPredictor::new(&weights);
+    let test = page_visits(&users.test);
+    let (mut network_stars, mut baseline_stars) = (Vec::new(), Vec::new());
+    for visit in &test {
+        let given: Vec<(usize, f32)> = (visit.given.iter())
+            .map(|&(movie, stars)| (movie as usize, stars))
+            .collect();
+        let predicted = predictor.predict(&given);
+        let offset = baseline.fold_in_offset(visit.given, config.offset_damping);
+        for &(movie, _) in visit.asked {
+            network_stars.push(predicted[movie as usize]);
+            let folded = baseline.movie_mean(movie as usize) + offset;
+            baseline_stars.push((folded as f32).clamp(0.5, 5.0));
+        }
+    }
+    let test_truth = truth(&test);
+    let network_rmse = rmse(&network_stars, &test_truth);
+    let baseline_rmse = rmse(&baseline_stars, &test_truth);
+    eprintln!(
+        "stars network: best epoch {} of {}; {} test users giving {PAGE_GIVEN} stars: RMSE {network_rmse:.4} (the baseline with their offset: {baseline_rmse:.4}) over {} stars",
+        history.best_epoch,
+        history.epochs.len(),
+        test.len(),
+        test_truth.len()
+    );
+    Ok((
+        weights,
+        vec![
+            (format!("stars RMSE ({PAGE_GIVEN} given)"), network_rmse),
+            (
+                format!("stars RMSE, baseline ({PAGE_GIVEN} given)"),
+                baseline_rmse,
+            ),
+        ],
+    ))
+}
+
+/// Each held-out user as a visitor giving their first [`PAGE_GIVEN`] stars, asked the rest.
+fn page_visits(users: &[Vec<(u32, f32)>]) -> Vec<Visit<'_>> {
+    (users.iter())
+        .map(|ratings| Visit {
+            given: &ratings[..PAGE_GIVEN],
+            asked: &ratings[PAGE_GIVEN..],
+        })
+        .collect()
+}
+
+/// Ratings of the page's movies (model numbering), per user: the training users', and the
+/// held-out validation and test users' with more than [`PAGE_GIVEN`] of them, each of those in
+/// a seeded random order (the first [`PAGE_GIVEN`] are what they give). Past
+/// [`MAX_TRAINING_USERS`] training users, a seeded sample.
+struct PageRatings {
+    train: Vec<Vec<(u32, f32)>>,
+    validation: Vec<Vec<(u32, f32)>>,
+    test: Vec<Vec<(u32, f32)>>,
+}
+
+fn page_ratings(ratings: &[Rating], task: &NewUserTask) -> PageRatings {
+    let mut by_user: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
+    for r in ratings {
+        if let Ok(movie) = task.items.binary_search(&r.item) {
+            by_user
+                .entry(r.user)
+                .or_default()
+                .push((movie as u32, r.rating));
+        }
+    }
+    let mut rng = StdRng::seed_from_u64(task.seed);
+    let mut held_out = |users: &[crate::data::split::HeldOutUser]| -> Vec<Vec<(u32, f32)>> {
+        (users.iter())
+            .filter_map(|u| by_user.remove(&u.user))
+            .filter(|ratings| ratings.len() > PAGE_GIVEN)
+            .map(|mut ratings| {
+                ratings.sort_unstable_by_key(|&(movie, _)| movie);
+                ratings.shuffle(&mut rng);
+                ratings
+            })
+            .collect()
+    };
+    let validation = held_out(&task.validation);
+    let test = held_out(&task.test);
+    // In user order, so the sample and the training do not depend on the map's order.
+    let mut train: Vec<(u32, Vec<(u32, f32)>)> = by_user.into_iter().collect();
+    train.sort_unstable_by_key(|&(user, _)| user);
+    train.shuffle(&mut rng);
+    train.truncate(MAX_TRAINING_USERS);
+    train.sort_unstable_by_key(|&(user, _)| user);
+    PageRatings {
+        train: train.into_iter().map(|(_, ratings)| ratings).collect(),
+        validation,
+        test,
+    }
+}
