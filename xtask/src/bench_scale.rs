@@ -335,7 +335,7 @@ fn page_with_model(out: &Path, like: &str) -> Result<PathBuf> {
 }
 
 /// The phases of a training run shown as columns: the report's phase names they sum.
-const PHASE_COLUMNS: [(&str, &[&str]); 7] = [
+const PHASE_COLUMNS: [(&str, &[&str]); 8] = [
     (
         "parse + task",
         &["parse", "task (held-out users, the page's movies)"],
@@ -361,6 +361,7 @@ const PHASE_COLUMNS: [(&str, &[&str]); 7] = [
         &["steering (slider, dislikes, few picks, reasons)"],
     ),
     ("test tables", &["test tables"]),
+    ("stars", &["stars"]),
     ("refit", &["refit", "refit's reason neighbours"]),
     ("export", &["export"]),
 ];

@@ -120,12 +120,14 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
     let mut file = export_evaluated(experiment.dataset, task, fitted.weights, info, &mut phases)?;
     if experiment.stars {
         let mut steps = Phases::default();
-        let (weights, metrics) = phases.time("stars", || {
+        let trained = phases.time("stars", || {
             stars::train_for_page(experiment, task, &mut steps)
         })?;
         phases.nest("stars", steps);
-        file.stars = Some(weights);
-        file.info.metrics.extend(metrics);
+        if let Some(stars) = trained {
+            file.stars = Some(stars.weights);
+            file.info.metrics.extend(stars.metrics);
+        }
     }
     if experiment.refit {
         let everyone = task.everyone();

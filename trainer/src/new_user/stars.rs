@@ -23,7 +23,7 @@ use crate::rating::baseline::{Baseline, BaselineFit};
 use crate::rating::matrix::RatingMatrix;
 use crate::report::Phases;
 use crate::training::{Checkpoints, Goal, History, Plan, RunSettings, TrainingConfig, fit, to_vec};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use burn::module::Param;
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::optim::AdamConfig;
@@ -349,22 +349,36 @@ const MAX_TRAINING_USERS: usize = 20_000;
 /// At most this many validation users decide when it stops.
 const MAX_VALIDATION_USERS: usize = 2_000;
 
+/// The stars part of the page's file and its figures on the test users.
+pub struct PageStars {
+    pub weights: StarsWeights,
+    pub metrics: Vec<(String, f64)>,
+}
+
 /// The stars part of the page's file: the network trained on the task's training users'
 /// ratings of the page's movies (validation and test users never teach it), stopped early on
 /// validation users giving [`PAGE_GIVEN`] stars, and measured as the page runs it (through
 /// `shared`, int8 rows) on the test users giving as many: its RMSE on their other stars beside
-/// the baseline's with the visitor's offset folded in.
+/// the baseline's with the visitor's offset folded in. `None`, said on stderr, when no
+/// validation or test user rated more than [`PAGE_GIVEN`] of the page's movies (a release too
+/// small to stop or measure it on): the file then goes without predicted stars.
 pub fn train_for_page<B: AutodiffBackend>(
     experiment: &Experiment<B>,
     task: &NewUserTask,
     phases: &mut Phases,
-) -> Result<(StarsWeights, Vec<(String, f64)>)> {
+) -> Result<Option<PageStars>> {
     let items = task.items.len();
     let users = page_ratings(&experiment.ratings, task);
     if users.validation.is_empty() || users.test.is_empty() {
-        bail!(
-            "no held-out user rated more than {PAGE_GIVEN} of the page's movies: too few to train the stars network on (--no-stars exports without it)"
+        eprintln!(
+            "warning: no {} user rated more than {PAGE_GIVEN} of the page's movies: the file goes without predicted stars",
+            if users.validation.is_empty() {
+                "validation"
+            } else {
+                "test"
+            }
         );
+        return Ok(None);
     }
     let baseline = {
         let ratings: Vec<Rating> = (users.train.iter().enumerate())
@@ -448,16 +462,16 @@ pub fn train_for_page<B: AutodiffBackend>(
         test.len(),
         test_truth.len()
     );
-    Ok((
+    Ok(Some(PageStars {
         weights,
-        vec![
+        metrics: vec![
             (format!("stars RMSE ({PAGE_GIVEN} given)"), network_rmse),
             (
                 format!("stars RMSE, baseline ({PAGE_GIVEN} given)"),
                 baseline_rmse,
             ),
         ],
-    ))
+    }))
 }
 
 /// Each held-out user as a visitor giving their first [`PAGE_GIVEN`] stars, asked the rest.
