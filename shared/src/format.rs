@@ -129,8 +129,8 @@ pub enum InvalidModel {
     Steering(String),
 }
 
-/// The largest payload read: bincode's allocation limit below is eight times the payload, and
-/// it must fit a 32-bit `usize` in the browser.
+/// The largest payload read: bincode's allocation limit below is at least eight times the
+/// payload, and it must fit a 32-bit `usize` in the browser.
 pub const MAX_PAYLOAD: u64 = 1 << 28;
 
 impl ModelFile {
@@ -282,8 +282,10 @@ pub fn frame(payload: &[u8]) -> Vec<u8> {
 
 /// Decodes with bincode's byte limit, which caps every length-prefixed allocation (a string
 /// claiming 2^40 bytes fails instead of aborting). bincode counts decoded, in-memory bytes, up
-/// to 8 per varint byte, so the limit is eight times the payload, rounded up to the next power
-/// of two (bincode takes it as a const generic): never more than 16 times the payload.
+/// to 8 per varint byte, so the limit is at least eight times the payload. bincode takes it as a
+/// const generic, and each limit is a whole copy of the decoder in the page's code: the limits
+/// go from 4 MiB in steps of four, so the limit is never more than 4 MiB or 32 times the
+/// payload, whichever is larger, for six copies of the decoder.
 fn decode_limited(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
     fn decode<const LIMIT: usize>(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
         let config = bincode::config::standard().with_limit::<LIMIT>();
@@ -311,7 +313,7 @@ fn decode_limited(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
         };
     }
     let needed = payload.len().saturating_mul(8);
-    smallest_limit!(needed, 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    smallest_limit!(needed, 22 24 26 28 30 31);
     // Unreachable: `from_bytes` refuses payloads over MAX_PAYLOAD (2^28 bytes) first.
     Err(FormatError::TooLarge {
         bytes: payload.len() as u64,

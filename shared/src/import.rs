@@ -14,7 +14,7 @@
 
 use crate::catalog::{Catalog, article_to_front, split_alternates};
 use crate::search::words;
-use crate::stars::is_half_star;
+use crate::stars::parse_halves;
 use std::collections::HashMap;
 
 /// The largest file read, in bytes: a ratings export of tens of thousands of movies is a few MB.
@@ -94,11 +94,13 @@ enum Columns {
 pub struct Importer<'a> {
     catalog: &'a Catalog,
     columns: Columns,
-    /// Letterboxd: normalised title and year → catalogue index; IMDb: IMDb id → index.
-    by_title: HashMap<(String, Option<u16>), usize>,
+    /// Letterboxd: (normalised title, year, catalogue index), sorted, one entry per title and
+    /// year (the most rated movie's).
+    by_title: Vec<(String, Option<u16>, usize)>,
+    /// IMDb: IMDb id → catalogue index.
     by_imdb: HashMap<u32, usize>,
-    /// Catalogue index → position in `found.rated`.
-    position: HashMap<usize, usize>,
+    /// Per catalogue movie, its position in `found.rated` once matched.
+    position: Vec<Option<usize>>,
     found: Imported,
     line: usize,
 }
@@ -140,9 +142,9 @@ impl<'a> Importer<'a> {
         let mut importer = Self {
             catalog,
             columns,
-            by_title: HashMap::new(),
+            by_title: Vec::new(),
             by_imdb: HashMap::new(),
-            position: HashMap::new(),
+            position: vec![None; catalog.len()],
             found: Imported::default(),
             line: 1,
         };
@@ -153,15 +155,18 @@ impl<'a> Importer<'a> {
                     .collect();
             }
             Columns::Letterboxd { .. } => {
+                let by_title = &mut importer.by_title;
                 for (i, movie) in catalog.movies.iter().enumerate() {
                     let (main, alternates) = split_alternates(&movie.title);
                     for part in std::iter::once(main).chain(alternates) {
                         let part = part.strip_prefix("a.k.a. ").unwrap_or(part);
-                        let key = (title_key(&article_to_front(part)), movie.year);
-                        // The most rated movie keeps a title two movies share.
-                        importer.by_title.entry(key).or_insert(i);
+                        by_title.push((title_key(&article_to_front(part)), movie.year, i));
                     }
                 }
+                // The most rated movie keeps a title and year two movies share.
+                let count = |i: usize| std::cmp::Reverse(catalog.movies[i].rating_count);
+                by_title.sort_by(|a, b| (&a.0, a.1, count(a.2)).cmp(&(&b.0, b.1, count(b.2))));
+                by_title.dedup_by(|later, first| (&later.0, later.1) == (&first.0, first.1));
             }
             Columns::MovieLens { .. } => {}
         }
@@ -192,18 +197,24 @@ impl<'a> Importer<'a> {
                 .map(|f| f.trim())
                 .ok_or_else(|| malformed(format!("no {what} (column {})", column + 1)))
         };
-        let number = |column: usize, what: &str| -> Result<f32, ImportError> {
-            let text = field(column, what)?;
-            text.parse::<f32>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| malformed(format!("the {what} \"{}\" is not a number", cut(text))))
-        };
-        let stars_of = |stars: f32, shown: f32, scale: &str| -> Result<f32, ImportError> {
-            if is_half_star(stars) {
-                Ok(stars)
-            } else {
-                Err(malformed(format!("the rating {shown} is not {scale}")))
+        // Stars from 0.5 to 5 in halves; IMDb's whole 1 to 10 are half-stars themselves.
+        let stars = |column: usize, imdb: bool| -> Result<f32, ImportError> {
+            let text = field(column, "rating")?;
+            let halves = parse_halves(text).and_then(|h| match imdb {
+                true => (h % 2 == 0).then_some(h / 2),
+                false => Some(h),
+            });
+            match halves {
+                Some(halves @ 1..=10) => Ok(halves as f32 / 2.0),
+                _ => Err(malformed(format!(
+                    "the rating \"{}\" is not {}",
+                    cut(text),
+                    if imdb {
+                        "a whole number from 1 to 10"
+                    } else {
+                        "0.5 to 5 stars in half-star steps"
+                    }
+                ))),
             }
         };
         self.found.rows += 1;
@@ -213,8 +224,7 @@ impl<'a> Importer<'a> {
                 let movie: u32 = text.parse().map_err(|_| {
                     malformed(format!("the movie id \"{}\" is not a number", cut(text)))
                 })?;
-                let r = number(rating, "rating")?;
-                let stars = stars_of(r, r, "0.5 to 5 stars in halves")?;
+                let stars = stars(rating, false)?;
                 (
                     self.catalog.index_of(movie),
                     stars,
@@ -232,8 +242,7 @@ impl<'a> Importer<'a> {
                             cut(text)
                         ))
                     })?;
-                let r = number(rating, "rating")?;
-                let stars = stars_of(r / 2.0, r, "1 to 10")?;
+                let stars = stars(rating, true)?;
                 let name = title
                     .and_then(|t| fields.get(t))
                     .map_or_else(|| text.to_string(), |t| format!("{} ({text})", t.trim()));
@@ -253,15 +262,17 @@ impl<'a> Importer<'a> {
                         malformed(format!("the year \"{}\" is not a year", cut(year_text)))
                     })?)
                 };
-                let r = number(rating, "rating")?;
-                let stars = stars_of(r, r, "0.5 to 5 stars in halves")?;
+                let stars = stars(rating, false)?;
                 let key = title_key(name);
-                let index = (self.by_title.get(&(key.clone(), year)).copied()).or_else(|| {
-                    // Release years differ by one between sites often enough.
+                let find = |year: Option<u16>| {
+                    let at = (self.by_title)
+                        .binary_search_by(|(title, y, _)| (title.as_str(), *y).cmp(&(&key, year)));
+                    at.ok().map(|at| self.by_title[at].2)
+                };
+                // Release years differ by one between sites often enough.
+                let index = find(year).or_else(|| {
                     let year = year?;
-                    [year.wrapping_sub(1), year + 1]
-                        .iter()
-                        .find_map(|&y| self.by_title.get(&(key.clone(), Some(y))).copied())
+                    find(year.checked_sub(1)).or_else(|| find(year.checked_add(1)))
                 });
                 let shown = match year {
                     Some(year) => format!("{name} ({year})"),
@@ -271,16 +282,15 @@ impl<'a> Importer<'a> {
             }
         };
         match index {
-            Some(index) => {
-                let id = self.catalog.movies[index].id;
-                match self.position.get(&index) {
-                    Some(&at) => self.found.rated[at].1 = stars,
-                    None => {
-                        self.position.insert(index, self.found.rated.len());
-                        self.found.rated.push((id, stars));
-                    }
+            Some(index) => match self.position[index] {
+                Some(at) => self.found.rated[at].1 = stars,
+                None => {
+                    self.position[index] = Some(self.found.rated.len());
+                    self.found
+                        .rated
+                        .push((self.catalog.movies[index].id, stars));
                 }
-            }
+            },
             None => {
                 self.found.unmatched_rows += 1;
                 if self.found.unmatched.len() < MAX_LISTED {
@@ -416,9 +426,11 @@ mod tests {
         assert!(error("title,score\nHeat,3\n").contains("not a ratings export"));
         assert_eq!(import(&catalog, ""), Err(ImportError::Empty));
         assert!(error("movie_id,rating\n1,4\n2,x\n").starts_with("line 3: the rating \"x\""));
-        assert!(error("movie_id,rating\n1,7\n").contains("line 2: the rating 7 is not 0.5 to 5"));
+        assert!(
+            error("movie_id,rating\n1,7\n").contains("line 2: the rating \"7\" is not 0.5 to 5")
+        );
         assert!(error("Const,Your Rating\nnm123,4\n").contains("not an IMDb id"));
-        assert!(error("Const,Your Rating\ntt1,11\n").contains("not 1 to 10"));
+        assert!(error("Const,Your Rating\ntt1,11\n").contains("not a whole number from 1 to 10"));
         assert!(error("movie_id,rating\n\"1,4\n").contains("line 2: a quoted field is not closed"));
         assert!(error("movie_id,rating\n1\n").contains("line 2: no rating (column 2)"));
         let huge = "x".repeat(MAX_IMPORT_BYTES + 1);

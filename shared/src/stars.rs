@@ -28,6 +28,23 @@ pub fn is_half_star(stars: f32) -> bool {
     (MIN_STARS..=MAX_STARS).contains(&stars) && (stars * 2.0).fract() == 0.0
 }
 
+/// A decimal number as ratings exports and share links write it ("4", "4.5", "3.0") in
+/// half-steps (8, 9, 6); `None` for anything else ("4.25", "-1", "x", "1e1", ".5"). Exactly what
+/// ratings hold, without the general float parser in the page's code.
+pub fn parse_halves(text: &str) -> Option<u32> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let half = match fraction.trim_end_matches('0') {
+        "" => 0,
+        "5" => 1,
+        _ => return None,
+    };
+    whole.parse::<u32>().ok()?.checked_mul(2)?.checked_add(half)
+}
+
 /// The stars network as stored in the model file, over the catalogue's movies.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StarsWeights {
@@ -262,6 +279,16 @@ mod tests {
                 .to_string()
                 .contains("stars of a like")
         );
+    }
+
+    #[test]
+    fn ratings_are_read_in_half_steps_only() {
+        for (text, halves) in [("4", 8), ("4.5", 9), ("3.0", 6), ("10", 20), ("0.50", 1)] {
+            assert_eq!(parse_halves(text), Some(halves), "{text}");
+        }
+        for text in ["4.25", "-1", "x", "1e1", ".5", "", "4.5.0", "99999999999"] {
+            assert_eq!(parse_halves(text), None, "{text}");
+        }
     }
 
     #[test]

@@ -337,11 +337,8 @@ impl Picks {
 /// `260:4.5` as (260, 9 half-stars); `None` unless the stars are a half-star from 0.5 to 5.
 fn parse_rated(text: &str) -> Option<(u32, u8)> {
     let (id, stars) = text.split_once(':')?;
-    let stars: f32 = stars.trim().parse().ok()?;
-    if !shared::stars::is_half_star(stars) {
-        return None;
-    }
-    Some((id.trim().parse().ok()?, (stars * 2.0) as u8))
+    let halves = shared::stars::parse_halves(stars.trim()).filter(|h| (1..=10).contains(h))?;
+    Some((id.trim().parse().ok()?, halves as u8))
 }
 
 impl Reducible for Picks {

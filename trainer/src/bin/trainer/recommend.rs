@@ -6,7 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde_json::json;
 use shared::import::{ImportError, MAX_IMPORT_BYTES};
-use shared::stars::is_half_star;
+use shared::stars::{is_half_star, parse_halves};
 use shared::{RecommendError, Recommender, Request};
 use std::collections::HashSet;
 use std::io::{BufRead, Read};
@@ -70,8 +70,8 @@ fn parse_rated(text: &str) -> Result<(u32, f32), String> {
         .trim()
         .parse::<u32>()
         .map_err(|_| format!("{text:?}: {id:?} is not a movie id"))?;
-    match stars.trim().parse::<f32>() {
-        Ok(stars) if is_half_star(stars) => Ok((id, stars)),
+    match parse_halves(stars.trim()) {
+        Some(halves @ 1..=10) => Ok((id, halves as f32 / 2.0)),
         _ => Err(format!(
             "{text:?}: {stars:?} is not 0.5 to 5 stars in half-star steps"
         )),
