@@ -903,6 +903,15 @@ async fn stars_are_given_by_keyboard_predicted_as_the_cli_does_and_undone() -> R
             .await?,
     )?;
     assert_eq!(focused, "stars");
+    let shown: String = serde_json::from_value(
+        browser
+            .script(&format!(
+                "return document.querySelector(\"{card} select.stars\").value"
+            ))
+            .await?,
+    )?;
+    assert_eq!(shown, "0", "after Undo the stars read \"Rate…\" again");
+
     browser.quit().await
 }
 

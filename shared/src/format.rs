@@ -127,6 +127,8 @@ pub enum InvalidModel {
     NotFinite { what: String, value: f32 },
     #[error("the steering settings are unusable: {0}")]
     Steering(String),
+    #[error("the stars network is unusable: {0}")]
+    Stars(String),
 }
 
 /// The largest payload read: bincode's allocation limit below is at least eight times the

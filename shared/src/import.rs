@@ -1,8 +1,9 @@
 //! Ratings brought from elsewhere: the three export files a visitor may hold, matched to the
 //! catalogue. The page and `trainer recommend --import` read them through this one module.
 //!
-//! - **MovieLens** (movielens.org's ratings export, or a release's `ratings.csv`): a `movie_id`
-//!   (or `movieId`) column and a `rating` column of 0.5–5 stars; matched on the MovieLens id.
+//! - **MovieLens** (movielens.org's ratings export, or one person's rows in a release's
+//!   `ratings.csv` layout): a `movie_id` (or `movieId`) column and a `rating` column of 0.5–5
+//!   stars; matched on the MovieLens id. A file with a `userId` column must hold one user.
 //! - **IMDb** (the ratings export): `Const` (`tt0111161`) and `Your Rating` (1–10, halved into
 //!   stars); matched through the release's `links.csv` IMDb ids.
 //! - **Letterboxd** (`ratings.csv`): `Name`, `Year` and `Rating` (0.5–5); matched on the title
@@ -74,9 +75,11 @@ pub struct Imported {
 /// Which columns of the header hold what the format needs.
 #[derive(Clone, Copy, Debug)]
 enum Columns {
+    /// `user`: a release's `ratings.csv` has a `userId` column; one person's rows are read.
     MovieLens {
         id: usize,
         rating: usize,
+        user: Option<usize>,
     },
     Imdb {
         id: usize,
@@ -103,6 +106,8 @@ pub struct Importer<'a> {
     position: Vec<Option<usize>>,
     found: Imported,
     line: usize,
+    /// The user of a file with a user column: every row must be theirs.
+    user: Option<String>,
 }
 
 impl<'a> Importer<'a> {
@@ -117,7 +122,11 @@ impl<'a> Importer<'a> {
         };
         let columns =
             if let (Some(id), Some(rating)) = (find(&["movie_id", "movieId"]), find(&["rating"])) {
-                Columns::MovieLens { id, rating }
+                Columns::MovieLens {
+                    id,
+                    rating,
+                    user: find(&["userId", "user_id"]),
+                }
             } else if let (Some(id), Some(rating)) = (find(&["Const"]), find(&["Your Rating"])) {
                 Columns::Imdb {
                     id,
@@ -147,6 +156,7 @@ impl<'a> Importer<'a> {
             position: vec![None; catalog.len()],
             found: Imported::default(),
             line: 1,
+            user: None,
         };
         match columns {
             Columns::Imdb { .. } => {
@@ -219,7 +229,19 @@ impl<'a> Importer<'a> {
         };
         self.found.rows += 1;
         let (index, stars, name) = match self.columns {
-            Columns::MovieLens { id, rating } => {
+            Columns::MovieLens { id, rating, user } => {
+                if let Some(column) = user {
+                    let user = field(column, "user id")?.to_string();
+                    match &self.user {
+                        None => self.user = Some(user),
+                        Some(first) if *first != user => {
+                            return Err(malformed(format!(
+                                "a second user ({user} after {first}): this file holds many people's ratings (a release's ratings.csv?); import one person's export"
+                            )));
+                        }
+                        Some(_) => {}
+                    }
+                }
                 let text = field(id, "movie id")?;
                 let movie: u32 = text.parse().map_err(|_| {
                     malformed(format!("the movie id \"{}\" is not a number", cut(text)))
@@ -414,9 +436,16 @@ mod tests {
 
     #[test]
     fn a_movie_rated_twice_is_listed_once_with_its_last_rating() {
-        let text = "movieId,rating\n3,2.0\n1,4.0\n3,4.5\n";
+        let text = "userId,movieId,rating\n7,3,2.0\n7,1,4.0\n7,3,4.5\n";
         let (_, found) = import(&catalog(), text).unwrap();
         assert_eq!(found.rated, [(3, 4.5), (1, 4.0)]);
+        // A release's ratings.csv, every user in one file, is not one visitor's.
+        let many = import(&catalog(), "userId,movieId,rating\n1,3,2.0\n2,1,4.0\n");
+        assert!(
+            many.unwrap_err()
+                .to_string()
+                .starts_with("line 3: a second user (2 after 1)")
+        );
     }
 
     #[test]

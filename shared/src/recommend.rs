@@ -274,14 +274,21 @@ impl Recommender {
     pub fn recommend(&self, request: &Request) -> Result<Vec<Recommendation>, RecommendError> {
         let rated = self.rated_indices(&request.rated)?;
         let from_stars = Self::steering_of_stars(&rated);
-        let mut weighted: Vec<(usize, f32)> = (self.indices_of(&request.liked)?.into_iter())
+        // A movie with stars counts by its stars alone, whatever list also names it.
+        let unrated = |ids: &[u32]| -> Result<Vec<usize>, RecommendError> {
+            let indices = self.indices_of(ids)?;
+            Ok((indices.into_iter())
+                .filter(|&i| rated.iter().all(|&(r, _)| r != i))
+                .collect())
+        };
+        let mut weighted: Vec<(usize, f32)> = (unrated(&request.liked)?.into_iter())
             .map(|p| (p, 1.0))
             .collect();
         weighted.extend(from_stars.liked);
         if weighted.is_empty() {
             return Err(RecommendError::NoPicks);
         }
-        let mut disliked = self.indices_of(&request.disliked)?;
+        let mut disliked = unrated(&request.disliked)?;
         disliked.extend(from_stars.disliked);
         let seen = self.indices_of(&request.seen)?;
         let popularity = request
@@ -342,8 +349,9 @@ impl Recommender {
     }
 
     /// How stars steer the list: from [`HIGH_STARS`] up a like weighing `(stars − 3) / 2` (a
-    /// five-star movie as much as a "Like", four stars half as much), at [`LOW_STARS`] or below
-    /// "not for me"; in between no signal, as "seen it".
+    /// five-star movie as much as a "Like", four stars half as much beside them; the pooled
+    /// vector is normalised, so weights matter only relative to one another), at [`LOW_STARS`]
+    /// or below "not for me"; in between no signal, as "seen it".
     pub fn steering_of_stars(rated: &[(usize, f32)]) -> StarsSteering {
         let mut steering = StarsSteering::default();
         for &(movie, stars) in rated {
@@ -504,6 +512,17 @@ mod tests {
         // Low stars alone leave nothing to start from; a rating off the half-star steps is named.
         request.rated = vec![(2, 1.0)];
         assert_eq!(rec.recommend(&request), Err(RecommendError::NoPicks));
+        // Stars win over a like of the same movie: two stars make it "not for me".
+        let mut both = Request::liking(vec![1, 2], 10);
+        both.rated = vec![(1, 2.0)];
+        assert_eq!(
+            ids(&both),
+            ids(&{
+                let mut disliked = Request::liking(vec![2], 10);
+                disliked.disliked = vec![1];
+                disliked
+            })
+        );
         request.rated = vec![(1, 4.2)];
         assert_eq!(
             rec.recommend(&request),

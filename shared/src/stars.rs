@@ -45,6 +45,22 @@ pub fn parse_halves(text: &str) -> Option<u32> {
     whole.parse::<u32>().ok()?.checked_mul(2)?.checked_add(half)
 }
 
+/// `id:stars` ("2571:4.5", as `--rated` and share links write it) as the MovieLens id and
+/// half-stars (9); the error says what is wrong with the text.
+pub fn parse_rated(text: &str) -> Result<(u32, u8), String> {
+    let (id, stars) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?} is not id:stars (for example 2571:4.5)"))?;
+    let id =
+        (id.trim().parse::<u32>()).map_err(|_| format!("{text:?}: {id:?} is not a movie id"))?;
+    match parse_halves(stars.trim()) {
+        Some(halves @ 1..=10) => Ok((id, halves as u8)),
+        _ => Err(format!(
+            "{text:?}: {stars:?} is not 0.5 to 5 stars in half-star steps"
+        )),
+    }
+}
+
 /// The stars network as stored in the model file, over the catalogue's movies.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StarsWeights {
@@ -67,7 +83,7 @@ pub struct StarsWeights {
     pub output: QuantMatrix,
     /// The stars a "Like" stands for: the training users' mean rating of the movies they liked.
     pub like_stars: f32,
-    /// The stars a "Not for me" stands for: their mean rating below [`LOW_STARS`].
+    /// The stars a "Not for me" stands for: their mean rating at or below [`LOW_STARS`].
     pub dislike_stars: f32,
 }
 
@@ -82,52 +98,54 @@ const VISITOR_FEATURES: usize = 2;
 impl StarsWeights {
     /// Checks every shape and value against a catalogue of `items` movies.
     pub fn validate(&self, items: usize) -> Result<(), InvalidModel> {
+        self.check(items).map_err(InvalidModel::Stars)
+    }
+
+    fn check(&self, items: usize) -> Result<(), String> {
         for (what, row) in [
-            ("stars' movie means", &self.movie_mean),
-            ("stars' corrections", &self.correction),
-            ("stars' offset weights", &self.offset_weight),
+            ("movie means", &self.movie_mean),
+            ("corrections", &self.correction),
+            ("offset weights", &self.offset_weight),
         ] {
-            row.check(what)?;
-            if row.rows != 1 || row.cols != items {
-                return Err(InvalidModel::RowCount {
-                    what,
-                    movies: items,
-                    rows: row.cols,
-                });
+            row.check(what).map_err(|e| e.to_string())?;
+            if (row.rows, row.cols) != (1, items) {
+                return Err(format!(
+                    "the {what} are {} x {} where one row over the catalogue's {items} movies is needed",
+                    row.rows, row.cols
+                ));
             }
         }
         let dim = self.tower.outputs;
         for (what, matrix) in [
-            ("stars' rated embeddings", &self.rated),
-            ("stars' deviation embeddings", &self.deviation),
-            ("stars' output embeddings", &self.output),
+            ("rated embeddings", &self.rated),
+            ("deviation embeddings", &self.deviation),
+            ("output embeddings", &self.output),
         ] {
-            matrix.check(what)?;
-            if matrix.rows != items {
-                return Err(InvalidModel::RowCount {
-                    what,
-                    movies: items,
-                    rows: matrix.rows,
-                });
-            }
-            if matrix.cols != dim {
-                return Err(InvalidModel::TowerOutput {
-                    width: dim,
-                    output: matrix.cols,
-                });
+            matrix.check(what).map_err(|e| e.to_string())?;
+            if (matrix.rows, matrix.cols) != (items, dim) {
+                return Err(format!(
+                    "the {what} are {} x {} where {items} movies x {dim} (the tower's width) are needed",
+                    matrix.rows, matrix.cols
+                ));
             }
         }
-        self.tower.check(0, 2 * dim + VISITOR_FEATURES)?;
+        (self.tower)
+            .check(0, 2 * dim + VISITOR_FEATURES)
+            .map_err(|e| format!("its tower: {e}"))?;
+        if !(self.offset_damping.is_finite() && self.offset_damping >= 0.0) {
+            return Err(format!(
+                "the offset damping is {}: it must be a number, 0 or more",
+                self.offset_damping
+            ));
+        }
         for (what, value) in [
-            ("the stars' offset damping", self.offset_damping),
-            ("the stars of a like", self.like_stars),
-            ("the stars of a dislike", self.dislike_stars),
+            ("a like", self.like_stars),
+            ("a dislike", self.dislike_stars),
         ] {
-            if !value.is_finite() || value < 0.0 {
-                return Err(InvalidModel::NotFinite {
-                    what: what.into(),
-                    value,
-                });
+            if !(MIN_STARS..=MAX_STARS).contains(&value) {
+                return Err(format!(
+                    "the stars of {what} are {value}: they must be 0.5 to 5"
+                ));
             }
         }
         Ok(())
@@ -266,7 +284,7 @@ mod tests {
                 .validate(4)
                 .unwrap_err()
                 .to_string()
-                .contains("stars' movie means")
+                .starts_with("the stars network is unusable: the movie means are 1 x 3")
         );
         let mut wide = weights.clone();
         wide.tower.inputs = 5;

@@ -221,8 +221,17 @@ impl Picks {
                 self.rated.push((id, halves.clamp(1, 10)));
             }
             PickAction::RateAll(rated) => {
-                for (id, halves) in rated {
-                    self.apply(PickAction::Rate(id, halves));
+                // One pass over each list, not one per movie: an import may hold thousands.
+                let stars: std::collections::HashMap<u32, u8> = rated.iter().copied().collect();
+                self.liked.retain(|id| !stars.contains_key(id));
+                self.disliked.retain(|id| !stars.contains_key(id));
+                self.seen.retain(|id| !stars.contains_key(id));
+                self.rated.retain(|(id, _)| !stars.contains_key(id));
+                let mut added = std::collections::HashSet::new();
+                for (id, _) in rated {
+                    if added.insert(id) {
+                        self.rated.push((id, stars[&id].clamp(1, 10)));
+                    }
                 }
             }
             PickAction::Forget(id) => self.forget(id),
@@ -318,7 +327,10 @@ impl Picks {
                 SEEN_KEY => PickAction::Seen,
                 RATED_KEY => {
                     found = true;
-                    for (id, halves) in ids.split(',').filter_map(parse_rated) {
+                    let rated = ids
+                        .split(',')
+                        .filter_map(|r| shared::stars::parse_rated(r).ok());
+                    for (id, halves) in rated {
                         picks.apply(PickAction::Rate(id, halves));
                     }
                     continue;
@@ -332,13 +344,6 @@ impl Picks {
         }
         found.then_some(picks)
     }
-}
-
-/// `260:4.5` as (260, 9 half-stars); `None` unless the stars are a half-star from 0.5 to 5.
-fn parse_rated(text: &str) -> Option<(u32, u8)> {
-    let (id, stars) = text.split_once(':')?;
-    let halves = shared::stars::parse_halves(stars.trim()).filter(|h| (1..=10).contains(h))?;
-    Some((id.trim().parse().ok()?, halves as u8))
 }
 
 impl Reducible for Picks {

@@ -18,7 +18,7 @@
 use crate::data::Rating;
 use crate::experiment::Experiment;
 use crate::metrics::rmse;
-use crate::protocol::{NewUserTask, POSITIVE_THRESHOLD, page};
+use crate::protocol::{NewUserTask, page};
 use crate::rating::baseline::{Baseline, BaselineFit};
 use crate::rating::matrix::RatingMatrix;
 use crate::report::Phases;
@@ -34,7 +34,7 @@ use burn::tensor::backend::AutodiffBackend;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use shared::stars::LOW_STARS;
+use shared::stars::{HIGH_STARS, LOW_STARS};
 use shared::{Dense, QuantMatrix, StarsPredictor, StarsWeights};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -54,6 +54,11 @@ pub struct StarsConfig {
     /// The damping of the visitor's offset `b_u` (as the baselines' fit damps its users).
     #[config(default = 5.0)]
     pub offset_damping: f64,
+    /// The most simulated visitors an epoch holds: past this many training users, each epoch
+    /// draws that many afresh. At ml-25m's size all 150,000 per epoch took 110 s for a network
+    /// no better than the baseline (`cargo xtask bench-scale`); the small releases have fewer.
+    #[config(default = 2048)]
+    pub visitors_per_epoch: usize,
     pub training: TrainingConfig,
 }
 
@@ -269,6 +274,7 @@ pub fn train_stars<B: AutodiffBackend>(
         .with_weight_decay(Some(WeightDecayConfig::new(config.l2 as f32)))
         .init::<B, StarsNet<B>>();
     let trainable: Vec<usize> = (0..users.len()).filter(|&u| users[u].len() >= 2).collect();
+    let per_epoch = config.visitors_per_epoch.min(trainable.len());
     let rng = RefCell::new(StdRng::seed_from_u64(config.training.seed));
     fit(
         model,
@@ -276,33 +282,41 @@ pub fn train_stars<B: AutodiffBackend>(
         plan,
         ("RMSE", Goal::Minimize),
         device,
-        (trainable, |model: &StarsNet<B>, chunk: &[usize]| {
-            let mut rng = rng.borrow_mut();
-            let shuffled: Vec<Vec<(u32, f32)>> = chunk
-                .iter()
-                .map(|&u| {
-                    let mut ratings = users[u].clone();
-                    ratings.shuffle(&mut *rng);
-                    ratings
-                })
-                .collect();
-            let visits: Vec<Visit> = shuffled
-                .iter()
-                .map(|ratings| {
-                    let most = config.max_given.min(ratings.len() - 1).max(1);
-                    // Log-uniform: three stars given as likely as thirty.
-                    let given = (rng.random::<f64>() * ((most + 1) as f64).ln())
-                        .exp()
-                        .floor()
-                        .clamp(1.0, most as f64) as usize;
-                    Visit {
-                        given: &ratings[..given],
-                        asked: &ratings[given..],
-                    }
-                })
-                .collect();
-            model.loss(&inputs.batch(&visits, device))
-        }),
+        (
+            (0..per_epoch).collect(),
+            |model: &StarsNet<B>, chunk: &[usize]| {
+                let mut rng = rng.borrow_mut();
+                let shuffled: Vec<Vec<(u32, f32)>> = chunk
+                    .iter()
+                    .map(|&example| {
+                        let user = if per_epoch < trainable.len() {
+                            trainable[rng.random_range(0..trainable.len())]
+                        } else {
+                            trainable[example]
+                        };
+                        let mut ratings = users[user].clone();
+                        ratings.shuffle(&mut *rng);
+                        ratings
+                    })
+                    .collect();
+                let visits: Vec<Visit> = shuffled
+                    .iter()
+                    .map(|ratings| {
+                        let most = config.max_given.min(ratings.len() - 1).max(1);
+                        // Log-uniform: three stars given as likely as thirty.
+                        let given = (rng.random::<f64>() * ((most + 1) as f64).ln())
+                            .exp()
+                            .floor()
+                            .clamp(1.0, most as f64) as usize;
+                        Visit {
+                            given: &ratings[..given],
+                            asked: &ratings[given..],
+                        }
+                    })
+                    .collect();
+                model.loss(&inputs.batch(&visits, device))
+            },
+        ),
         validate,
     )
 }
@@ -343,9 +357,6 @@ impl<B: Backend> StarsNet<B> {
 
 /// Held-out users give this many stars when the page's network is early-stopped and measured.
 pub const PAGE_GIVEN: usize = 10;
-/// At most this many training users teach the page's network (a seeded sample past it): plenty
-/// for its few weights per movie, and a bounded time at ml-25m's size.
-const MAX_TRAINING_USERS: usize = 20_000;
 /// At most this many validation users decide when it stops.
 const MAX_VALIDATION_USERS: usize = 2_000;
 
@@ -396,20 +407,22 @@ pub fn train_for_page<B: AutodiffBackend>(
             BaselineFit::ALS,
         )
     };
-    let mean_of = |keep: fn(f32) -> bool| {
+    // The training users' mean rating of the movies a choice stands for; without any such
+    // rating, the threshold itself.
+    let mean_of = |keep: fn(f32) -> bool, none: f32| {
         let (sum, count) = (users.train.iter().flatten())
             .filter(|&&(_, stars)| keep(stars))
             .fold((0f64, 0usize), |(s, n), &(_, stars)| {
                 (s + f64::from(stars), n + 1)
             });
         if count == 0 {
-            0.0
+            none
         } else {
             (sum / count as f64) as f32
         }
     };
-    let like_stars = mean_of(|stars| stars >= POSITIVE_THRESHOLD);
-    let dislike_stars = mean_of(|stars| stars <= LOW_STARS);
+    let like_stars = mean_of(|stars| stars >= HIGH_STARS, HIGH_STARS);
+    let dislike_stars = mean_of(|stars| stars <= LOW_STARS, LOW_STARS);
     let config = StarsConfig::default_for(experiment.seed);
     let inputs = Inputs {
         baseline: &baseline,
@@ -486,8 +499,7 @@ fn page_visits(users: &[Vec<(u32, f32)>]) -> Vec<Visit<'_>> {
 
 /// Ratings of the page's movies (model numbering), per user: the training users', and the
 /// held-out validation and test users' with more than [`PAGE_GIVEN`] of them, each of those in
-/// a seeded random order (the first [`PAGE_GIVEN`] are what they give). Past
-/// [`MAX_TRAINING_USERS`] training users, a seeded sample.
+/// a seeded random order (the first [`PAGE_GIVEN`] are what they give).
 struct PageRatings {
     train: Vec<Vec<(u32, f32)>>,
     validation: Vec<Vec<(u32, f32)>>,
@@ -518,15 +530,76 @@ fn page_ratings(ratings: &[Rating], task: &NewUserTask) -> PageRatings {
     };
     let validation = held_out(&task.validation);
     let test = held_out(&task.test);
-    // In user order, so the sample and the training do not depend on the map's order.
+    // In user order, so the training does not depend on the map's order.
     let mut train: Vec<(u32, Vec<(u32, f32)>)> = by_user.into_iter().collect();
-    train.sort_unstable_by_key(|&(user, _)| user);
-    train.shuffle(&mut rng);
-    train.truncate(MAX_TRAINING_USERS);
     train.sort_unstable_by_key(|&(user, _)| user);
     PageRatings {
         train: train.into_iter().map(|(_, ratings)| ratings).collect(),
         validation,
         test,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Cpu;
+    use burn::tensor::Distribution;
+
+    /// The page's predictions (`shared::stars`, from the exported int8 rows) are the network's
+    /// own, for weights far from their small start.
+    #[test]
+    fn the_page_predicts_what_the_network_predicts() {
+        let device = Default::default();
+        let items = 12;
+        let config = StarsConfig::default_for(1);
+        let random = |rows: usize, cols: usize| {
+            Param::from_tensor(Tensor::<Cpu, 2>::random(
+                [rows, cols],
+                Distribution::Normal(0.0, 0.5),
+                &device,
+            ))
+        };
+        let row = |values: Vec<f32>| {
+            Param::from_tensor(Tensor::<Cpu, 1>::from_floats(&values[..], &device))
+        };
+        let mut network = config.init::<Cpu>(items, &device);
+        network.rated = random(items, config.dim);
+        network.deviation = random(items, config.dim);
+        network.output = random(items, config.dim);
+        network.tower.weight = random(2 * config.dim + VISITOR_FEATURES, config.dim);
+        network.correction = row((0..items).map(|i| 0.05 * i as f32 - 0.3).collect());
+        network.offset_weight = row((0..items).map(|i| 0.5 - 0.08 * i as f32).collect());
+        let baseline = Baseline {
+            mean: 3.5,
+            user_bias: Vec::new(),
+            item_bias: (0..items).map(|i| 0.1 * i as f64 - 0.6).collect(),
+        };
+        let inputs = Inputs {
+            baseline: &baseline,
+            offset_damping: config.offset_damping,
+        };
+        let given = [(1, 5.0), (4, 2.5), (7, 4.0)];
+        let asked: Vec<(u32, f32)> = (0..items as u32)
+            .filter(|m| given.iter().all(|g| g.0 != *m))
+            .map(|m| (m, 0.0))
+            .collect();
+        let visit = Visit {
+            given: &given,
+            asked: &asked,
+        };
+        let network_stars = inputs.predict(&network, &[visit], &device).concat();
+        let weights = network.to_weights(&inputs, 4.4, 1.8);
+        weights.validate(items).unwrap();
+        let page: Vec<(usize, f32)> = given.iter().map(|&(m, s)| (m as usize, s)).collect();
+        let page_stars = StarsPredictor::new(&weights).predict(&page);
+        for (&(movie, _), network) in asked.iter().zip(&network_stars) {
+            let page = page_stars[movie as usize];
+            // Apart only by the int8 rows (half a step each).
+            assert!(
+                (page - network).abs() < 0.05,
+                "movie {movie}: page {page}, network {network}"
+            );
+        }
     }
 }

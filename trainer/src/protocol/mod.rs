@@ -14,8 +14,9 @@ use rand::seq::SliceRandom;
 use std::collections::HashSet;
 use std::fmt;
 
-/// Ratings at or above this are "liked" in the new-user protocol.
-pub const POSITIVE_THRESHOLD: f32 = 4.0;
+/// Ratings at or above this are "liked" in the new-user protocol: the stars from which the page
+/// counts a rating as a like.
+pub const POSITIVE_THRESHOLD: f32 = shared::stars::HIGH_STARS;
 /// Movies liked by fewer training users are left out of new-user models by default.
 pub const MIN_ITEM_USERS: usize = 3;
 

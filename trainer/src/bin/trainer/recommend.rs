@@ -6,7 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde_json::json;
 use shared::import::{ImportError, MAX_IMPORT_BYTES};
-use shared::stars::{is_half_star, parse_halves};
+use shared::stars::is_half_star;
 use shared::{RecommendError, Recommender, Request};
 use std::collections::HashSet;
 use std::io::{BufRead, Read};
@@ -63,19 +63,17 @@ pub struct RecommendArgs {
 
 /// `id:stars`, the stars a half-star from 0.5 to 5.
 fn parse_rated(text: &str) -> Result<(u32, f32), String> {
-    let (id, stars) = text
-        .split_once(':')
-        .ok_or_else(|| format!("{text:?} is not id:stars (for example 2571:4.5)"))?;
-    let id = id
-        .trim()
-        .parse::<u32>()
-        .map_err(|_| format!("{text:?}: {id:?} is not a movie id"))?;
-    match parse_halves(stars.trim()) {
-        Some(halves @ 1..=10) => Ok((id, halves as f32 / 2.0)),
-        _ => Err(format!(
-            "{text:?}: {stars:?} is not 0.5 to 5 stars in half-star steps"
-        )),
-    }
+    shared::stars::parse_rated(text).map(|(id, halves)| (id, f32::from(halves) / 2.0))
+}
+
+/// `rated` with each movie once, at its last stars, in the order of those last ratings.
+fn last_per_movie(rated: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
+    let mut seen = HashSet::new();
+    let mut kept: Vec<(u32, f32)> = (rated.into_iter().rev())
+        .filter(|&(id, _)| seen.insert(id))
+        .collect();
+    kept.reverse();
+    kept
 }
 
 /// The predicted stars as the output prints them: two decimals.
@@ -127,10 +125,8 @@ fn recommend_one(recommender: &Recommender, args: &RecommendArgs) -> Result<()> 
     };
     let rated_ids: Vec<u32> = args.rated.iter().map(|&(id, _)| id).collect();
     let known_rated = known("--rated", &rated_ids)?;
-    for &(id, stars) in args.rated.iter().filter(|(id, _)| known_rated.contains(id)) {
-        rated.retain(|&(other, _)| other != id);
-        rated.push((id, stars));
-    }
+    rated.extend(args.rated.iter().filter(|(id, _)| known_rated.contains(id)));
+    let rated = last_per_movie(rated);
     let liked = known("--liked", &args.liked)?;
     let predict = known("--predict", &args.predict)?;
     let request = Request {
@@ -144,7 +140,7 @@ fn recommend_one(recommender: &Recommender, args: &RecommendArgs) -> Result<()> 
     // with no known movie gets.
     let ranked = match recommender.recommend(&request) {
         Err(RecommendError::NoPicks) => Vec::new(),
-        ranked => ranked.map_err(|err| anyhow!("--liked: {err}"))?,
+        ranked => ranked?,
     };
     let stars = predicted_stars(recommender, &request)?;
     if stars.is_none() && !args.predict.is_empty() {
@@ -347,7 +343,6 @@ const MAX_QUERY_LINE_BYTES: u64 = 1 << 20;
 /// empty list) and counted on stderr at the end; `strict` makes the first one an error.
 fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: bool) -> Result<()> {
     #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct Query {
         #[serde(default)]
         liked: Vec<u32>,
@@ -413,10 +408,14 @@ fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: b
         skipped.note(&unknown);
         let known = |id: &u32| recommender.catalog.index_of(*id).is_some();
         let request = Request {
-            rated: (query.rated.iter())
-                .filter(|(id, _)| known(id))
-                .copied()
-                .collect(),
+            rated: last_per_movie(
+                query
+                    .rated
+                    .iter()
+                    .copied()
+                    .filter(|(id, _)| known(id))
+                    .collect(),
+            ),
             ..Request::liking(query.liked.iter().copied().filter(known).collect(), top)
         };
         let ids: Vec<u32> = match recommender.recommend(&request) {
