@@ -23,6 +23,11 @@ pub async fn open(root: &Path, fragment: &str) -> Result<(Browser, String)> {
     let url = StaticServer::bind(root, 0)?.spawn();
     let browser = Browser::start().await?;
     browser.goto(format!("{url}{fragment}")).await?;
+    // The catalogue's tail follows the first list; tests start once it has come (or failed),
+    // as a visitor has the page a moment later. A page that never loads is the test's to say.
+    let _ = browser
+        .wait_for("#model-info:not([data-tail='loading']), #load-error")
+        .await;
     Ok((browser, url))
 }
 

@@ -385,6 +385,53 @@ async fn the_slider_goes_from_familiar_to_discovery() -> Result<()> {
     Ok(())
 }
 
+/// Movies of the release the model carries no weights for come in the catalogue's tail: each
+/// can be found, liked and disliked, and steers the list as the CLI's does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rare_movie_is_found_liked_and_steers_the_list() -> Result<()> {
+    let (browser, _) = open(&paths::static_dir(), "").await?;
+    let footer = browser.wait_for("#model-info").await?;
+    assert_eq!(footer.attr("data-tail").await?.as_deref(), Some("attached"));
+    let search = browser.wait_for("#search").await?;
+    // Batman & Robin (1562) and Godzilla (1882): not among the model's own movies (the page
+    // once said "No movie title matches").
+    for (query, id, button, list) in [
+        ("batman & robin", 1562, "like", "#liked"),
+        ("godzilla 1998", 1882, "dislike", "#disliked"),
+    ] {
+        search.clear().await?;
+        search.send_keys(query).await?;
+        browser
+            .wait_for(&format!(
+                "#search-results li[data-movie-id='{id}'] button.{button}"
+            ))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait_for(&format!("{list} li[data-movie-id='{id}']"))
+            .await?;
+    }
+    // The list is the CLI's for the same picks (which attaches the same tail).
+    let held: bool = serde_json::from_value(
+        browser
+            .script("return document.querySelector('#refresh-recommendations') !== null")
+            .await?,
+    )?;
+    if held {
+        browser
+            .wait_for("#refresh-recommendations")
+            .await?
+            .click()
+            .await?;
+    }
+    assert_eq!(
+        browser.recommended_ids().await?,
+        trainer_recommends(&["--liked", "1562", "--disliked", "1882"])?
+    );
+    browser.quit().await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn search_forgives_typos_and_missing_spaces_then_closes_after_a_like() -> Result<()> {
     let (browser, _) = open(&paths::static_dir(), "").await?;

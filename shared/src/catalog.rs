@@ -185,6 +185,16 @@ impl Catalog {
         self.movies.len()
     }
 
+    /// Adds `movies` at the end (the tail's, [`crate::tail`]); an id already here is refused.
+    pub fn extend(&mut self, movies: Vec<Movie>) -> Result<(), u32> {
+        if let Some(known) = movies.iter().find(|m| self.index_by_id.contains_key(&m.id)) {
+            return Err(known.id);
+        }
+        self.movies.extend(movies);
+        self.build_index();
+        Ok(())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.movies.is_empty()
     }

@@ -12,7 +12,9 @@
 
 use crate::format::InvalidModel;
 use crate::quant::{QuantMatrix, check_len};
+use crate::tail::TailScorer;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Activation {
@@ -156,6 +158,8 @@ pub struct Scorer {
     bias: Vec<f32>,
     /// L2 norms of output embeddings, for the similarities of "Not for me".
     output_norms: Vec<f32>,
+    /// The catalogue's long tail, items `items..` ([`crate::tail`]), once attached.
+    tail: Option<TailScorer>,
 }
 
 impl Scorer {
@@ -177,11 +181,46 @@ impl Scorer {
             output,
             bias: model.output_bias.clone(),
             output_norms,
+            tail: None,
         }
     }
 
+    /// Scores the tail's movies too, as items `items()..` of before.
+    pub fn attach_tail(&mut self, tail: TailScorer) {
+        self.tail = Some(tail);
+    }
+
+    /// The width of the input rows and of the user vector: what a tail's map must produce.
+    pub fn widths(&self) -> (usize, usize) {
+        (self.input_dim, self.user_dim)
+    }
+
+    /// Every item: the model's own, then the tail's.
     pub fn items(&self) -> usize {
-        self.items
+        self.items + self.tail.as_ref().map_or(0, TailScorer::len)
+    }
+
+    /// Item `item`'s input row: the model's, or one the tail's map places.
+    fn input_row(&self, item: usize) -> Cow<'_, [f32]> {
+        match &self.tail {
+            Some(tail) if item >= self.items => Cow::Owned(tail.input_row(item - self.items)),
+            _ => Cow::Borrowed(&self.input[item * self.input_dim..(item + 1) * self.input_dim]),
+        }
+    }
+
+    /// Item `item`'s output row and its norm.
+    fn output_row(&self, item: usize) -> (Cow<'_, [f32]>, f32) {
+        let dim = self.user_dim;
+        match &self.tail {
+            Some(tail) if item >= self.items => (
+                Cow::Owned(tail.output_row(item - self.items)),
+                tail.output_norm(item - self.items),
+            ),
+            _ => (
+                Cow::Borrowed(&self.output[item * dim..(item + 1) * dim]),
+                self.output_norms[item],
+            ),
+        }
     }
 
     /// The user vector for a set of picked item indices (all `< items`).
@@ -191,7 +230,7 @@ impl Scorer {
 
     /// The user vector for picks with weights ([`pool_weighted`]).
     pub fn weighted_user_vector(&self, picks: impl IntoIterator<Item = (usize, f32)>) -> Vec<f32> {
-        let pooled = pool_weighted(&self.input, self.input_dim, picks);
+        let pooled = pool_rows(self.input_dim, picks, |item| self.input_row(item));
         let last = self.tower.len().saturating_sub(1);
         self.tower.iter().enumerate().fold(pooled, |x, (i, layer)| {
             let mut y = layer.forward(&x);
@@ -204,11 +243,16 @@ impl Scorer {
 
     /// One score per item for a user vector: higher is better.
     pub fn scores(&self, user: &[f32]) -> Vec<f32> {
-        self.output
+        let mut scores: Vec<f32> = self
+            .output
             .chunks_exact(self.user_dim.max(1))
             .zip(&self.bias)
             .map(|(row, b)| dot(row, user) + b)
-            .collect()
+            .collect();
+        if let Some(tail) = &self.tail {
+            scores.extend(tail.scores(user));
+        }
+        scores
     }
 
     /// Scores for a new user who picked `picks`.
@@ -218,6 +262,9 @@ impl Scorer {
 
     /// The score of one item for a user vector: one entry of [`Self::scores`].
     pub fn item_score(&self, user: &[f32], item: usize) -> f32 {
+        if let Some(tail) = self.tail.as_ref().filter(|_| item >= self.items) {
+            return tail.score(item - self.items, user);
+        }
         let dim = self.user_dim.max(1);
         dot(&self.output[item * dim..(item + 1) * dim], user) + self.bias[item]
     }
@@ -231,14 +278,14 @@ impl Scorer {
         let targets: Vec<Vec<f32>> = to
             .iter()
             .map(|&t| {
-                let norm = self.output_norms[t];
-                let row = &self.output[t * dim..(t + 1) * dim];
+                let (row, norm) = self.output_row(t);
                 row.iter()
                     .map(|v| if norm > 0.0 { v / norm } else { 0.0 })
                     .collect()
             })
             .collect();
-        self.output
+        let mut closest: Vec<f32> = self
+            .output
             .chunks_exact(dim)
             .zip(&self.output_norms)
             .map(|(row, &norm)| {
@@ -251,7 +298,24 @@ impl Scorer {
                     .fold(f32::NEG_INFINITY, f32::max)
                     / norm
             })
-            .collect()
+            .collect();
+        if let Some(tail) = &self.tail {
+            let mut tail_closest = vec![
+                if targets.is_empty() {
+                    0.0
+                } else {
+                    f32::NEG_INFINITY
+                };
+                tail.len()
+            ];
+            for target in &targets {
+                for (c, cosine) in tail_closest.iter_mut().zip(tail.cosines(target)) {
+                    *c = c.max(cosine);
+                }
+            }
+            closest.extend(tail_closest);
+        }
+        closest
     }
 }
 
@@ -269,10 +333,21 @@ pub fn pool_weighted(
     dim: usize,
     picks: impl IntoIterator<Item = (usize, f32)>,
 ) -> Vec<f32> {
+    pool_rows(dim, picks, |item| {
+        Cow::Borrowed(&rows[item * dim..(item + 1) * dim])
+    })
+}
+
+/// [`pool_weighted`] over rows that `row` gives.
+fn pool_rows<'a>(
+    dim: usize,
+    picks: impl IntoIterator<Item = (usize, f32)>,
+    row: impl Fn(usize) -> Cow<'a, [f32]>,
+) -> Vec<f32> {
     let mut pooled = vec![0f32; dim];
     let mut square_weights = 0f32;
     for (item, weight) in picks {
-        for (p, v) in pooled.iter_mut().zip(&rows[item * dim..(item + 1) * dim]) {
+        for (p, v) in pooled.iter_mut().zip(row(item).iter()) {
             *p += weight * v;
         }
         square_weights += weight * weight;

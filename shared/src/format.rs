@@ -16,6 +16,8 @@ use crate::steering::Steering;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 8] = b"MOVIEREC";
+/// The second file's magic: the catalogue's long tail ([`crate::tail`]).
+pub const TAIL_MAGIC: &[u8; 8] = b"MOVIETAL";
 /// Bumped whenever the payload's layout changes; older and newer files are refused by name.
 pub const FORMAT_VERSION: u32 = 6;
 /// The header's bytes: magic, version, payload length, CRC-32.
@@ -57,6 +59,8 @@ pub struct ModelFile {
 pub enum FormatError {
     #[error("not a movie model file (it does not start with \"MOVIEREC\")")]
     NotAModelFile,
+    #[error("not a catalogue tail file (it does not start with \"MOVIETAL\")")]
+    NotATailFile,
     #[error(
         "model file format version {found} is not supported (this build reads version {supported}); re-export the model with the matching trainer"
     )]
@@ -129,6 +133,10 @@ pub enum InvalidModel {
     Steering(String),
     #[error("the stars network is unusable: {0}")]
     Stars(String),
+    #[error(
+        "the catalogue's tail file was exported with another model file (checksum {tail:08x}, this model's is {model:08x}): export both again"
+    )]
+    TailOfAnotherModel { tail: u32, model: u32 },
 }
 
 /// The largest payload read: bincode's allocation limit below is at least eight times the
@@ -147,21 +155,15 @@ impl ModelFile {
     /// every shape and value. Total: any input gives a file or an error, never a panic or an
     /// allocation larger than a small multiple of the input.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FormatError> {
-        let stored = check_header(bytes, bytes.len() as u64)?;
-        let payload = &bytes[HEADER_LEN..];
-        let computed = crc32(payload);
-        if computed != stored {
-            return Err(FormatError::ChecksumMismatch { stored, computed });
-        }
-        let (mut file, read) = decode_limited(payload)?;
-        if read != payload.len() {
-            return Err(FormatError::TrailingBytes {
-                extra: (payload.len() - read) as u64,
-            });
-        }
+        let mut file: Self = decode_limited(MAGIC, bytes)?;
         file.validate()?;
         file.catalog.build_index();
         Ok(file)
+    }
+
+    /// The CRC-32 of this file's payload, which names it in its tail file ([`crate::tail`]).
+    pub fn checksum(bytes: &[u8]) -> Option<u32> {
+        bytes.get(HEADER_LEN..).map(crc32)
     }
 
     /// Shapes agree with the catalogue, every genre bit names a genre, ids are unique and
@@ -211,9 +213,13 @@ struct Header {
 
 /// The header at the start of `start`; `file_len` is the whole file's size, for the error when
 /// the file is shorter than a header.
-fn read_header(start: &[u8], file_len: u64) -> Result<Header, FormatError> {
-    if start.len() < MAGIC.len() || &start[..MAGIC.len()] != MAGIC {
-        return Err(FormatError::NotAModelFile);
+fn read_header(magic: &[u8; 8], start: &[u8], file_len: u64) -> Result<Header, FormatError> {
+    if start.len() < magic.len() || &start[..magic.len()] != magic {
+        return Err(if magic == TAIL_MAGIC {
+            FormatError::NotATailFile
+        } else {
+            FormatError::NotAModelFile
+        });
     }
     let Some(header) = start.get(..HEADER_LEN) else {
         return Err(FormatError::Truncated {
@@ -232,7 +238,12 @@ fn read_header(start: &[u8], file_len: u64) -> Result<Header, FormatError> {
 /// The whole file's size as its header states it, once `start` holds the header: what a
 /// download compressed in transit (whose Content-Length counts compressed bytes) will come to.
 pub fn stated_file_len(start: &[u8]) -> Option<u64> {
-    let header = read_header(start, start.len() as u64).ok()?;
+    let magic = if start.starts_with(TAIL_MAGIC) {
+        TAIL_MAGIC
+    } else {
+        MAGIC
+    };
+    let header = read_header(magic, start, start.len() as u64).ok()?;
     (HEADER_LEN as u64).checked_add(header.length)
 }
 
@@ -242,11 +253,20 @@ pub fn stated_file_len(start: &[u8]) -> Option<u64> {
 /// so that a huge or foreign file is refused after a few bytes. Returns the payload's stored
 /// CRC-32.
 pub fn check_header(start: &[u8], file_len: u64) -> Result<u32, FormatError> {
+    check_header_with(MAGIC, start, file_len)
+}
+
+/// [`check_header`] for a file starting with `magic`.
+pub(crate) fn check_header_with(
+    magic: &[u8; 8],
+    start: &[u8],
+    file_len: u64,
+) -> Result<u32, FormatError> {
     let Header {
         version,
         length,
         checksum,
-    } = read_header(start, file_len)?;
+    } = read_header(magic, start, file_len)?;
     if version != FORMAT_VERSION {
         return Err(FormatError::UnsupportedVersion {
             found: version,
@@ -273,13 +293,39 @@ pub fn check_header(start: &[u8], file_len: u64) -> Result<u32, FormatError> {
 
 /// A payload with its header: magic, version, length and checksum.
 pub fn frame(payload: &[u8]) -> Vec<u8> {
+    frame_with(MAGIC, payload)
+}
+
+/// [`frame`] behind `magic`.
+pub(crate) fn frame_with(magic: &[u8; 8], payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(magic);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&crc32(payload).to_le_bytes());
     out.extend_from_slice(payload);
     out
+}
+
+/// Checks the header (`magic`, version, length) and the checksum of `bytes`, then decodes its
+/// payload ([`decode_payload`]). Validation is the caller's.
+pub(crate) fn decode_limited<T: serde::de::DeserializeOwned>(
+    magic: &[u8; 8],
+    bytes: &[u8],
+) -> Result<T, FormatError> {
+    let stored = check_header_with(magic, bytes, bytes.len() as u64)?;
+    let payload = &bytes[HEADER_LEN..];
+    let computed = crc32(payload);
+    if computed != stored {
+        return Err(FormatError::ChecksumMismatch { stored, computed });
+    }
+    let (value, read) = decode_payload(payload)?;
+    if read != payload.len() {
+        return Err(FormatError::TrailingBytes {
+            extra: (payload.len() - read) as u64,
+        });
+    }
+    Ok(value)
 }
 
 /// Decodes with bincode's byte limit, which caps every length-prefixed allocation (a string
@@ -288,8 +334,12 @@ pub fn frame(payload: &[u8]) -> Vec<u8> {
 /// const generic, and each limit is a whole copy of the decoder in the page's code: the limits
 /// go from 4 MiB in steps of four, so the limit is never more than 4 MiB or 32 times the
 /// payload, whichever is larger, for six copies of the decoder.
-fn decode_limited(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
-    fn decode<const LIMIT: usize>(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
+fn decode_payload<T: serde::de::DeserializeOwned>(
+    payload: &[u8],
+) -> Result<(T, usize), FormatError> {
+    fn decode<T: serde::de::DeserializeOwned, const LIMIT: usize>(
+        payload: &[u8],
+    ) -> Result<(T, usize), FormatError> {
         let config = bincode::config::standard().with_limit::<LIMIT>();
         bincode::serde::decode_from_slice(payload, config).map_err(|e| {
             use bincode::error::DecodeError;
@@ -310,7 +360,7 @@ fn decode_limited(payload: &[u8]) -> Result<(ModelFile, usize), FormatError> {
     macro_rules! smallest_limit {
         ($needed:expr, $($bits:literal)*) => {
             $(if $needed <= 1 << $bits {
-                return decode::<{ 1 << $bits }>(payload);
+                return decode::<T, { 1 << $bits }>(payload);
             })*
         };
     }

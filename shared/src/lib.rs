@@ -14,6 +14,7 @@
 //! - [`import`]: ratings exported from MovieLens, IMDb or Letterboxd, matched to the catalogue.
 //! - [`search`]: forgiving title search, with "did you mean".
 //! - [`browse`]: the browse rows: well-known movies spread over decades and genres.
+//! - [`tail`]: the catalogue's long tail, a second file: movies placed by genres and decade.
 
 pub mod browse;
 pub mod calibrate;
@@ -30,6 +31,7 @@ pub mod recommend;
 pub mod search;
 pub mod stars;
 pub mod steering;
+pub mod tail;
 
 pub use catalog::{Catalog, Movie};
 pub use foldin::{Activation, Dense, FoldInWeights, Scorer};

@@ -2,13 +2,14 @@
 //! reasons worth saying out.
 
 use crate::calibrate;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Movie};
 use crate::foldin::Scorer;
 use crate::format::{FormatError, InvalidModel, ModelFile, ModelInfo};
 use crate::rank::top_k;
 use crate::search::{SearchIndex, SearchResults};
 use crate::stars::{self, HIGH_STARS, LOW_STARS, StarsPredictor};
 use crate::steering::{self, Adjustment, POPULARITY_STEPS, Steering};
+use crate::tail::{TailFile, TailScorer};
 
 /// What a visitor asks for. Ids are MovieLens movie ids.
 #[derive(Clone, Debug, PartialEq)]
@@ -102,6 +103,7 @@ pub struct Steer<'a> {
 }
 
 /// A loaded model, ready to answer requests.
+#[derive(Clone)]
 pub struct Recommender {
     pub info: ModelInfo,
     pub catalog: Catalog,
@@ -141,6 +143,48 @@ impl Recommender {
             search,
             popularity_z,
         }
+    }
+
+    /// Adds the movies of `tail` to the catalogue, after the model's own: found by search,
+    /// pickable, scored through the tail's map ([`crate::tail`]). `model_checksum` is the model
+    /// file's ([`ModelFile::checksum`]): a tail exported with another model is refused.
+    /// Returns how many movies were added.
+    pub fn attach_tail(
+        &mut self,
+        tail: TailFile,
+        model_checksum: u32,
+    ) -> Result<usize, InvalidModel> {
+        if tail.model_checksum != model_checksum {
+            return Err(InvalidModel::TailOfAnotherModel {
+                tail: tail.model_checksum,
+                model: model_checksum,
+            });
+        }
+        let genres = self.catalog.genre_names.len();
+        let (input_dim, user_dim) = self.scorer.widths();
+        tail.validate(input_dim, user_dim, genres)?;
+        let head = self.catalog.len();
+        let scorer = TailScorer::new(&tail.weights, &tail.movies, genres);
+        self.catalog
+            .extend(tail.movies)
+            .map_err(InvalidModel::DuplicateMovie)?;
+        self.scorer.attach_tail(scorer);
+        // The tail's popularity on the model's movies' scale, which the slider was tuned on, and
+        // within its range: the discover end lifts a tail movie as much as the model's least
+        // known, not more (beyond, it would fill the list with whatever is rarest).
+        let log_count = |m: &Movie| (m.rating_count as f32).ln_1p();
+        let (mean, std) = steering::mean_std(self.catalog.movies[..head].iter().map(log_count));
+        let least_known = self.popularity_z.iter().copied().fold(0f32, f32::min);
+        self.popularity_z
+            .extend((self.catalog.movies[head..].iter()).map(|m| {
+                if std > 0.0 {
+                    ((log_count(m) - mean) / std).max(least_known)
+                } else {
+                    0.0
+                }
+            }));
+        self.search = SearchIndex::new(&self.catalog);
+        Ok(self.catalog.len() - head)
     }
 
     /// Catalogue indices of MovieLens ids; the first unknown id is an error.
@@ -372,7 +416,7 @@ impl Recommender {
     /// Every catalogue movie's predicted stars for a visitor who gave `rated` (catalogue index,
     /// stars), liked `liked` and said "not for me" to `disliked` (each counted as the stars such
     /// a choice stands for, unless the movie has stars of its own); `None` when the model
-    /// carries no stars.
+    /// carries no stars. The tail's movies ([`crate::tail`]) are predicted NaN: no stars.
     pub fn predicted_stars(
         &self,
         rated: &[(usize, f32)],
@@ -392,7 +436,11 @@ impl Recommender {
                 .filter(|&&m| !has_stars(m))
                 .map(|&m| (m, stars.dislike_stars)),
         );
-        Some(stars.predict(&given))
+        // The tail's movies have no stars of their own: they neither inform nor get a prediction.
+        given.retain(|&(m, _)| m < stars.movies());
+        let mut predicted = stars.predict(&given);
+        predicted.resize(self.catalog.len(), f32::NAN);
+        Some(predicted)
     }
 
     /// The (up to) two picks that recommend `item` most strongly on their own, among those it
@@ -420,7 +468,10 @@ impl Recommender {
                     .map(|user| self.scorer.item_score(user, item))
                     .collect();
                 let driving = (0..picks.len())
-                    .filter(|&k| picks[k] != item && alone[k] >= floors[picks[k]])
+                    .filter(|&k| {
+                        // A tail movie has no floor: it is never named as a reason.
+                        picks[k] != item && floors.get(picks[k]).is_some_and(|&f| alone[k] >= f)
+                    })
                     .collect();
                 top_k(&alone, driving, 2)
                     .into_iter()

@@ -186,6 +186,11 @@ impl StarsPredictor {
         }
     }
 
+    /// How many movies it predicts: the model file's, not the tail's ([`crate::tail`]).
+    pub fn movies(&self) -> usize {
+        self.movie_mean.len()
+    }
+
     /// The predicted stars of every catalogue movie for a visitor who gave `given` (catalogue
     /// index, stars; every index below the catalogue's size), within 0.5 and 5. A movie given
     /// twice counts twice; with nothing given, each movie's prediction for an average visitor.

@@ -174,7 +174,7 @@ fn rows<B: AutodiffBackend>(
 ) -> Result<Vec<Row>> {
     jobs.iter()
         .map(|job| {
-            let Outcome { report, file } =
+            let Outcome { report, file, .. } =
                 progress.job(&format!("{place}: {}", job.label), true, || {
                     job.model.train(&job.options, experiment)
                 })?;

@@ -38,4 +38,7 @@ pub enum Task {
 pub struct Outcome {
     pub report: RunReport,
     pub file: Option<ModelFile>,
+    /// The catalogue's long tail for the page's second file ([`shared::tail`]); its model
+    /// checksum is set when the file's bytes are.
+    pub tail: Option<shared::tail::TailFile>,
 }

@@ -355,7 +355,7 @@ fn out_is_replaced_only_by_a_complete_file() {
     assert!(run.success, "{}", run.stderr);
     let bytes = std::fs::read(&target).unwrap();
     shared::Recommender::from_bytes(&bytes).expect("a complete model file");
-    assert_eq!(names_in(&models), ["model.bin"]);
+    assert_eq!(names_in(&models), ["model.bin", "model.tail.bin"]);
 
     // A run that fails after --out was claimed leaves the previous file and no temporary file.
     let previous = shared::fixtures::tiny_file().to_bytes();
@@ -368,14 +368,22 @@ fn out_is_replaced_only_by_a_complete_file() {
     );
     assert!(!run.success, "{}", run.stderr);
     assert_eq!(std::fs::read(&target).unwrap(), previous);
-    assert_eq!(names_in(&models), ["model.bin"]);
+    assert_eq!(names_in(&models), ["model.bin", "model.tail.bin"]);
 
     // `--out X.partial` is no longer its own temporary file.
     let partial = models.join("model.partial");
     let run = train_new_user_model("popularity", tmp.path(), &partial, &[]);
     assert!(run.success, "{}", run.stderr);
     shared::Recommender::from_bytes(&std::fs::read(&partial).unwrap()).unwrap();
-    assert_eq!(names_in(&models), ["model.bin", "model.partial"]);
+    assert_eq!(
+        names_in(&models),
+        [
+            "model.bin",
+            "model.partial",
+            "model.partial.tail.bin",
+            "model.tail.bin"
+        ]
+    );
 
     // A temporary file left by a killed run is removed by the next run for that target.
     std::fs::write(models.join(".model.bin.Ab12Cd.partial"), b"half").unwrap();
@@ -386,7 +394,59 @@ fn out_is_replaced_only_by_a_complete_file() {
         "{}",
         run.stderr
     );
-    assert_eq!(names_in(&models), ["model.bin", "model.partial"]);
+    assert_eq!(names_in(&models).len(), 4);
+}
+
+/// The movies a model does not carry come in the tail file beside it: `recommend` attaches it
+/// as the page does, and refuses one exported with another model by name.
+#[test]
+fn the_tail_beside_a_model_is_attached_and_must_be_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_ml100k(tmp.path());
+    let (first, second) = (
+        tmp.path().join("a/model.bin"),
+        tmp.path().join("b/model.bin"),
+    );
+    for (out, carried) in [(&first, "10"), (&second, "12")] {
+        let run = train_new_user_model("popularity", tmp.path(), out, &["--max-movies", carried]);
+        assert!(run.success, "{}", run.stderr);
+    }
+    let carried = shared::Recommender::from_bytes(&std::fs::read(&first).unwrap()).unwrap();
+    let tail_movie = (1..=20)
+        .find(|&id| carried.catalog.index_of(id).is_none())
+        .expect("ten of the twenty movies are in the tail");
+    let liked = tail_movie.to_string();
+    let recommend = [
+        "recommend",
+        "--model",
+        text(&first),
+        "--liked",
+        &liked,
+        "--json",
+    ];
+    let run = trainer(&recommend);
+    assert!(run.success, "{}", run.stderr);
+    let answer: Value = serde_json::from_str(&run.stdout).unwrap();
+    // Every other movie of the twenty, the tail's among them.
+    assert_eq!(answer["recommendations"].as_array().map(Vec::len), Some(19));
+
+    let tail = shared::tail::path_beside(&first);
+    std::fs::copy(shared::tail::path_beside(&second), &tail).unwrap();
+    let run = trainer(&recommend);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains(text(&tail)) && run.stderr.contains("exported with another model"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(&tail, b"MOVIEREC not a tail").unwrap();
+    let run = trainer(&recommend);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("not a catalogue tail file"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A three-movie model file (ids 1, 2, 3), as in `shared`'s format tests.

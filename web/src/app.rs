@@ -1,9 +1,12 @@
 //! The page's top level: loads the model, showing the download's progress, then hands over to
-//! [`crate::page::RecommenderPage`]; a failure is explained, with a way to try again.
+//! [`crate::page::RecommenderPage`]; a failure is explained, with a way to try again. The
+//! catalogue's tail ([`shared::tail`]) follows in the background and the page gets the whole
+//! catalogue when it arrives.
 
 use crate::components::LoadErrorView;
-use crate::model_loader::{LoadError, LoadedModel, Progress, load_model};
+use crate::model_loader::{LoadError, LoadedModel, Progress, load_model, with_tail};
 use crate::page::RecommenderPage;
+use crate::storage;
 use std::cell::Cell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -36,12 +39,35 @@ pub fn App() -> Html {
                             }
                         }
                     };
-                    let result = load_model(on_progress).await;
+                    let model = match load_model(on_progress).await {
+                        Ok(model) => model,
+                        Err(error) => {
+                            if !cancelled.get() {
+                                state.set(LoadState::Failed(error));
+                            }
+                            return;
+                        }
+                    };
+                    // Picks kept from a visit or a link that name movies of the tail wait for
+                    // it, so that none is lost; otherwise the first list comes first and the
+                    // tail follows in the background.
+                    let tail_first = storage::stored_picks()
+                        .iter()
+                        .any(|picks| picks.known_to(&model.catalog).1 > 0);
+                    if !tail_first && !cancelled.get() {
+                        state.set(LoadState::Ready(model.clone()));
+                    }
+                    let whole = match with_tail(&model).await {
+                        Ok(whole) => whole,
+                        Err(error) => {
+                            web_sys::console::warn_1(
+                                &format!("The catalogue's tail did not load ({error}): the page goes on with the model's own movies").into(),
+                            );
+                            model.without_tail()
+                        }
+                    };
                     if !cancelled.get() {
-                        state.set(match result {
-                            Ok(model) => LoadState::Ready(model),
-                            Err(error) => LoadState::Failed(error),
-                        });
+                        state.set(LoadState::Ready(whole));
                     }
                 });
             }

@@ -1,7 +1,8 @@
 //! Fetches and decodes the exported model; every way that can fail becomes a [`LoadError`]
 //! whose text says what went wrong and what to run to fix it.
 
-use shared::{FormatError, Recommender};
+use shared::tail::TailFile;
+use shared::{FormatError, ModelFile, Recommender};
 use std::fmt;
 use std::ops::Deref;
 use std::rc::Rc;
@@ -22,20 +23,69 @@ pub fn model_url() -> String {
         .unwrap_or_else(|| MODEL_URL.to_string())
 }
 
+/// Where the page finds the catalogue's tail ([`shared::tail`]): the `href` of
+/// `<link id="tail">` in `index.html`, else `model.tail.bin`.
+pub fn tail_url() -> String {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("tail"))
+        .and_then(|link| link.get_attribute("href"))
+        .unwrap_or_else(|| shared::tail::file_name(MODEL_URL))
+}
+
+/// Where the catalogue's tail stands ([`shared::tail`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tail {
+    /// On its way: the model's own movies only, for now.
+    Loading,
+    /// Attached: every movie of the release.
+    Attached,
+    /// It did not load (the console says why): the model's own movies only.
+    Unavailable,
+}
+
+impl Tail {
+    /// The name the page's footer carries in `data-tail`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tail::Loading => "loading",
+            Tail::Attached => "attached",
+            Tail::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// A loaded model, shared by every component. Two handles are equal when they are the same
-/// model, which keeps yew's prop comparisons cheap.
+/// model with the same tail, which keeps yew's prop comparisons cheap.
 #[derive(Clone)]
-pub struct LoadedModel(Rc<Recommender>);
+pub struct LoadedModel {
+    recommender: Rc<Recommender>,
+    /// The model file's payload checksum, which its tail file names.
+    checksum: u32,
+    pub tail: Tail,
+}
 
 impl LoadedModel {
-    pub fn new(recommender: Recommender) -> Self {
-        Self(Rc::new(recommender))
+    pub fn new(recommender: Recommender, checksum: u32) -> Self {
+        Self {
+            recommender: Rc::new(recommender),
+            checksum,
+            tail: Tail::Loading,
+        }
+    }
+
+    /// This model, its tail given up on.
+    pub fn without_tail(&self) -> Self {
+        Self {
+            tail: Tail::Unavailable,
+            ..self.clone()
+        }
     }
 }
 
 impl PartialEq for LoadedModel {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.recommender, &other.recommender) && self.tail == other.tail
     }
 }
 
@@ -43,7 +93,7 @@ impl Deref for LoadedModel {
     type Target = Recommender;
 
     fn deref(&self) -> &Recommender {
-        &self.0
+        &self.recommender
     }
 }
 
@@ -105,9 +155,29 @@ pub async fn load_model(on_progress: impl Fn(Progress)) -> Result<LoadedModel, L
 
 /// Checks and decodes model bytes.
 pub fn decode(bytes: &[u8]) -> Result<LoadedModel, LoadError> {
+    let checksum = ModelFile::checksum(bytes).unwrap_or_default();
     Recommender::from_bytes(bytes)
-        .map(LoadedModel::new)
+        .map(|recommender| LoadedModel::new(recommender, checksum))
         .map_err(|error| LoadError::Format(Rc::new(error)))
+}
+
+/// `model` with the catalogue's tail ([`tail_url`]) attached: every movie of the release. The
+/// error says what failed, for the console: the page goes on with the model's own movies.
+pub async fn with_tail(model: &LoadedModel) -> Result<LoadedModel, String> {
+    let url = tail_url();
+    let bytes = download(&url, &|_: Progress| {})
+        .await
+        .map_err(|error| format!("{url}: {error:?}"))?;
+    let tail = TailFile::from_bytes(&bytes).map_err(|error| format!("{url}: {error}"))?;
+    let mut recommender = (*model.recommender).clone();
+    recommender
+        .attach_tail(tail, model.checksum)
+        .map_err(|error| format!("{url}: {error}"))?;
+    Ok(LoadedModel {
+        recommender: Rc::new(recommender),
+        checksum: model.checksum,
+        tail: Tail::Attached,
+    })
 }
 
 /// The most bytes reserved up front from a Content-Length header, so that a wrong header cannot

@@ -96,8 +96,8 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
 
     let predicted = {
         let model = model.clone();
-        use_memo((*picks).clone(), move |picks| {
-            predicted_stars(&model, picks)
+        use_memo(((*picks).clone(), model.clone()), |(picks, model)| {
+            predicted_stars(model, picks)
         })
     };
     let context = PicksContext {

@@ -85,8 +85,9 @@ impl PicksContext {
     /// The predicted stars of catalogue movie `index` in tenths (42 for 4.2), as a card shows
     /// them: a card re-renders only when what it shows changes.
     pub fn predicted_tenths(&self, index: usize) -> Option<u8> {
+        // The catalogue's tail has no predicted stars (NaN).
         let stars = (*self.predicted).as_ref()?.get(index)?;
-        Some((stars * 10.0).round() as u8)
+        stars.is_finite().then(|| (stars * 10.0).round() as u8)
     }
 }
 

@@ -22,6 +22,15 @@ pub fn save(picks: &Picks) {
     }
 }
 
+/// The picks the page will start from, the saved ones and a link's, without taking the link
+/// off the address bar.
+pub fn stored_picks() -> Vec<Picks> {
+    let shared = web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .and_then(|hash| Picks::from_fragment(&hash));
+    load_saved().into_iter().chain(shared).collect()
+}
+
 /// Picks carried by the page's URL (`#liked=1,50&not=3`), taken off the address bar so that
 /// later changes and reloads are not overridden by the link the visitor came in with.
 pub fn take_shared() -> Option<Picks> {

@@ -123,6 +123,16 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
         ));
     }
     rows.push(("total payload (gzip)".into(), kib(total_gzip)));
+    // The catalogue's tail comes after the first list, outside the payload it waits for.
+    let tail_path = shared::tail::path_beside(&model_path);
+    let has_tail = tail_path.exists();
+    if has_tail {
+        let (raw, gzip) = sizes(&tail_path)?;
+        rows.push((
+            "catalogue's tail, fetched after the first list (gzip)".into(),
+            format!("{} (raw {})", kib(gzip), kib(raw)),
+        ));
+    }
 
     let model = Recommender::from_bytes(&std::fs::read(&model_path)?)?;
     let preloaded: Vec<String> = model
@@ -141,6 +151,12 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
             Ok(browser.timings().await?["firstRecommendationsMs"].as_f64())
         })
         .await?;
+    if has_tail {
+        // Clicks are timed on the whole catalogue, as a visitor has it a moment later.
+        browser
+            .wait_for("#model-info[data-tail='attached']")
+            .await?;
+    }
 
     click_through(&browser, 0).await?;
     let scored_unthrottled = samples(&browser.timings().await?, "scoring")?.len();

@@ -85,7 +85,7 @@ impl Staging {
 }
 
 /// Writes the published folder for the built page in `site` (`index.html`, `style.css`,
-/// `main.js`, `pkg/`, `model.bin`) to `out`, replacing an earlier one.
+/// `main.js`, `pkg/`, `model.bin`, `model.tail.bin`) to `out`, replacing an earlier one.
 pub fn assemble(site: &Path, out: &Path) -> Result<Written> {
     let read = |relative: &str| -> Result<Vec<u8>> {
         let path = site.join(relative);
@@ -112,6 +112,7 @@ pub fn assemble(site: &Path, out: &Path) -> Result<Written> {
     let wasm = staging.add("web_bg.wasm", &read("pkg/web_bg.wasm")?)?;
     let glue = staging.add("web.js", &read("pkg/web.js")?)?;
     let model_file = staging.add("model.bin", &read("model.bin")?)?;
+    let tail_file = staging.add("model.tail.bin", &read("model.tail.bin")?)?;
     let style = staging.add("style.css", &read("style.css")?)?;
     let main = text("main.js")?;
     let main = replace_once(
@@ -145,6 +146,12 @@ pub fn assemble(site: &Path, out: &Path) -> Result<Written> {
         &page,
         "href=\"model.bin\"",
         &format!("href=\"{model_file}\""),
+        "index.html",
+    )?;
+    let page = replace_once(
+        &page,
+        "href=\"model.tail.bin\"",
+        &format!("href=\"{tail_file}\""),
         "index.html",
     )?;
     let page = replace_once(
@@ -345,6 +352,7 @@ mod tests {
         std::fs::write(site.path().join("pkg/web_bg.wasm"), b"\0asm wasm").unwrap();
         std::fs::write(site.path().join("pkg/web.js"), "export default 1;").unwrap();
         std::fs::write(site.path().join("model.bin"), b"MOVIEREC model").unwrap();
+        std::fs::write(site.path().join("model.tail.bin"), b"MOVIETAL tail").unwrap();
         site
     }
 
@@ -381,7 +389,14 @@ mod tests {
                 );
             }
         }
-        for prefix in ["style-", "model-", "main-", "manifest-", "icon-192-"] {
+        for prefix in [
+            "style-",
+            "model-",
+            "model.tail-",
+            "main-",
+            "manifest-",
+            "icon-192-",
+        ] {
             let name = written
                 .files
                 .iter()

@@ -8,12 +8,15 @@ use anyhow::Result;
 /// Runs the trainer to export the page's model, unless it is already there.
 pub fn ensure_model() -> Result<()> {
     let model = paths::model_file();
-    if model.exists() {
+    let missing = [model.clone(), paths::tail_file()]
+        .into_iter()
+        .find(|file| !file.exists());
+    let Some(missing) = missing else {
         return Ok(());
-    }
+    };
     println!(
         "{} is missing: training the default model on ml-latest-small…",
-        model.display()
+        missing.display()
     );
     run(cargo()
         .args([

@@ -22,6 +22,11 @@ pub fn model_file() -> PathBuf {
     static_dir().join("model.bin")
 }
 
+/// The catalogue's tail, the page's second file ([`shared::tail`]).
+pub fn tail_file() -> PathBuf {
+    shared::tail::path_beside(&model_file())
+}
+
 /// The page's compiled wasm and its JavaScript glue.
 pub fn pkg_dir() -> PathBuf {
     static_dir().join("pkg")

@@ -21,9 +21,10 @@ pub mod popularity;
 pub mod puresvd;
 pub mod stars;
 pub mod steering;
+pub mod tail;
 
-use crate::data::Dataset;
 use crate::data::split::HeldOutUser;
+use crate::data::{Dataset, Rating};
 use crate::evaluate;
 use crate::experiment::Experiment;
 use crate::model::Model;
@@ -35,6 +36,7 @@ use crate::training::{History, RunSettings};
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
 use shared::{FoldInWeights, ModelFile, ModelInfo, Recommender, Steer, Steering};
+use std::collections::HashSet;
 use std::time::Instant;
 
 /// A model that recommends to users nobody trained on and exports the page's weights.
@@ -118,6 +120,32 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
         untrained_users: untrained_users(experiment, task),
     };
     let mut file = export_evaluated(experiment.dataset, task, fitted.weights, info, &mut phases)?;
+    // The tail as the training users alone would have placed it, measured on the test users.
+    let held_out: HashSet<u32> = (task.validation.iter().chain(&task.test))
+        .map(|u| u.user)
+        .collect();
+    let rating_counts = |counted: &dyn Fn(&Rating) -> bool| {
+        let mut counts = vec![0u32; experiment.dataset.n_items()];
+        for rating in experiment.ratings.iter().filter(|r| counted(r)) {
+            counts[rating.item as usize] += 1;
+        }
+        counts
+    };
+    let training_counts = rating_counts(&|r| !held_out.contains(&r.user));
+    let tail_metrics = phases.time("the catalogue's tail, measured", || -> Result<_> {
+        let mut recommender = loadable(&file, "the trained model")?;
+        let carried = recommender.catalog.len();
+        let tail = tail::fit(&file, experiment.dataset, &training_counts);
+        recommender.attach_tail(tail, 0)?;
+        Ok(tail::measure(
+            &recommender,
+            carried,
+            task,
+            experiment.dataset,
+            &experiment.ratings,
+        ))
+    })?;
+    file.info.metrics.extend(tail_metrics);
     if experiment.stars {
         let mut steps = Phases::default();
         let trained = phases.time("stars", || {
@@ -162,6 +190,14 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
             task.test.len()
         );
     }
+    let tail = phases.time("the catalogue's tail", || {
+        let counts = if experiment.refit {
+            rating_counts(&|_| true)
+        } else {
+            training_counts
+        };
+        tail::fit(&file, experiment.dataset, &counts)
+    });
     Ok(Outcome {
         report: RunReport {
             model: M::NAME.to_string(),
@@ -175,6 +211,7 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
             phases,
         },
         file: Some(file),
+        tail: Some(tail),
     })
 }
 

@@ -101,6 +101,7 @@ pub fn train_and_measure<B: AutodiffBackend, M: RatingModel>(
             phases: Default::default(),
         },
         file: None,
+        tail: None,
     })
 }
 

@@ -34,7 +34,7 @@ pub fn ModelFooter() -> Html {
     let model = use_model();
     let info = &model.info;
     html! {
-        <footer class="model-info" id="model-info">
+        <footer class="model-info" id="model-info" data-tail={model.tail.name()}>
             <details>
                 <summary>{ "About this model" }</summary>
                 <p>{ format!(

@@ -5,6 +5,7 @@
 
 use super::movie_item::{MovieButtons, MovieItem};
 use crate::hooks::{use_model, use_picks};
+use crate::model_loader::Tail;
 use crate::picks::PickAction;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -65,7 +66,7 @@ pub fn SearchBox() -> Html {
                 {oninput}
             />
             if searching && results.movies.is_empty() {
-                <p class="hint" role="status">{ format!("No movie title matches “{}”.", query.trim()) }</p>
+                <p class="hint" role="status">{ no_match(query.trim(), model.tail) }</p>
             } else if searching {
                 if let Some(suggestion) = &results.suggestion {
                     <p class="hint" role="status" id="did-you-mean">
@@ -84,5 +85,17 @@ pub fn SearchBox() -> Html {
                 </ul>
             }
         </section>
+    }
+}
+
+/// What a search that finds nothing says; while the catalogue's tail is still on its way, that
+/// the rest of the movies are coming.
+fn no_match(query: &str, tail: Tail) -> String {
+    if tail != Tail::Loading {
+        format!("No movie title matches “{query}”.")
+    } else {
+        format!(
+            "No title matches “{query}” among the best-known movies; the rest of the catalogue is still loading."
+        )
     }
 }

@@ -34,7 +34,7 @@ pub struct EvalArgs {
 
 /// `trainer eval`: an exported file measured through `shared`, as the page scores.
 pub fn eval(args: &EvalArgs) -> Result<()> {
-    let recommender = load_model(&args.model)?;
+    let recommender = load_model(&args.model, false)?;
     let dataset = args.data.load()?;
     if recommender.info.dataset != dataset.name.to_string() {
         bail!(

@@ -16,6 +16,7 @@ mod visitors;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use shared::Recommender;
+use shared::tail::TailFile;
 use std::fmt::Display;
 use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
@@ -103,10 +104,41 @@ pub fn emit_rows<T: serde::Serialize>(
 
 /// An exported weights file, loaded as the page loads it. Its header is checked before the
 /// rest is read, so a foreign or oversized file costs a few bytes, not its size in memory;
-/// anything but a regular file (a folder, a device, a pipe) is refused by name.
-fn load_model(path: &Path) -> Result<Recommender> {
+/// anything but a regular file (a folder, a device, a pipe) is refused by name. With
+/// `with_tail`, the catalogue's tail beside it (`model.tail.bin` for `model.bin`) is attached
+/// when there is one, as the page attaches it.
+fn load_model(path: &Path, with_tail: bool) -> Result<Recommender> {
+    let bytes = read_checked(path, shared::format::check_header)?;
     let shown = path.display();
-    let reading = || format!("reading model file {shown}");
+    let mut recommender =
+        Recommender::from_bytes(&bytes).with_context(|| format!("loading {shown}"))?;
+    let tail_path = shared::tail::path_beside(path);
+    if with_tail && tail_path.exists() {
+        let tail_shown = tail_path.display();
+        let failed = || {
+            format!(
+                "loading the catalogue's tail {tail_shown} (exported beside the model; move it away to use the model without it)"
+            )
+        };
+        let tail = read_checked(&tail_path, shared::tail::check_header)
+            .and_then(|bytes| Ok(TailFile::from_bytes(&bytes)?))
+            .with_context(failed)?;
+        let checksum = shared::ModelFile::checksum(&bytes).expect("a loaded model has a header");
+        recommender
+            .attach_tail(tail, checksum)
+            .with_context(failed)?;
+    }
+    Ok(recommender)
+}
+
+/// A regular file's bytes, its header checked by `check_header` (given the first bytes and the
+/// file's size) before the rest is read.
+fn read_checked(
+    path: &Path,
+    check_header: fn(&[u8], u64) -> Result<u32, shared::FormatError>,
+) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let reading = || format!("reading {shown}");
     // Asked of the path before opening: opening a pipe would wait for a writer.
     let size = std::fs::metadata(path).with_context(reading)?;
     if !size.is_file() {
@@ -118,9 +150,9 @@ fn load_model(path: &Path) -> Result<Recommender> {
         .take(shared::format::HEADER_LEN as u64)
         .read_to_end(&mut bytes)
         .with_context(reading)?;
-    shared::format::check_header(&bytes, size.len()).with_context(|| format!("loading {shown}"))?;
+    check_header(&bytes, size.len()).with_context(|| format!("loading {shown}"))?;
     file.take(size.len())
         .read_to_end(&mut bytes)
         .with_context(reading)?;
-    Recommender::from_bytes(&bytes).with_context(|| format!("loading {shown}"))
+    Ok(bytes)
 }

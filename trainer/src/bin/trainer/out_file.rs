@@ -102,7 +102,7 @@ fn is_model_file(path: &Path) -> bool {
     let mut start = [0u8; 8];
     std::fs::File::open(path)
         .and_then(|mut file| file.read_exact(&mut start))
-        .is_ok_and(|()| &start == shared::format::MAGIC)
+        .is_ok_and(|()| [shared::format::MAGIC, shared::format::TAIL_MAGIC].contains(&&start))
 }
 
 /// Removes the temporary files of earlier runs for the same target that were killed before

@@ -83,7 +83,7 @@ fn rounded(stars: f32) -> f64 {
 
 /// `trainer recommend`: one list from the flags, or one JSON line per query of a file.
 pub fn recommend(args: &RecommendArgs) -> Result<()> {
-    let recommender = load_model(&args.model)?;
+    let recommender = load_model(&args.model, true)?;
     let Some(path) = &args.queries else {
         return recommend_one(&recommender, args);
     };
@@ -149,7 +149,13 @@ fn recommend_one(recommender: &Recommender, args: &RecommendArgs) -> Result<()> 
             args.model.display()
         );
     }
-    let stars_of = |index: usize| stars.as_ref().map(|s| rounded(s[index]));
+    // The catalogue's tail has no predicted stars (NaN): nothing is printed for it.
+    let stars_of = |index: usize| {
+        (stars.as_ref())
+            .map(|s| s[index])
+            .filter(|s| s.is_finite())
+            .map(rounded)
+    };
     let predicted: Vec<(u32, f64)> = (predict.iter())
         .filter_map(|&id| Some((id, stars_of(recommender.catalog.index_of(id)?)?)))
         .collect();
@@ -440,7 +446,10 @@ fn recommend_batch(recommender: &Recommender, path: &Path, top: usize, strict: b
                 );
             };
             let predicted: Vec<(u32, f64)> = (query.predict.iter())
-                .filter_map(|&id| Some((id, rounded(stars[recommender.catalog.index_of(id)?]))))
+                .filter_map(|&id| {
+                    let predicted = stars[recommender.catalog.index_of(id)?];
+                    predicted.is_finite().then(|| (id, rounded(predicted)))
+                })
                 .collect();
             answer["predicted"] = json!(predicted);
         }

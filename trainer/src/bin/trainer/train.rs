@@ -7,6 +7,7 @@ use crate::out_file::OutFile;
 use anyhow::{Result, bail};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use clap::Args;
+use shared::ModelFile;
 use std::borrow::Cow;
 use std::path::PathBuf;
 use trainer::backend::{self, Device};
@@ -108,16 +109,28 @@ fn train_on<B: AutodiffBackend>(args: &TrainArgs, device: B::Device) -> Result<(
         .as_deref()
         .map(|out| OutFile::prepare(out, args.force))
         .transpose()?;
+    let tail_out = (args.out.as_deref())
+        .filter(|_| args.model.task() == Task::NewUser)
+        .map(|out| OutFile::prepare(&shared::tail::path_beside(out), args.force))
+        .transpose()?;
     let mut phases = Phases::default();
     let dataset = phases.time("parse", || args.data.load())?;
     let experiment = args.experiment::<B>(&dataset, device)?;
-    let Outcome { mut report, file } = args.model.train(&args.options, &experiment)?;
+    let Outcome {
+        mut report,
+        file,
+        tail,
+    } = args.model.train(&args.options, &experiment)?;
     phases.0.append(&mut report.phases.0);
-    // The file first: a report that cannot be printed must not cost the trained model.
+    // The files first: a report that cannot be printed must not cost the trained model.
     let bytes = phases.time("export", || -> Result<Option<Vec<u8>>> {
         let bytes = file.map(|file| file.to_bytes());
         if let (Some(out), Some(bytes)) = (out, &bytes) {
             out.commit(bytes)?;
+        }
+        if let (Some(out), Some(mut tail), Some(bytes)) = (tail_out, tail, &bytes) {
+            tail.model_checksum = ModelFile::checksum(bytes).expect("a model file has a header");
+            out.commit(&tail.to_bytes())?;
         }
         Ok(bytes)
     })?;
