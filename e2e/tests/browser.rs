@@ -432,6 +432,24 @@ async fn a_rare_movie_is_found_liked_and_steers_the_list() -> Result<()> {
     browser.quit().await
 }
 
+/// A link naming a movie of the catalogue's tail waits for the tail; if the tail does not
+/// load, the page says so with Try again instead of dropping the pick, and keeps it.
+#[tokio::test(flavor = "multi_thread")]
+async fn picks_in_the_tail_wait_for_it_and_are_never_dropped() -> Result<()> {
+    let copy = page_without_model("tail-missing")?;
+    std::fs::copy(paths::model_file(), copy.path().join("model.bin"))?;
+    let (browser, _) = open(copy.path(), "#liked=1562").await?;
+    let message = browser.wait_for("#load-error").await?.text().await?;
+    assert!(message.contains("rest of the catalogue"), "{message}");
+    assert!(message.contains("kept"), "{message}");
+
+    std::fs::copy(paths::tail_file(), copy.path().join("model.tail.bin"))?;
+    browser.wait_for("#retry").await?.click().await?;
+    browser.wait_for("#liked li[data-movie-id='1562']").await?;
+    assert!(!browser.recommended_ids().await?.is_empty());
+    browser.quit().await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn search_forgives_typos_and_missing_spaces_then_closes_after_a_like() -> Result<()> {
     let (browser, _) = open(&paths::static_dir(), "").await?;

@@ -185,6 +185,10 @@ impl Scorer {
         }
     }
 
+    pub fn has_tail(&self) -> bool {
+        self.tail.is_some()
+    }
+
     /// Scores the tail's movies too, as items `items()..` of before.
     pub fn attach_tail(&mut self, tail: TailScorer) {
         self.tail = Some(tail);

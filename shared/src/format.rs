@@ -137,6 +137,8 @@ pub enum InvalidModel {
         "the catalogue's tail file was exported with another model file (checksum {tail:08x}, this model's is {model:08x}): export both again"
     )]
     TailOfAnotherModel { tail: u32, model: u32 },
+    #[error("the catalogue's tail is already attached")]
+    TailAttached,
 }
 
 /// The largest payload read: bincode's allocation limit below is at least eight times the

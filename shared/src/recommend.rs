@@ -154,6 +154,9 @@ impl Recommender {
         tail: TailFile,
         model_checksum: u32,
     ) -> Result<usize, InvalidModel> {
+        if self.scorer.has_tail() {
+            return Err(InvalidModel::TailAttached);
+        }
         if tail.model_checksum != model_checksum {
             return Err(InvalidModel::TailOfAnotherModel {
                 tail: tail.model_checksum,

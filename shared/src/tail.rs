@@ -135,6 +135,10 @@ impl TailFile {
                 value: *value,
             });
         }
+        let mut seen = std::collections::HashSet::with_capacity(self.movies.len());
+        if let Some(movie) = self.movies.iter().find(|m| !seen.insert(m.id)) {
+            return Err(InvalidModel::DuplicateMovie(movie.id));
+        }
         if let Some(movie) = self
             .movies
             .iter()
@@ -393,7 +397,20 @@ mod tests {
             recommender.attach_tail(narrow, checksum),
             Err(InvalidModel::WrongLength { .. })
         ));
+        let mut twice = fantasia_tail(checksum);
+        twice.movies.push(twice.movies[0].clone());
+        assert_eq!(
+            recommender.attach_tail(twice, checksum),
+            Err(InvalidModel::DuplicateMovie(10))
+        );
         assert_eq!(recommender.catalog.len(), 3, "nothing refused was added");
+        recommender
+            .attach_tail(fantasia_tail(checksum), checksum)
+            .unwrap();
+        assert_eq!(
+            recommender.attach_tail(fantasia_tail(checksum), checksum),
+            Err(InvalidModel::TailAttached)
+        );
         assert_eq!(
             TailFile::from_bytes(&tiny_file().to_bytes()),
             Err(FormatError::NotATailFile)

@@ -59,6 +59,14 @@ pub fn App() -> Html {
                     }
                     let whole = match with_tail(&model).await {
                         Ok(whole) => whole,
+                        // Starting without it would drop (and overwrite) the kept picks that
+                        // name its movies: say so, with Try again.
+                        Err(error) if tail_first => {
+                            if !cancelled.get() {
+                                state.set(LoadState::Failed(LoadError::Tail(error)));
+                            }
+                            return;
+                        }
                         Err(error) => {
                             web_sys::console::warn_1(
                                 &format!("The catalogue's tail did not load ({error}): the page goes on with the model's own movies").into(),

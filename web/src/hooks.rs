@@ -25,7 +25,7 @@ pub fn use_picks() -> PicksContext {
 /// the fragment then (no reload), so the picks arrive through `hashchange`. As on arrival, ids
 /// this model does not know are counted (in `dropped`, or with the link in `pending`), and a
 /// link that would overwrite different picks (`picks`, the visitor's current ones) waits in
-/// `pending` for their choice; otherwise it replaces them through `act`. The listener is renewed whenever the picks change.
+/// `pending` for their choice; otherwise it replaces them through `act`. The listener is renewed whenever the picks or the model (its tail attached) change.
 #[hook]
 pub fn use_share_link_arrivals(
     picks: &Picks,
@@ -34,10 +34,9 @@ pub fn use_share_link_arrivals(
     pending: &UseStateHandle<Option<SharedLink>>,
     act: &Callback<PickAction>,
 ) {
-    let (pending, dropped, model, act) =
-        (pending.clone(), dropped.clone(), model.clone(), act.clone());
-    use_effect_with(picks.clone(), move |current| {
-        let current = current.clone();
+    let (pending, dropped, act) = (pending.clone(), dropped.clone(), act.clone());
+    use_effect_with((picks.clone(), model.clone()), move |(current, model)| {
+        let (current, model) = (current.clone(), model.clone());
         let listener = Closure::<dyn Fn()>::new(move || {
             if let Some(shared) = storage::take_shared() {
                 let (known, unknown) = shared.known_to(&model.catalog);

@@ -24,13 +24,13 @@ pub fn model_url() -> String {
 }
 
 /// Where the page finds the catalogue's tail ([`shared::tail`]): the `href` of
-/// `<link id="tail">` in `index.html`, else `model.tail.bin`.
+/// `<link id="tail">` in `index.html`, else the model's name with `.tail.bin` ([`model_url`]).
 pub fn tail_url() -> String {
     web_sys::window()
         .and_then(|window| window.document())
         .and_then(|document| document.get_element_by_id("tail"))
         .and_then(|link| link.get_attribute("href"))
-        .unwrap_or_else(|| shared::tail::file_name(MODEL_URL))
+        .unwrap_or_else(|| shared::tail::file_name(&model_url()))
 }
 
 /// Where the catalogue's tail stands ([`shared::tail`]).
@@ -105,6 +105,8 @@ pub enum LoadError {
     Http { status: u16 },
     /// The bytes arrived but are not a usable model.
     Format(Rc<FormatError>),
+    /// The catalogue's tail, which kept picks need, did not load (what failed, with its URL).
+    Tail(String),
 }
 
 impl fmt::Display for LoadError {
@@ -131,6 +133,10 @@ impl fmt::Display for LoadError {
                     .unwrap_or_default();
                 write!(f, "{capitalised} ({url}).")
             }
+            LoadError::Tail(detail) => write!(
+                f,
+                "The rest of the catalogue could not be loaded ({detail}). Your saved picks name movies in it: they are kept until it loads."
+            ),
         }
     }
 }

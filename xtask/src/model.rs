@@ -1,6 +1,6 @@
-//! Makes sure `static/model.bin` exists, training and exporting it on a fresh checkout with the
-//! trainer's default model: no `--model` is passed, so the page ships what `trainer train`
-//! trains.
+//! Makes sure `static/model.bin` exists, training and exporting it (and the catalogue's tail
+//! beside it) on a fresh checkout with the trainer's default model: no `--model` is passed, so
+//! the page ships what `trainer train` trains.
 
 use crate::{cargo, paths, run};
 use anyhow::Result;
@@ -8,15 +8,21 @@ use anyhow::Result;
 /// Runs the trainer to export the page's model, unless it is already there.
 pub fn ensure_model() -> Result<()> {
     let model = paths::model_file();
-    let missing = [model.clone(), paths::tail_file()]
-        .into_iter()
-        .find(|file| !file.exists());
-    let Some(missing) = missing else {
+    if model.exists() {
+        let tail = paths::tail_file();
+        if !tail.exists() {
+            // The model may be one the user trained: it is not replaced for its tail's sake.
+            println!(
+                "{} is missing: the page offers only the model's own movies (delete {} to train both again)",
+                tail.display(),
+                model.display()
+            );
+        }
         return Ok(());
-    };
+    }
     println!(
         "{} is missing: training the default model on ml-latest-small…",
-        missing.display()
+        model.display()
     );
     run(cargo()
         .args([

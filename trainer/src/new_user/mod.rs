@@ -23,8 +23,8 @@ pub mod stars;
 pub mod steering;
 pub mod tail;
 
+use crate::data::Dataset;
 use crate::data::split::HeldOutUser;
-use crate::data::{Dataset, Rating};
 use crate::evaluate;
 use crate::experiment::Experiment;
 use crate::model::Model;
@@ -124,14 +124,10 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
     let held_out: HashSet<u32> = (task.validation.iter().chain(&task.test))
         .map(|u| u.user)
         .collect();
-    let rating_counts = |counted: &dyn Fn(&Rating) -> bool| {
-        let mut counts = vec![0u32; experiment.dataset.n_items()];
-        for rating in experiment.ratings.iter().filter(|r| counted(r)) {
-            counts[rating.item as usize] += 1;
-        }
-        counts
-    };
-    let training_counts = rating_counts(&|r| !held_out.contains(&r.user));
+    let mut training_counts = vec![0u32; experiment.dataset.n_items()];
+    for rating in (experiment.ratings.iter()).filter(|r| !held_out.contains(&r.user)) {
+        training_counts[rating.item as usize] += 1;
+    }
     let tail_metrics = phases.time("the catalogue's tail, measured", || -> Result<_> {
         let mut recommender = loadable(&file, "the trained model")?;
         let carried = recommender.catalog.len();
@@ -190,13 +186,9 @@ pub fn train_and_measure<B: AutodiffBackend, M: NewUserModel>(
             task.test.len()
         );
     }
+    // Counted over the training users, as the carried movies' popularity is.
     let tail = phases.time("the catalogue's tail", || {
-        let counts = if experiment.refit {
-            rating_counts(&|_| true)
-        } else {
-            training_counts
-        };
-        tail::fit(&file, experiment.dataset, &counts)
+        tail::fit(&file, experiment.dataset, &training_counts)
     });
     Ok(Outcome {
         report: RunReport {

@@ -123,8 +123,9 @@ fn ridge_fit(
             }
         }
     }
+    // Every feature shrunk but the intercept (feature 0), which carries the movies' mean row.
     for (i, row) in gram.iter_mut().enumerate() {
-        row[i] += ridge.max(1e-9);
+        row[i] += if i == 0 { 1e-9 } else { ridge.max(1e-9) };
     }
     solve_symmetric(gram, cross)
 }
@@ -184,7 +185,7 @@ fn squared_error(map: &[Vec<f64>], row: &[(usize, f32)], target: &[f64], width: 
 /// [`POSITIVE_THRESHOLD`]) against the rest of the tail, with their picks folded in, as an AUC
 /// (0.5 is chance), the tail's own map beside popularity alone. `recommender` has the tail
 /// attached, fitted on counts of the training users only. Mean over users with a liked tail
-/// movie, their count.
+/// movie (no AUC without one), their count.
 pub fn measure(
     recommender: &Recommender,
     carried: usize,
@@ -217,13 +218,6 @@ pub fn measure(
         popularity_auc += auc(&popularity, &tail_targets);
         users += 1;
     }
-    let mean = |sum: f64| {
-        if users > 0 {
-            sum / users as f64
-        } else {
-            f64::NAN
-        }
-    };
     // How much of the list the tail takes, as the page shows it: at the slider's default and at
     // its discover end.
     let tail_share = |step: usize| {
@@ -239,9 +233,17 @@ pub fn measure(
             .sum();
         in_top_ten as f64 / (10 * task.test.len().max(1)) as f64
     };
-    vec![
-        ("tail AUC".into(), mean(page_auc)),
-        ("tail AUC by popularity".into(), mean(popularity_auc)),
+    let mut metrics = Vec::new();
+    if users > 0 {
+        metrics.extend([
+            ("tail AUC".to_string(), page_auc / users as f64),
+            (
+                "tail AUC by popularity".into(),
+                popularity_auc / users as f64,
+            ),
+        ]);
+    }
+    metrics.extend([
         ("tail test users".into(), users as f64),
         (
             "tail share of the top 10".into(),
@@ -251,7 +253,8 @@ pub fn measure(
             "tail share of the top 10, discover end".into(),
             tail_share(POPULARITY_STEPS.len() - 1),
         ),
-    ]
+    ]);
+    metrics
 }
 
 /// The share of (target, other) pairs the scores order right, ties counting half.
