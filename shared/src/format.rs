@@ -8,7 +8,7 @@
 //! before anything is decoded, so a truncated, corrupt or foreign file gets an error that says
 //! which of those it is.
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Movie};
 use crate::checksum::crc32;
 use crate::foldin::FoldInWeights;
 use crate::stars::StarsWeights;
@@ -178,21 +178,7 @@ impl ModelFile {
         if genres > 32 {
             return Err(InvalidModel::TooManyGenres(genres));
         }
-        if let Some(movie) = self
-            .catalog
-            .movies
-            .iter()
-            .find(|m| genres < 32 && m.genres >> genres != 0)
-        {
-            return Err(InvalidModel::UnknownGenre {
-                movie: movie.id,
-                genres,
-            });
-        }
-        let mut seen = std::collections::HashSet::with_capacity(self.catalog.len());
-        if let Some(movie) = self.catalog.movies.iter().find(|m| !seen.insert(m.id)) {
-            return Err(InvalidModel::DuplicateMovie(movie.id));
-        }
+        check_movies(&self.catalog.movies, genres)?;
         if let Some(pair) = self.info.untrained_users.windows(2).find(|p| p[0] >= p[1]) {
             return Err(InvalidModel::UntrainedUsersOutOfOrder(pair[1]));
         }
@@ -202,6 +188,25 @@ impl ModelFile {
         }
         self.weights.validate(self.catalog.len())
     }
+}
+
+/// Catalogue entries as a file must hold them (the model's, or its tail's): every genre bit
+/// names one of `genres` genres, and no id comes twice.
+pub(crate) fn check_movies(movies: &[Movie], genres: usize) -> Result<(), InvalidModel> {
+    if let Some(movie) = movies
+        .iter()
+        .find(|m| genres < 32 && m.genres >> genres != 0)
+    {
+        return Err(InvalidModel::UnknownGenre {
+            movie: movie.id,
+            genres,
+        });
+    }
+    let mut seen = std::collections::HashSet::with_capacity(movies.len());
+    if let Some(movie) = movies.iter().find(|m| !seen.insert(m.id)) {
+        return Err(InvalidModel::DuplicateMovie(movie.id));
+    }
+    Ok(())
 }
 
 /// What a file's header says.

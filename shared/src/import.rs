@@ -396,7 +396,7 @@ mod tests {
             imdb_id: Some(imdb),
             tmdb_id: None,
         };
-        let mut catalog = Catalog::new(
+        Catalog::new(
             vec!["Drama".into()],
             vec![
                 movie(1, "Matrix, The", 1999, 133093),
@@ -408,9 +408,7 @@ mod tests {
                 ),
                 movie(3, "Heat", 1995, 113277),
             ],
-        );
-        catalog.build_index();
-        catalog
+        )
     }
 
     #[test]

@@ -16,7 +16,8 @@
 use crate::catalog::Movie;
 use crate::foldin::dot;
 use crate::format::{
-    FormatError, InvalidModel, TAIL_MAGIC, check_header_with, decode_limited, frame_with,
+    FormatError, InvalidModel, TAIL_MAGIC, check_header_with, check_movies, decode_limited,
+    frame_with,
 };
 use crate::quant::QuantMatrix;
 use serde::{Deserialize, Serialize};
@@ -135,21 +136,7 @@ impl TailFile {
                 value: *value,
             });
         }
-        let mut seen = std::collections::HashSet::with_capacity(self.movies.len());
-        if let Some(movie) = self.movies.iter().find(|m| !seen.insert(m.id)) {
-            return Err(InvalidModel::DuplicateMovie(movie.id));
-        }
-        if let Some(movie) = self
-            .movies
-            .iter()
-            .find(|m| genres < 32 && m.genres >> genres != 0)
-        {
-            return Err(InvalidModel::UnknownGenre {
-                movie: movie.id,
-                genres,
-            });
-        }
-        Ok(())
+        check_movies(&self.movies, genres)
     }
 }
 
