@@ -3,7 +3,8 @@
 //! animation) drifts to the taste most people share, and four documentaries bring back a list of
 //! blockbusters: each is what the scores alone say, one movie at a time.
 //!
-//! The best [`POOL`] movies by score are re-ordered greedily: each place goes to the movie that
+//! The best [`POOL`] movies by score, and the best [`PER_GENRE`] of each genre the picks carry
+//! ([`pool`]), are re-ordered greedily: each place goes to the movie that
 //! most raises `(1 − λ) · Σ score + λ · (−KL(p ‖ q̃))` of the list so far, where `p` is the picks'
 //! genre mix, `q` the list's and `q̃ = (1 − α) q + α p` keeps the divergence finite. Scores are
 //! standardised over the pool, so one λ means the same for every model. λ = 0 keeps the order.
@@ -12,6 +13,10 @@ use crate::catalog::Catalog;
 
 /// How many of the best-scored movies calibration may re-order.
 pub const POOL: usize = 100;
+/// How many of each picked genre's best-scored movies join the pool: a genre the crowd's scores
+/// leave out of the best [`POOL`] (four documentaries liked, not one documentary among the
+/// hundred best scores) can still be placed.
+pub const PER_GENRE: usize = 10;
 /// The largest calibration weight a file may hold: at 1 the scores would no longer count.
 pub const MAX_CALIBRATION: f32 = 0.95;
 /// `α` in `q̃`: how much of the picks' mix stands in for genres the list lacks.
@@ -42,6 +47,61 @@ fn add_genres(mix: &mut [f32; GENRES], catalog: &Catalog, movie: usize) {
             *m += 1.0 / count as f32;
         }
     }
+}
+
+/// The movies calibration re-orders into `places` places, best first by `scores`: `best` (the
+/// best [`POOL`] of `candidates`, best first) and, for each genre of `target` that `best` holds
+/// fewer movies of than its share of the places (at most [`PER_GENRE`]), that genre's
+/// best-scored other candidates up to that number. A long history's genres are mostly in `best`
+/// already: then little is added, and one pass over `candidates` sorts them into the genres
+/// that need more.
+pub fn pool(
+    catalog: &Catalog,
+    scores: &[f32],
+    best: Vec<usize>,
+    candidates: &[usize],
+    target: &[f32; GENRES],
+    places: usize,
+) -> Vec<usize> {
+    let mut held = [0usize; GENRES];
+    for &movie in &best {
+        let genres = catalog.movies[movie].genres;
+        (0..GENRES)
+            .filter(|&g| genres >> g & 1 == 1)
+            .for_each(|g| held[g] += 1);
+    }
+    // A genre with share p of the picks wants about p · places of the list.
+    let wanted: Vec<usize> = target
+        .iter()
+        .map(|&p| ((p * places as f32).ceil() as usize).min(PER_GENRE))
+        .collect();
+    let short: u32 = (0..GENRES)
+        .filter(|&g| held[g] < wanted[g])
+        .fold(0, |mask, g| mask | 1 << g);
+    if short == 0 {
+        return best;
+    }
+    let mut pooled = vec![false; scores.len()];
+    best.iter().for_each(|&m| pooled[m] = true);
+    let mut of_genre: Vec<Vec<usize>> = vec![Vec::new(); GENRES];
+    for &movie in candidates.iter().filter(|&&m| !pooled[m]) {
+        let genres = catalog.movies[movie].genres & short;
+        (0..GENRES)
+            .filter(|&g| genres >> g & 1 == 1)
+            .for_each(|g| of_genre[g].push(movie));
+    }
+    let mut pool = best;
+    for (genre, movies) in of_genre.into_iter().enumerate() {
+        for movie in crate::rank::top_k(scores, movies, wanted[genre].saturating_sub(held[genre])) {
+            // A movie of two short genres may be the best of both: it joins once.
+            if !pooled[movie] {
+                pooled[movie] = true;
+                pool.push(movie);
+            }
+        }
+    }
+    pool.sort_unstable_by(crate::rank::by_score_desc(scores));
+    pool
 }
 
 /// `p · ln q̃` of one genre, `q̃ = (1 − α) · count / placed + α · p`: the genre's part of
@@ -173,6 +233,28 @@ mod tests {
             horror(0.95),
             2,
             "the heavier the weight, the closer to the picks' mix"
+        );
+        // For a horror pick, a pool of the best 4 by score (all animation) gains the horror films.
+        let horror_pick = genre_mix(&catalog, &[0]);
+        let widened = super::pool(
+            &catalog,
+            &scores,
+            pool[..4].to_vec(),
+            &pool,
+            &horror_pick,
+            4,
+        );
+        assert_eq!(widened.len(), 4 + 4, "as many as the places: {widened:?}");
+        assert_eq!(widened[..4], pool[..4], "best first by score");
+        assert_eq!(widened[4..], [0, 1, 2, 3], "the best horror films");
+        // Half the picks horror: half the places' worth of horror films.
+        let widened = super::pool(&catalog, &scores, pool[..4].to_vec(), &pool, &picks_mix, 4);
+        assert_eq!(widened[4..], [0, 1]);
+        // With every candidate in the pool already, nothing is added.
+        let animation_pick = genre_mix(&catalog, &[6]);
+        assert_eq!(
+            super::pool(&catalog, &scores, pool.clone(), &pool, &animation_pick, 4),
+            pool
         );
         // A picks' mix of animation alone changes nothing.
         let animation = genre_mix(&catalog, &[6, 7]);

@@ -21,6 +21,7 @@ pub fn tiny_model() -> FoldInWeights {
         activation: Activation::Relu,
         output_embeddings: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 1.0, 0.5, 0.5], 3, 2),
         output_bias: vec![0.0, 0.1, -1.0],
+        neighbours: None,
     }
 }
 

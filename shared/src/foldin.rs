@@ -11,6 +11,7 @@
 //! scoring path whatever model it loads.
 
 use crate::format::InvalidModel;
+use crate::neighbours::{NeighbourScorer, Neighbours};
 use crate::quant::{QuantMatrix, check_len};
 use crate::tail::TailScorer;
 use serde::{Deserialize, Serialize};
@@ -67,6 +68,9 @@ pub struct FoldInWeights {
     pub output_embeddings: QuantMatrix,
     /// One per item.
     pub output_bias: Vec<f32>,
+    /// Each movie's strongest item-to-item weights the low-rank part misses, added per pick
+    /// ([`crate::neighbours`]); `None` for a model without them.
+    pub neighbours: Option<Neighbours>,
 }
 
 impl FoldInWeights {
@@ -90,6 +94,9 @@ impl FoldInWeights {
             }
         }
         check_finite("output bias", &self.output_bias)?;
+        if let Some(neighbours) = &self.neighbours {
+            neighbours.validate(items)?;
+        }
         let mut width = input.cols;
         for (layer, dense) in self.tower.iter().enumerate() {
             dense.check(layer, width)?;
@@ -158,6 +165,8 @@ pub struct Scorer {
     bias: Vec<f32>,
     /// L2 norms of output embeddings, for the similarities of "Not for me".
     output_norms: Vec<f32>,
+    /// The sparse item-to-item part, when the model has one.
+    neighbours: Option<NeighbourScorer>,
     /// The catalogue's long tail, items `items..` ([`crate::tail`]), once attached.
     tail: Option<TailScorer>,
 }
@@ -181,6 +190,7 @@ impl Scorer {
             output,
             bias: model.output_bias.clone(),
             output_norms,
+            neighbours: model.neighbours.as_ref().map(NeighbourScorer::new),
             tail: None,
         }
     }
@@ -245,8 +255,8 @@ impl Scorer {
         })
     }
 
-    /// One score per item for a user vector: higher is better.
-    pub fn scores(&self, user: &[f32]) -> Vec<f32> {
+    /// The low-rank part's score of every item for a user vector: higher is better.
+    fn low_rank_scores(&self, user: &[f32]) -> Vec<f32> {
         let mut scores: Vec<f32> = self
             .output
             .chunks_exact(self.user_dim.max(1))
@@ -261,11 +271,32 @@ impl Scorer {
 
     /// Scores for a new user who picked `picks`.
     pub fn score_picks(&self, picks: &[usize]) -> Vec<f32> {
-        self.scores(&self.user_vector(picks))
+        let weighted: Vec<(usize, f32)> = picks.iter().map(|&item| (item, 1.0)).collect();
+        self.score_weighted(&weighted)
     }
 
-    /// The score of one item for a user vector: one entry of [`Self::scores`].
-    pub fn item_score(&self, user: &[f32], item: usize) -> f32 {
+    /// Scores for picks with weights: the low-rank part through the user vector
+    /// ([`Self::weighted_user_vector`]), plus the picks' neighbours pooled alike.
+    pub fn score_weighted(&self, picks: &[(usize, f32)]) -> Vec<f32> {
+        let mut scores = self.low_rank_scores(&self.weighted_user_vector(picks.iter().copied()));
+        if let Some(neighbours) = &self.neighbours {
+            neighbours.add(&mut scores, picks);
+        }
+        scores
+    }
+
+    /// The score of `item` when `pick` alone is picked, `alone` being that pick's user vector:
+    /// one entry of [`Self::score_picks`]`(&[pick])`.
+    pub fn score_for_one_pick(&self, alone: &[f32], pick: usize, item: usize) -> f32 {
+        let neighbour = self
+            .neighbours
+            .as_ref()
+            .map_or(0.0, |n| n.weight(pick, item));
+        self.item_score(alone, item) + neighbour
+    }
+
+    /// The low-rank part's score of one item for a user vector.
+    fn item_score(&self, user: &[f32], item: usize) -> f32 {
         if let Some(tail) = self.tail.as_ref().filter(|_| item >= self.items) {
             return tail.score(item - self.items, user);
         }
@@ -418,7 +449,7 @@ mod tests {
             "{user:?}"
         );
         // Scores: item0 = 0.7071, item1 = 1.9142 + 0.1, item2 = 0.5 * (0.7071 + 1.9142) - 1.
-        let scores = scorer.scores(&user);
+        let scores = scorer.score_picks(&[0, 1]);
         let expected = [half_root, 2.01421, 0.31066];
         for (s, e) in scores.iter().zip(expected) {
             assert!((s - e).abs() < 1e-4, "{scores:?}");
@@ -457,13 +488,31 @@ mod tests {
     }
 
     #[test]
-    fn item_score_is_one_score_and_closest_similarity_is_cosine() {
+    fn one_pick_s_score_is_one_score_and_closest_similarity_is_cosine() {
         let scorer = Scorer::new(&tiny_model());
-        let scores = scorer.score_picks(&[0, 2]);
-        let user = scorer.user_vector(&[0, 2]);
-        for (item, score) in scores.iter().enumerate() {
-            assert_eq!(scorer.item_score(&user, item), *score);
+        let mut with_neighbours = tiny_model();
+        #[rustfmt::skip]
+        let residual = [0.0, 0.3, 0.0, 0.0, 0.0, 0.2, 0.4, 0.0, 0.0];
+        with_neighbours.neighbours = Some(crate::neighbours::tests::strongest(&residual, 3, 1));
+        with_neighbours.validate(3).unwrap();
+        let with_neighbours = Scorer::new(&with_neighbours);
+        for pick in 0..3 {
+            let (plain, lifted) = (
+                scorer.score_picks(&[pick]),
+                with_neighbours.score_picks(&[pick]),
+            );
+            let user = scorer.user_vector(&[pick]);
+            for item in 0..3 {
+                assert_eq!(scorer.score_for_one_pick(&user, pick, item), plain[item]);
+                assert_eq!(
+                    with_neighbours.score_for_one_pick(&user, pick, item),
+                    lifted[item]
+                );
+            }
         }
+        // Pick 0's neighbour is movie 1, lifted by 0.3 (to int8 precision).
+        let lift = with_neighbours.score_picks(&[0])[1] - scorer.score_picks(&[0])[1];
+        assert!((lift - 0.3).abs() < 0.003, "{lift}");
         let closest = scorer.closest_similarity(&[0, 1]);
         assert!((closest[0] - 1.0).abs() < 1e-3 && (closest[1] - 1.0).abs() < 1e-3);
         assert!((closest[2] - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3);

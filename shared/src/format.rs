@@ -19,7 +19,7 @@ pub const MAGIC: &[u8; 8] = b"MOVIEREC";
 /// The second file's magic: the catalogue's long tail ([`crate::tail`]).
 pub const TAIL_MAGIC: &[u8; 8] = b"MOVIETAL";
 /// Bumped whenever the payload's layout changes; older and newer files are refused by name.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 /// The header's bytes: magic, version, payload length, CRC-32.
 pub const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
@@ -129,6 +129,14 @@ pub enum InvalidModel {
     TowerOutput { width: usize, output: usize },
     #[error("{what} is {value}: weights must be finite")]
     NotFinite { what: String, value: f32 },
+    #[error(
+        "movie {movie}'s neighbour {neighbour} is itself or beyond the catalogue's {movies} movies"
+    )]
+    Neighbour {
+        movie: usize,
+        neighbour: u32,
+        movies: usize,
+    },
     #[error("the steering settings are unusable: {0}")]
     Steering(String),
     #[error("the stars network is unusable: {0}")]

@@ -5,6 +5,8 @@
 //! - [`foldin`]: the fold-in math: a brand-new user's picks become a user vector, which scores
 //!   every movie. The trainer's evaluation and the browser both call it, so one piece of code
 //!   scores movies everywhere.
+//! - [`neighbours`]: the sparse item-to-item part beside the low-rank one (a niche pick's own
+//!   neighbours).
 //! - [`rank`]: top-k with one NaN rule, shared by the page and the trainer's metrics.
 //! - [`recommend`]: the request/response layer on top (filters, dislikes, "seen it", the
 //!   slider, "because you liked").
@@ -25,6 +27,7 @@ pub mod fixtures;
 pub mod foldin;
 pub mod format;
 pub mod import;
+pub mod neighbours;
 pub mod quant;
 pub mod rank;
 pub mod recommend;
@@ -36,6 +39,7 @@ pub mod tail;
 pub use catalog::{Catalog, Movie};
 pub use foldin::{Activation, Dense, FoldInWeights, Scorer};
 pub use format::{FORMAT_VERSION, FormatError, InvalidModel, ModelFile, ModelInfo};
+pub use neighbours::Neighbours;
 pub use quant::QuantMatrix;
 pub use recommend::{RecommendError, Recommendation, Recommender, Request, Scored, Steer};
 pub use stars::{StarsPredictor, StarsWeights};

@@ -241,9 +241,7 @@ impl Recommender {
             to_disliked
         };
         Scored {
-            scores: self
-                .scorer
-                .scores(&self.scorer.weighted_user_vector(weighted.iter().copied())),
+            scores: self.scorer.score_weighted(weighted),
             dislike_similarity,
             picks: picks.len(),
         }
@@ -287,7 +285,8 @@ impl Recommender {
     }
 
     /// The `n` best of `candidates` (catalogue indices) for `picks`, by steered scores, the top
-    /// [`calibrate::POOL`] re-ordered to keep the picks' genre mix ([`Steering::calibration`]);
+    /// [`calibrate::POOL`] and the best of each picked genre ([`calibrate::pool`]) re-ordered to
+    /// keep the picks' genre mix ([`Steering::calibration`]);
     /// with the steered scores. The order the page shows and the trainer measures.
     pub fn ranked(
         &self,
@@ -309,8 +308,12 @@ impl Recommender {
         n: usize,
     ) -> (Vec<usize>, Vec<f32>) {
         let scores = self.steered(scored, steer);
-        let pool = top_k(&scores, candidates, n.max(calibrate::POOL));
+        let best = top_k(&scores, candidates.clone(), n.max(calibrate::POOL));
         let target = calibrate::genre_mix(&self.catalog, picks);
+        if steer.calibration <= 0.0 {
+            return (best[..n.min(best.len())].to_vec(), scores);
+        }
+        let pool = calibrate::pool(&self.catalog, &scores, best, &candidates, &target, n);
         let ranked =
             calibrate::rerank(&self.catalog, &scores, &pool, &target, steer.calibration, n);
         (ranked, scores)
@@ -468,7 +471,8 @@ impl Recommender {
             .map(|&item| {
                 let alone: Vec<f32> = alone_users
                     .iter()
-                    .map(|user| self.scorer.item_score(user, item))
+                    .zip(picks)
+                    .map(|(user, &pick)| self.scorer.score_for_one_pick(user, pick, item))
                     .collect();
                 let driving = (0..picks.len())
                     .filter(|&k| {

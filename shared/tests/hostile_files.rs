@@ -90,6 +90,7 @@ fn seed_files() -> Vec<Vec<u8>> {
             activation: Activation::Tanh,
             output_embeddings: matrix(2, 1.0),
             output_bias: vec![0.1, 0.2, -0.3, 0.0, 1.0, -1.0],
+            neighbours: None,
         },
         steering: shared::Steering {
             dislike_weight: 0.5,
@@ -125,6 +126,12 @@ fn seed_files() -> Vec<Vec<u8>> {
             activation: Activation::Relu,
             output_embeddings: matrix(3, 3.0),
             output_bias: vec![0.0; 6],
+            // Two neighbours a movie, each the next two movies round the catalogue.
+            neighbours: Some(shared::Neighbours::quantize(
+                (0..6u32).flat_map(|m| [(m + 1) % 6, (m + 2) % 6]).collect(),
+                &[0.4, 0.1, 0.3, 0.2, 0.5, 0.0, 0.1, 0.1, 0.2, 0.3, 0.6, 0.2],
+                2,
+            )),
         },
         steering: Default::default(),
         stars: None,

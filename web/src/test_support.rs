@@ -49,6 +49,7 @@ pub fn tiny_model_file() -> ModelFile {
             activation: Activation::Relu,
             output_embeddings: QuantMatrix::quantize(&embeddings, 4, 2),
             output_bias: vec![0.0; 4],
+            neighbours: None,
         },
         steering: Steering {
             dislike_weight: 1.0,

@@ -26,7 +26,7 @@ use burn::tensor::backend::AutodiffBackend;
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
-use shared::{Activation, FoldInWeights, QuantMatrix};
+use shared::{Activation, FoldInWeights, Neighbours, QuantMatrix};
 
 /// `trainer train --model ease`.
 pub struct EaseModel;
@@ -197,6 +197,7 @@ impl Ease {
             activation: Activation::Relu,
             output_embeddings: QuantMatrix::quantize(&identity, n, n),
             output_bias: vec![0.0; n],
+            neighbours: None,
         }
     }
 
@@ -240,58 +241,139 @@ impl Ease {
         Ok((input, output))
     }
 
-    /// The rank (among `ranks`) whose factorisation (see [`Ease::factors`]) ranks validation
-    /// users' movies best, with its factors. One SVD serves every rank: a smaller rank keeps the leading columns.
+    /// The shape (among `shapes`) whose factorisation (see [`Ease::factors`]) with its residual
+    /// neighbours ([`Self::residual_neighbours`]) ranks validation users' movies best. One SVD
+    /// serves every rank (a smaller rank keeps the leading columns) and one residual every
+    /// number of neighbours at a rank (fewer keep the strongest).
     pub fn best_factors(
         &self,
         rows: &[Vec<u32>],
-        ranks: &[usize],
+        shapes: &[Shape],
         validation: &[HeldOutUser],
-    ) -> Result<(usize, Vec<f32>, Vec<f32>)> {
-        let max_rank = ranks
+    ) -> Result<Factorised> {
+        let max_rank = shapes
             .iter()
-            .copied()
+            .map(|s| s.rank)
             .max()
             .context("no rank to try")?
             .min(self.items);
         let (input, output) = self.factors(rows, max_rank)?;
         // Fewer training users than the rank give fewer directions: then the rank is theirs.
         let width = input.len() / self.items.max(1);
-        let mut tried: Vec<usize> = ranks.iter().copied().filter(|&r| r <= width).collect();
+        let mut tried: Vec<Shape> = shapes.iter().copied().filter(|s| s.rank <= width).collect();
         if tried.is_empty() {
-            tried.push(width);
+            tried.push(Shape {
+                rank: width,
+                neighbours: 0,
+            });
         }
-        if let [only] = tried[..] {
-            // One rank (a refit's): nothing to choose, nothing to measure.
-            return Ok((
-                only,
-                leading_columns(&input, width, only),
-                leading_columns(&output, width, only),
-            ));
-        }
-        let mut best: Option<(f64, usize)> = None;
-        for rank in tried {
+        let measure = tried.len() > 1;
+        let mut best: Option<(f64, Factorised)> = None;
+        let mut ranks: Vec<usize> = tried.iter().map(|s| s.rank).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        for rank in ranks {
             let (p, q) = (
                 leading_columns(&input, width, rank),
                 leading_columns(&output, width, rank),
             );
-            let ndcg = ndcg_at_100(validation, |picks| {
-                let user = shared::foldin::pool(&p, rank, picks.iter().map(|&i| i as usize));
-                q.chunks_exact(rank)
-                    .map(|row| shared::foldin::dot(row, &user))
-                    .collect()
-            });
-            eprintln!("EASE factorised to rank {rank}: validation NDCG@100 {ndcg:.4}");
-            if best.is_none_or(|(b, _)| ndcg > b) {
-                best = Some((ndcg, rank));
+            let most = tried
+                .iter()
+                .filter(|s| s.rank == rank)
+                .map(|s| s.neighbours)
+                .max()
+                .unwrap_or(0);
+            let strongest = self.residual_neighbours(&p, &q, rank, most);
+            for shape in tried.iter().filter(|s| s.rank == rank) {
+                let neighbours = strongest.first(shape.neighbours);
+                let ndcg = if measure {
+                    let ndcg = ndcg_at_100(validation, |picks| {
+                        let user =
+                            shared::foldin::pool(&p, rank, picks.iter().map(|&i| i as usize));
+                        let mut scores: Vec<f32> = q
+                            .chunks_exact(rank)
+                            .map(|row| shared::foldin::dot(row, &user))
+                            .collect();
+                        neighbours.add(&mut scores, picks);
+                        scores
+                    });
+                    eprintln!(
+                        "EASE factorised to rank {rank} with {} neighbours a movie: validation NDCG@100 {ndcg:.4}",
+                        shape.neighbours
+                    );
+                    ndcg
+                } else {
+                    0.0
+                };
+                if best.as_ref().is_none_or(|(b, _)| ndcg > *b) {
+                    best = Some((
+                        ndcg,
+                        Factorised {
+                            shape: *shape,
+                            input: p.clone(),
+                            output: q.clone(),
+                            neighbours: neighbours.quantize(),
+                        },
+                    ));
+                }
             }
         }
-        let (_, rank) = best.context("no rank within the catalogue size")?;
-        Ok((
-            rank,
-            leading_columns(&input, width, rank),
-            leading_columns(&output, width, rank),
-        ))
+        Ok(best.context("no rank within the catalogue size")?.1)
+    }
+
+    /// Each movie's `per_movie` largest entries of the residual `B − P·Qᵀ` (never its own): what
+    /// the rank-`rank` factors `P`, `Q` (row-major `[items, rank]`) miss of its weights, the
+    /// largest first, negative ones kept as 0 (a neighbour only lifts). Row blocks in parallel:
+    /// the `items × items` residual is never held at once.
+    fn residual_neighbours(
+        &self,
+        p: &[f32],
+        q: &[f32],
+        rank: usize,
+        per_movie: usize,
+    ) -> Strongest {
+        let n = self.items;
+        let per_movie = per_movie.min(n.saturating_sub(1));
+        if per_movie == 0 {
+            return Strongest::default();
+        }
+        let q = MatRef::from_row_major_slice(q, n, rank);
+        let blocks: Vec<(Vec<u32>, Vec<f32>)> = (0..n.div_ceil(RESIDUAL_BLOCK))
+            .into_par_iter()
+            .map(|block| {
+                let rows = block * RESIDUAL_BLOCK..((block + 1) * RESIDUAL_BLOCK).min(n);
+                let low_rank = MatRef::from_row_major_slice(
+                    &p[rows.start * rank..rows.end * rank],
+                    rows.len(),
+                    rank,
+                ) * q.transpose();
+                let (mut indices, mut weights) = (Vec::new(), Vec::new());
+                for (r, movie) in rows.enumerate() {
+                    let residual: Vec<f32> = (0..n)
+                        .map(|j| self.weights[movie * n + j] - low_rank[(r, j)])
+                        .collect();
+                    let others = (0..n).filter(|&j| j != movie).collect();
+                    for j in shared::rank::top_k(&residual, others, per_movie) {
+                        indices.push(j as u32);
+                        weights.push(residual[j].max(0.0));
+                    }
+                }
+                (indices, weights)
+            })
+            .collect();
+        let (indices, weights) = blocks.into_iter().fold(
+            (Vec::new(), Vec::new()),
+            |(mut indices, mut weights), (i, w)| {
+                indices.extend(i);
+                weights.extend(w);
+                (indices, weights)
+            },
+        );
+        Strongest {
+            per_movie,
+            indices,
+            weights,
+        }
     }
 
     /// Tries each regularisation and keeps the one with the best validation NDCG@100 (the
@@ -549,6 +631,68 @@ pub fn check_memory(task: &NewUserTask, budget: Option<u64>, what: &str) -> Resu
     )
 }
 
+/// A factorisation's size: its rank and each movie's neighbours beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub rank: usize,
+    pub neighbours: usize,
+}
+
+/// The winner of [`Ease::best_factors`]: row-major `[items, rank]` input and output
+/// embeddings, and the neighbours beside them (`None` without).
+pub struct Factorised {
+    pub shape: Shape,
+    pub input: Vec<f32>,
+    pub output: Vec<f32>,
+    pub neighbours: Option<Neighbours>,
+}
+
+/// Each movie's strongest residual weights in f32, the strongest first; fewer a movie are a
+/// prefix of each row.
+#[derive(Default)]
+struct Strongest {
+    per_movie: usize,
+    /// `items × per_movie`.
+    indices: Vec<u32>,
+    weights: Vec<f32>,
+}
+
+impl Strongest {
+    /// The first `count` of each movie's neighbours.
+    fn first(&self, count: usize) -> Strongest {
+        let count = count.min(self.per_movie);
+        let width = self.per_movie.max(1);
+        Strongest {
+            per_movie: count,
+            indices: leading_columns(&self.indices, width, count),
+            weights: leading_columns(&self.weights, width, count),
+        }
+    }
+
+    /// Adds each pick's neighbours to `scores`, pooled over √picks as the page pools.
+    fn add(&self, scores: &mut [f32], picks: &[u32]) {
+        if self.per_movie == 0 || picks.is_empty() {
+            return;
+        }
+        let norm = (picks.len() as f32).sqrt();
+        for &pick in picks {
+            let row = pick as usize * self.per_movie..(pick as usize + 1) * self.per_movie;
+            for (&j, &w) in self.indices[row.clone()].iter().zip(&self.weights[row]) {
+                scores[j as usize] += w / norm;
+            }
+        }
+    }
+
+    /// The page's int8 form; `None` without neighbours.
+    fn quantize(&self) -> Option<Neighbours> {
+        (self.per_movie > 0)
+            .then(|| Neighbours::quantize(self.indices.clone(), &self.weights, self.per_movie))
+    }
+}
+
+/// Movies whose residual rows are computed at once (a `RESIDUAL_BLOCK × items` f32 block each).
+const RESIDUAL_BLOCK: usize = 256;
+
 /// The winner of [`Ease::tuned`], with the validation NDCG@100 that chose it, so that two grids
 /// can be compared without refitting either.
 pub struct Tuned {
@@ -558,7 +702,7 @@ pub struct Tuned {
 }
 
 /// The first `rank` columns of a row-major `[rows, width]` matrix.
-fn leading_columns(matrix: &[f32], width: usize, rank: usize) -> Vec<f32> {
+fn leading_columns<T: Copy>(matrix: &[T], width: usize, rank: usize) -> Vec<T> {
     matrix
         .chunks_exact(width)
         .flat_map(|row| &row[..rank])

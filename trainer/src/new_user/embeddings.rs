@@ -56,6 +56,7 @@ impl ItemEmbeddings {
             activation: Activation::Relu,
             output_embeddings: matrix,
             output_bias: vec![0.0; self.items],
+            neighbours: None,
         }
     }
 }

@@ -8,16 +8,17 @@
 //! [`shared::foldin`] runs exactly this forward pass (without dropout) in the browser.
 
 //!
-//! By default it starts from EDLAE (EASE with dropout emphasis) factorised, its regularisation
-//! and rank (at most 256) those that rank validation users best when each gives 3, 5 or 10 of
-//! their likes, as visitors do, or 80% ([`crate::protocol::TUNING_GIVENS`]), and is not
-//! fine-tuned:
+//! By default it starts from EDLAE (EASE with dropout emphasis) factorised, with each movie's
+//! strongest residual weights beside the factors ([`shared::neighbours`]); its regularisation,
+//! rank (at most 256) and number of neighbours those that rank validation users best when each
+//! gives 1, 3, 5 or 10 of their likes, as visitors do, or 80%
+//! ([`crate::protocol::TUNING_GIVENS`]), and is not fine-tuned:
 //! over eight other held-out draws of each release (seeds 1–8), Mult-DAE fine-tuning changed
 //! test NDCG@100 by +0.001 (ml-100k) and −0.004 (ml-latest-small). `--epochs N` fine-tunes it
 //! with the multinomial loss, early-stopped on validation users; `--random-init` trains from
 //! random weights instead.
 
-use super::ease::{Ease, EaseConfig, Tuned};
+use super::ease::{Ease, EaseConfig, Factorised, Shape, Tuned};
 use super::{Fitted, NewUserModel};
 use crate::evaluate;
 use crate::experiment::Experiment;
@@ -33,7 +34,7 @@ use burn::optim::AdamConfig;
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::AutodiffBackend;
-use shared::{Activation, Dense, QuantMatrix};
+use shared::{Activation, Dense, Neighbours, QuantMatrix};
 
 /// `trainer train --model foldin`.
 pub struct FoldInModel;
@@ -53,6 +54,11 @@ pub struct FoldInRunConfig {
     /// Ranks tried for the factorised start, up to the network's `user_dim` and the page budget.
     #[config(default = "vec![32, 64, 96, 128, 160, 192, 256]")]
     pub ranks: Vec<usize>,
+    /// Each movie's residual neighbours tried beside the factorised start
+    /// ([`shared::neighbours`]): what a single niche pick needs. Only a start that is not
+    /// fine-tuned keeps them (fine-tuning moves the factors they complete).
+    #[config(default = "vec![0, 8, 16, 32]")]
+    pub neighbours: Vec<usize>,
     pub training: TrainingConfig,
 }
 
@@ -118,7 +124,7 @@ impl NewUserModel for FoldInModel {
         };
         let all: Vec<usize> = (0..validation_rows.len()).collect();
         B::seed(device, config.training.seed);
-        let (model, shape, mut chosen) = if config.ease_start {
+        let (model, shape, mut chosen, neighbours) = if config.ease_start {
             ease_start(config, task, &rows, experiment, phases)?
         } else {
             let network = &config.network;
@@ -126,7 +132,12 @@ impl NewUserModel for FoldInModel {
                 "embedding {} tower {:?} user {}",
                 network.embedding, network.hidden, network.user_dim
             );
-            (network.init::<B>(items, device), shape, config.clone())
+            (
+                network.init::<B>(items, device),
+                shape,
+                config.clone(),
+                None,
+            )
         };
         let parameters = model.num_params();
         let plan = Plan {
@@ -155,7 +166,10 @@ impl NewUserModel for FoldInModel {
             })?
         };
         Ok(Fitted {
-            weights: foldin_weights(&best),
+            weights: shared::FoldInWeights {
+                neighbours,
+                ..foldin_weights(&best)
+            },
             parameters,
             description: format!(
                 "fold-in (Mult-DAE / YouTube-DNN), {shape}, input dropout {} l2 {}; trained on {} users, best epoch {}",
@@ -176,16 +190,16 @@ impl NewUserModel for FoldInModel {
     }
 }
 
-/// The network that scores as EDLAE factorised, its regularisation and rank those that rank
-/// validation users given a visitor's few picks best; its shape in words, and `config` narrowed
-/// to the regularisation and rank chosen.
+/// The network that scores as EDLAE factorised, its regularisation, rank and neighbours those
+/// that rank validation users given a visitor's few picks best; its shape in words, `config`
+/// narrowed to the settings chosen, and the neighbours (which the network does not hold).
 fn ease_start<B: AutodiffBackend>(
     config: &FoldInRunConfig,
     task: &NewUserTask,
     rows: &PickRows,
     experiment: &Experiment<B>,
     phases: &mut Phases,
-) -> Result<(FoldIn<B>, String, FoldInRunConfig)> {
+) -> Result<(FoldIn<B>, String, FoldInRunConfig, Option<Neighbours>)> {
     super::ease::check_memory(
         task,
         experiment.memory_budget,
@@ -206,28 +220,43 @@ fn ease_start<B: AutodiffBackend>(
         &config.ease.grid(),
         phases,
     )?;
-    // The page loads the whole file: int8 input and output rows must fit the budget.
-    let affordable = page::affordable_rank(
-        experiment.page_budget,
-        task.catalogue_bytes,
-        items,
-        experiment.other_bytes_per_movie(),
-    );
-    let ranks: Vec<usize> = config
-        .ranks
+    // The page loads the whole file: int8 input and output rows, and the neighbours, must fit
+    // the budget. Fine-tuning moves the factors the neighbours complete: then none.
+    let neighbours: &[usize] = if config.training.epochs > 0 {
+        &[0]
+    } else {
+        &config.neighbours
+    };
+    let shapes: Vec<Shape> = neighbours
         .iter()
-        .copied()
-        .filter(|&r| r <= config.network.user_dim.min(affordable))
+        .flat_map(|&neighbours| {
+            let affordable = page::affordable_rank(
+                experiment.page_budget,
+                task.catalogue_bytes,
+                items,
+                experiment.other_bytes_per_movie() + page::neighbour_bytes(neighbours),
+            );
+            config
+                .ranks
+                .iter()
+                .filter(move |&&r| r <= config.network.user_dim.min(affordable))
+                .map(move |&rank| Shape { rank, neighbours })
+        })
         .collect();
-    if ranks.is_empty() {
+    if shapes.is_empty() {
         bail!(
             "a {} KB page file leaves no room for rank {} embeddings of {items} movies: raise --page-budget-kb or lower --max-movies",
             experiment.page_budget / 1000,
             config.ranks.iter().min().copied().unwrap_or(0)
         );
     }
-    let (rank, input, output) = phases.time("factorisation and rank", || {
-        start.best_factors(&task.train_rows, &ranks, &validation)
+    let Factorised {
+        shape: Shape { rank, neighbours },
+        input,
+        output,
+        neighbours: sparse,
+    } = phases.time("factorisation, rank and neighbours", || {
+        start.best_factors(&task.train_rows, &shapes, &validation)
     })?;
     let device = &experiment.device;
     // The softmax temperature matters only to fine-tuning; ranking ignores it.
@@ -238,7 +267,9 @@ fn ease_start<B: AutodiffBackend>(
     } else {
         1.0
     };
-    let shape = format!("EASE ({regularisation}) factorised to rank {rank}");
+    let shape = format!(
+        "EASE ({regularisation}) factorised to rank {rank}, {neighbours} neighbours a movie"
+    );
     eprintln!("Starting from {shape}, softmax scale {scale}");
     let model = FoldIn::from_factors(
         input,
@@ -253,7 +284,8 @@ fn ease_start<B: AutodiffBackend>(
     chosen.ease.lambdas = vec![regularisation.lambda];
     chosen.ease.dropouts = vec![regularisation.dropout];
     chosen.ranks = vec![rank];
-    Ok((model, shape, chosen))
+    chosen.neighbours = vec![neighbours];
+    Ok((model, shape, chosen, sparse))
 }
 
 /// Validation users scored at once during training.
@@ -525,5 +557,6 @@ pub fn foldin_weights<B: Backend>(model: &FoldIn<B>) -> shared::FoldInWeights {
             user_dim,
         ),
         output_bias,
+        neighbours: None,
     }
 }

@@ -59,6 +59,7 @@ pub fn popularity(rating_counts: &[u32]) -> FoldInWeights {
         activation: Activation::Relu,
         output_embeddings: zeros,
         output_bias: rating_counts.iter().map(|&c| (c as f32).ln_1p()).collect(),
+        neighbours: None,
     }
 }
 

@@ -75,6 +75,17 @@ fn embedding_bytes(rank: usize) -> u64 {
     (2 * (rank + 4) + 4) as u64
 }
 
+/// Bytes per movie of `per_movie` sparse neighbours ([`shared::neighbours`]): an index (a
+/// variable-length integer, at most 3 bytes below 65,536 movies) and an int8 weight each, and an
+/// f32 scale; nothing without neighbours.
+pub fn neighbour_bytes(per_movie: usize) -> u64 {
+    if per_movie == 0 {
+        0
+    } else {
+        (4 * per_movie + 4) as u64
+    }
+}
+
 /// The width of the stars network's rows (`new_user::stars`). 4: on two draws (seeds 42, 43;
 /// not those reported) visitors giving ten stars were predicted as well at 4 as at 8, 16 and
 /// 32 (ml-latest-small RMSE 0.8716, 0.8720, 0.8733, 0.8741; ml-100k 0.9736 at 4, 0.9739 at 8),
