@@ -42,11 +42,14 @@ pub fn genre_mix(catalog: &Catalog, movies: &[usize]) -> [f32; GENRES] {
 fn add_genres(mix: &mut [f32; GENRES], catalog: &Catalog, movie: usize) {
     let genres = catalog.movies[movie].genres;
     let count = genres.count_ones();
-    for (bit, m) in mix.iter_mut().enumerate() {
-        if genres >> bit & 1 == 1 {
-            *m += 1.0 / count as f32;
-        }
+    for g in bits(genres) {
+        mix[g] += 1.0 / count as f32;
     }
+}
+
+/// The genres of a genre mask, as indices.
+fn bits(genres: u32) -> impl Iterator<Item = usize> {
+    (0..GENRES).filter(move |&g| genres >> g & 1 == 1)
 }
 
 /// The movies calibration re-orders into `places` places, best first by `scores`: `best` (the
@@ -65,10 +68,7 @@ pub fn pool(
 ) -> Vec<usize> {
     let mut held = [0usize; GENRES];
     for &movie in &best {
-        let genres = catalog.movies[movie].genres;
-        (0..GENRES)
-            .filter(|&g| genres >> g & 1 == 1)
-            .for_each(|g| held[g] += 1);
+        bits(catalog.movies[movie].genres).for_each(|g| held[g] += 1);
     }
     // A genre with share p of the picks wants about p · places of the list.
     let wanted: Vec<usize> = target
@@ -85,10 +85,7 @@ pub fn pool(
     best.iter().for_each(|&m| pooled[m] = true);
     let mut of_genre: Vec<Vec<usize>> = vec![Vec::new(); GENRES];
     for &movie in candidates.iter().filter(|&&m| !pooled[m]) {
-        let genres = catalog.movies[movie].genres & short;
-        (0..GENRES)
-            .filter(|&g| genres >> g & 1 == 1)
-            .for_each(|g| of_genre[g].push(movie));
+        bits(catalog.movies[movie].genres & short).for_each(|g| of_genre[g].push(movie));
     }
     let mut pool = best;
     for (genre, movies) in of_genre.into_iter().enumerate() {
@@ -142,8 +139,8 @@ pub fn rerank(
         .map(|&movie| {
             let genres = catalog.movies[movie].genres;
             let share = 1.0 / genres.count_ones().max(1) as f32;
-            (0..GENRES)
-                .filter(|&g| genres >> g & 1 == 1 && target[g] > 0.0)
+            bits(genres)
+                .filter(|&g| target[g] > 0.0)
                 .map(|g| (g, share))
                 .collect()
         })

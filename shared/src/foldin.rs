@@ -195,6 +195,7 @@ impl Scorer {
         }
     }
 
+    /// Whether the catalogue's tail is attached.
     pub fn has_tail(&self) -> bool {
         self.tail.is_some()
     }

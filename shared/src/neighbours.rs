@@ -83,10 +83,20 @@ pub struct NeighbourScorer {
 impl NeighbourScorer {
     /// Expands validated neighbours.
     pub fn new(neighbours: &Neighbours) -> Self {
+        Self::from_rows(
+            neighbours.per_movie(),
+            neighbours.indices.clone(),
+            neighbours.weights.dequantize(),
+        )
+    }
+
+    /// Neighbours already in f32, `per_movie` a movie, row-major (the trainer's, before they
+    /// are quantised), with every index below the scores' length.
+    pub fn from_rows(per_movie: usize, indices: Vec<u32>, weights: Vec<f32>) -> Self {
         Self {
-            per_movie: neighbours.per_movie(),
-            indices: neighbours.indices.clone(),
-            weights: neighbours.weights.dequantize(),
+            per_movie,
+            indices,
+            weights,
         }
     }
 

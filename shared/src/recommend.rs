@@ -308,11 +308,11 @@ impl Recommender {
         n: usize,
     ) -> (Vec<usize>, Vec<f32>) {
         let scores = self.steered(scored, steer);
+        if steer.calibration <= 0.0 {
+            return (top_k(&scores, candidates, n), scores);
+        }
         let best = top_k(&scores, candidates.clone(), n.max(calibrate::POOL));
         let target = calibrate::genre_mix(&self.catalog, picks);
-        if steer.calibration <= 0.0 {
-            return (best[..n.min(best.len())].to_vec(), scores);
-        }
         let pool = calibrate::pool(&self.catalog, &scores, best, &candidates, &target, n);
         let ranked =
             calibrate::rerank(&self.catalog, &scores, &pool, &target, steer.calibration, n);

@@ -26,6 +26,7 @@ use burn::tensor::backend::AutodiffBackend;
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
+use shared::neighbours::NeighbourScorer;
 use shared::{Activation, FoldInWeights, Neighbours, QuantMatrix};
 
 /// `trainer train --model ease`.
@@ -287,6 +288,7 @@ impl Ease {
             for shape in tried.iter().filter(|s| s.rank == rank) {
                 let neighbours = strongest.first(shape.neighbours);
                 let ndcg = if measure {
+                    let scorer = neighbours.scorer();
                     let ndcg = ndcg_at_100(validation, |picks| {
                         let user =
                             shared::foldin::pool(&p, rank, picks.iter().map(|&i| i as usize));
@@ -294,7 +296,9 @@ impl Ease {
                             .chunks_exact(rank)
                             .map(|row| shared::foldin::dot(row, &user))
                             .collect();
-                        neighbours.add(&mut scores, picks);
+                        let weighted: Vec<(usize, f32)> =
+                            picks.iter().map(|&p| (p as usize, 1.0)).collect();
+                        scorer.add(&mut scores, &weighted);
                         scores
                     });
                     eprintln!(
@@ -361,18 +365,11 @@ impl Ease {
                 (indices, weights)
             })
             .collect();
-        let (indices, weights) = blocks.into_iter().fold(
-            (Vec::new(), Vec::new()),
-            |(mut indices, mut weights), (i, w)| {
-                indices.extend(i);
-                weights.extend(w);
-                (indices, weights)
-            },
-        );
+        let (indices, weights): (Vec<Vec<u32>>, Vec<Vec<f32>>) = blocks.into_iter().unzip();
         Strongest {
             per_movie,
-            indices,
-            weights,
+            indices: indices.concat(),
+            weights: weights.concat(),
         }
     }
 
@@ -669,18 +666,9 @@ impl Strongest {
         }
     }
 
-    /// Adds each pick's neighbours to `scores`, pooled over √picks as the page pools.
-    fn add(&self, scores: &mut [f32], picks: &[u32]) {
-        if self.per_movie == 0 || picks.is_empty() {
-            return;
-        }
-        let norm = (picks.len() as f32).sqrt();
-        for &pick in picks {
-            let row = pick as usize * self.per_movie..(pick as usize + 1) * self.per_movie;
-            for (&j, &w) in self.indices[row.clone()].iter().zip(&self.weights[row]) {
-                scores[j as usize] += w / norm;
-            }
-        }
+    /// These f32 rows scoring as the page scores its int8 ones (pooled like the picks).
+    fn scorer(&self) -> NeighbourScorer {
+        NeighbourScorer::from_rows(self.per_movie, self.indices.clone(), self.weights.clone())
     }
 
     /// The page's int8 form; `None` without neighbours.
