@@ -358,6 +358,7 @@ async fn the_slider_goes_from_familiar_to_discovery() -> Result<()> {
         "the slider starts at the model's default"
     );
     let mut means = Vec::new();
+    let mut discovered = Vec::new();
     for step in [0, shared::POPULARITY_STEPS.len() - 1] {
         browser
             .script(&format!(
@@ -371,9 +372,18 @@ async fn the_slider_goes_from_familiar_to_discovery() -> Result<()> {
             })
             .await?;
         means.push(mean_popularity(&model, &ids));
+        discovered = ids;
     }
     screenshot(&browser, "slider-discover").await?;
     browser.quit().await?;
+    // Issue 24: at the discover end at least half of the top 10 changes.
+    let top_ten = |ids: &[u32]| ids.iter().take(10).copied().collect::<Vec<_>>();
+    let (before, after) = (top_ten(&start), top_ten(&discovered));
+    let changed = after.iter().filter(|id| !before.contains(id)).count();
+    assert!(
+        changed >= 5,
+        "{changed} of the top 10 changed at the discover end: {before:?} -> {after:?}"
+    );
     // Over eight draws of test users the far ends differ by 0.08 in coverage and 1.0 bit of
     // novelty (README); one visitor's list must show a plain shift too.
     assert!(
@@ -386,18 +396,19 @@ async fn the_slider_goes_from_familiar_to_discovery() -> Result<()> {
 }
 
 /// Movies of the release the model carries no weights for come in the catalogue's tail: each
-/// can be found, liked and disliked, and steers the list as the CLI's does.
+/// can be found, liked, disliked and marked seen, and steers the list as the CLI's does.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rare_movie_is_found_liked_and_steers_the_list() -> Result<()> {
     let (browser, _) = open(&paths::static_dir(), "").await?;
     let footer = browser.wait_for("#model-info").await?;
     assert_eq!(footer.attr("data-tail").await?.as_deref(), Some("attached"));
     let search = browser.wait_for("#search").await?;
-    // Batman & Robin (1562) and Godzilla (1882): not among the model's own movies (the page
-    // once said "No movie title matches").
+    // Batman & Robin (1562), Godzilla (1882) and Wild Wild West (2701): not among the model's
+    // own movies (the page once said "No movie title matches").
     for (query, id, button, list) in [
         ("batman & robin", 1562, "like", "#liked"),
         ("godzilla 1998", 1882, "dislike", "#disliked"),
+        ("wild wild west", 2701, "seen", "#seen"),
     ] {
         search.clear().await?;
         search.send_keys(query).await?;
@@ -427,7 +438,7 @@ async fn a_rare_movie_is_found_liked_and_steers_the_list() -> Result<()> {
     }
     assert_eq!(
         browser.recommended_ids().await?,
-        trainer_recommends(&["--liked", "1562", "--disliked", "1882"])?
+        trainer_recommends(&["--liked", "1562", "--disliked", "1882", "--seen", "2701"])?
     );
     browser.quit().await
 }

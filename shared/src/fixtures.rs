@@ -57,6 +57,7 @@ pub fn tiny_file() -> ModelFile {
             neighbour_floors: vec![0.5, 0.5, 0.5],
             few_picks: 0.0,
             calibration: 0.0,
+            discover_end: 1.0,
         },
         stars: Some(tiny_stars()),
     }

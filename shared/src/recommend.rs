@@ -211,8 +211,8 @@ impl Recommender {
         Steer {
             disliked,
             dislike_weight: self.steering.dislike_weight,
-            popularity_step: POPULARITY_STEPS[popularity.min(POPULARITY_STEPS.len() - 1)],
-            few_picks: self.steering.few_picks,
+            popularity_step: self.steering.popularity_step(popularity),
+            few_picks: self.steering.few_picks_at(popularity),
             calibration: self.steering.calibration,
         }
     }

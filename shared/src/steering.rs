@@ -13,11 +13,17 @@ use serde::{Deserialize, Serialize};
 
 /// The slider's positions, from most familiar to most discovering: how many score standard
 /// deviations one standard deviation of log-popularity costs. Negative favours popular movies.
-/// The discover end reaches 1: with the model tuned for visitors 0.5 changed none of the top 10
-/// of Toy Story, Star Wars and The Matrix, 1 changes six and keeps them on taste (four
-/// documentaries: seven, all documentaries or art-house); at 1.5 every list had turned to
-/// obscure movies of any kind.
+/// The positions past [`STRETCH_FROM`] are stretched to each model's own discover end
+/// ([`Steering::discover_end`], see [`Steering::popularity_step`]); as written here they reach
+/// 1, the end of a model that needs no stretch.
 pub const POPULARITY_STEPS: [f32; 9] = [-0.5, -0.25, 0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0];
+
+/// The step from which the slider's positions stretch to the model's discover end.
+pub const STRETCH_FROM: f32 = 0.5;
+
+/// The largest [`Steering::discover_end`] a file may hold: far beyond what any real release's
+/// model was given, where popularity alone would order the list.
+pub const MAX_DISCOVER_END: f32 = 8.0;
 
 /// The steering settings a model ships with, chosen by the trainer on validation users.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +45,10 @@ pub struct Steering {
     /// How strongly the top of the list keeps the picks' genre mix: λ of [`crate::calibrate`],
     /// from 0 (scores alone) to [`crate::calibrate::MAX_CALIBRATION`].
     pub calibration: f32,
+    /// The step of the slider's last position, from 1 to [`MAX_DISCOVER_END`]: far enough that a
+    /// visitor's top 10 changes by half there. How far that is depends on the release: on a
+    /// catalogue whose movies are all fairly well known, popularity has to weigh more.
+    pub discover_end: f32,
 }
 
 /// How many of a liked movie's strongest neighbours it can be named the reason for.
@@ -57,8 +67,14 @@ impl Default for Steering {
             neighbour_floors: Vec::new(),
             few_picks: 0.0,
             calibration: 0.0,
+            discover_end: last_step(),
         }
     }
+}
+
+/// The step of the slider's last position as [`POPULARITY_STEPS`] writes it.
+fn last_step() -> f32 {
+    POPULARITY_STEPS[POPULARITY_STEPS.len() - 1]
 }
 
 /// The position of the step that leaves popularity alone.
@@ -70,6 +86,31 @@ pub fn neutral_step() -> usize {
 }
 
 impl Steering {
+    /// The step of the slider's `position` (an index into [`POPULARITY_STEPS`], the last when
+    /// beyond it): as written up to [`STRETCH_FROM`], then stretched linearly so that the last
+    /// position is [`Self::discover_end`].
+    pub fn popularity_step(&self, position: usize) -> f32 {
+        let step = POPULARITY_STEPS[position.min(POPULARITY_STEPS.len() - 1)];
+        if step <= STRETCH_FROM {
+            return step;
+        }
+        let stretch = (self.discover_end - STRETCH_FROM) / (last_step() - STRETCH_FROM);
+        STRETCH_FROM + (step - STRETCH_FROM) * stretch
+    }
+
+    /// How much of [`Self::few_picks`] applies at slider `position`: all of it up to the
+    /// default, none at the discover end, in proportion to the step between. A visitor who asks
+    /// for discoveries gets them however few their picks; with one pick and all of it, the
+    /// discover end was barely past neutral.
+    pub fn few_picks_at(&self, position: usize) -> f32 {
+        let step = self.popularity_step(position);
+        let default = self.popularity_step(self.default_popularity);
+        if step <= default {
+            return self.few_picks;
+        }
+        self.few_picks * ((self.discover_end - step) / (self.discover_end - default)).max(0.0)
+    }
+
     /// Every value is usable: finite, a weight that is not negative, a step that exists, values
     /// within their bounds, one neighbour floor per movie of the catalogue's `movies` (or none).
     pub fn validate(&self, movies: usize) -> Result<(), InvalidModel> {
@@ -97,6 +138,13 @@ impl Steering {
             return Err(InvalidModel::Steering(format!(
                 "calibration {} is not a number from 0 to {most}",
                 self.calibration
+            )));
+        }
+        if !(last_step()..=MAX_DISCOVER_END).contains(&self.discover_end) {
+            return Err(InvalidModel::Steering(format!(
+                "discover end {} is not a number from {} to {MAX_DISCOVER_END}",
+                self.discover_end,
+                last_step()
             )));
         }
         let floors = self.neighbour_floors.len();
@@ -159,20 +207,28 @@ pub struct Adjustment<'a> {
 /// all and a hesitant one's wholesale.
 pub const SPREAD_CANDIDATES: usize = 100;
 
-/// The standard deviation of the [`SPREAD_CANDIDATES`] highest finite scores.
-fn candidate_spread(scores: &[f32]) -> f32 {
+/// The request's candidates: the standard deviation of its [`SPREAD_CANDIDATES`] highest finite
+/// scores, and the lowest of them.
+fn candidates(scores: &[f32]) -> (f32, f32) {
     let mut finite: Vec<f32> = scores.iter().copied().filter(|s| s.is_finite()).collect();
     let top = SPREAD_CANDIDATES.min(finite.len());
     if top < finite.len() {
         finite.select_nth_unstable_by(top, |a, b| b.total_cmp(a));
     }
-    mean_std(finite[..top].iter().copied()).1
+    let best = &finite[..top];
+    let lowest = best.iter().copied().fold(f32::INFINITY, f32::min);
+    (mean_std(best.iter().copied()).1, lowest)
 }
 
 /// Adjusts `scores` in place: score − σ · (weight · max(0, dislike similarity) + step · z),
-/// with σ the standard deviation of the request's [`SPREAD_CANDIDATES`] best scores.
+/// with σ the standard deviation of the request's [`SPREAD_CANDIDATES`] best scores. Towards
+/// discovery the slider lifts none but those candidates: it re-orders the movies near the
+/// picks, and brings in no movie for being obscure alone. (Three picks of Toy Story, Star Wars
+/// and The Matrix at the discover end once drew movies from the 370th to the 480th place.)
+/// Towards the familiar, well-known movies may come from further: with one or two picks they
+/// are the better guess (see [`Steering::few_picks`]).
 pub fn adjust(scores: &mut [f32], popularity_z: &[f32], how: Adjustment) {
-    let spread = candidate_spread(scores);
+    let (spread, lowest_candidate) = candidates(scores);
     if spread == 0.0 {
         return;
     }
@@ -181,7 +237,11 @@ pub fn adjust(scores: &mut [f32], popularity_z: &[f32], how: Adjustment) {
             .dislike_similarity
             .get(i)
             .map_or(0.0, |&s| how.dislike_weight * s.max(0.0));
-        *score -= spread * (dislike + how.popularity_step * popularity_z[i]);
+        let mut popularity = how.popularity_step * popularity_z[i];
+        if how.popularity_step > 0.0 && *score < lowest_candidate {
+            popularity = popularity.max(0.0);
+        }
+        *score -= spread * (dislike + popularity);
     }
 }
 
@@ -241,7 +301,7 @@ mod tests {
             .map(|i| if i % 2 == 0 { 10.0 } else { 12.0 })
             .chain(std::iter::repeat_n(-50.0, 5_000))
             .collect();
-        assert!((candidate_spread(&scores) - 1.0).abs() < 1e-5);
+        assert!((candidates(&scores).0 - 1.0).abs() < 1e-5);
         let mut z = vec![0.0; scores.len()];
         z[0] = 1.0;
         adjust(
@@ -255,6 +315,86 @@ mod tests {
         );
         assert_eq!(scores[0], 9.5, "half a spread of the best scores");
         assert_eq!(scores[1], 12.0);
+    }
+
+    #[test]
+    fn the_positions_past_the_middle_stretch_to_the_discover_end() {
+        let plain = Steering::default();
+        for (position, &step) in POPULARITY_STEPS.iter().enumerate() {
+            assert_eq!(plain.popularity_step(position), step);
+        }
+        let far = Steering {
+            discover_end: 2.0,
+            ..plain
+        };
+        let last = POPULARITY_STEPS.len() - 1;
+        assert_eq!(far.popularity_step(last), 2.0);
+        assert_eq!(far.popularity_step(last - 1), 1.25, "halfway from 0.5 to 2");
+        assert_eq!(far.popularity_step(last - 2), STRETCH_FROM);
+        assert_eq!(far.popularity_step(0), POPULARITY_STEPS[0]);
+        assert_eq!(
+            far.popularity_step(last + 5),
+            2.0,
+            "beyond the last: the last"
+        );
+    }
+
+    #[test]
+    fn few_picks_familiarity_fades_from_the_default_to_the_discover_end() {
+        let steering = Steering {
+            default_popularity: 4,
+            few_picks: 2.0,
+            discover_end: 2.0,
+            ..Steering::default()
+        };
+        let last = POPULARITY_STEPS.len() - 1;
+        assert_eq!(steering.few_picks_at(0), 2.0);
+        assert_eq!(
+            steering.few_picks_at(4),
+            2.0,
+            "all of it at the default (step 0.2)"
+        );
+        assert_eq!(steering.few_picks_at(last), 0.0, "none at the discover end");
+        // Position 7 steps 1.25: (2 − 1.25) / (2 − 0.2) of the way.
+        assert!((steering.few_picks_at(last - 1) - 2.0 * 0.75 / 1.8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_slider_lifts_only_the_best_scored_candidates() {
+        // SPREAD_CANDIDATES scores alternating 10 and 12 (spread 1), then an obscure movie and a
+        // famous one far below them.
+        let mut scores: Vec<f32> = (0..SPREAD_CANDIDATES)
+            .map(|i| if i % 2 == 0 { 10.0 } else { 12.0 })
+            .chain([5.0, 5.0])
+            .collect();
+        let mut z = vec![0.0; scores.len()];
+        z[0] = -3.0;
+        z[SPREAD_CANDIDATES] = -10.0;
+        z[SPREAD_CANDIDATES + 1] = 2.0;
+        let discover = |step| Adjustment {
+            dislike_similarity: &[],
+            dislike_weight: 0.0,
+            popularity_step: step,
+        };
+        adjust(&mut scores, &z, discover(1.0));
+        assert_eq!(scores[0], 13.0, "a candidate is lifted");
+        assert_eq!(scores[SPREAD_CANDIDATES], 5.0, "an outsider is not");
+        assert_eq!(
+            scores[SPREAD_CANDIDATES + 1],
+            3.0,
+            "a famous outsider still goes down"
+        );
+        let mut familiar: Vec<f32> = (0..SPREAD_CANDIDATES)
+            .map(|i| if i % 2 == 0 { 10.0 } else { 12.0 })
+            .chain([5.0])
+            .collect();
+        let mut z = vec![0.0; familiar.len()];
+        z[SPREAD_CANDIDATES] = 3.0;
+        adjust(&mut familiar, &z, discover(-1.0));
+        assert_eq!(
+            familiar[SPREAD_CANDIDATES], 8.0,
+            "the familiar end lifts a famous outsider"
+        );
     }
 
     #[test]
@@ -304,6 +444,16 @@ mod tests {
                 })
                 .contains("calibration"),
                 "{calibration}"
+            );
+        }
+        for discover_end in [0.5, f32::NAN, MAX_DISCOVER_END + 1.0] {
+            assert!(
+                bad(Steering {
+                    discover_end,
+                    ..ok.clone()
+                })
+                .contains("discover end"),
+                "{discover_end}"
             );
         }
         for few_picks in [-1.0, f32::NAN, MAX_FEW_PICKS + 1.0] {

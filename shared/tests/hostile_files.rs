@@ -98,6 +98,7 @@ fn seed_files() -> Vec<Vec<u8>> {
             neighbour_floors: vec![0.5; 6],
             few_picks: 1.5,
             calibration: 0.5,
+            discover_end: 1.5,
         },
         stars: Some(StarsWeights {
             movie_mean: QuantMatrix::quantize(&[3.5, 4.0, 2.5, 3.0, 4.5, 1.5], 1, 6),

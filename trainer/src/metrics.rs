@@ -257,9 +257,41 @@ impl Accumulator {
     }
 }
 
+/// The genres carried by the most picks (all of them on a tie), as bits; 0 when no pick has one.
+/// `genres` holds each item's genre bits.
+pub fn dominant_genres(picks: &[u32], genres: &[u32]) -> u32 {
+    let mut counts = [0usize; 32];
+    for &p in picks {
+        for (bit, count) in counts.iter_mut().enumerate() {
+            *count += (genres[p as usize] >> bit) as usize & 1;
+        }
+    }
+    let most = counts.iter().copied().max().unwrap_or(0);
+    if most == 0 {
+        return 0;
+    }
+    (0..32)
+        .filter(|&bit| counts[bit] == most)
+        .fold(0, |mask, bit| mask | 1 << bit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dominant_genres_are_those_most_picks_share() {
+        // Movie genres: 0 = {a}, 1 = {a, b}, 2 = {b, c}, 3 = {} (no genre listed).
+        let genres = [0b001, 0b011, 0b110, 0];
+        assert_eq!(dominant_genres(&[0, 1], &genres), 0b001);
+        assert_eq!(dominant_genres(&[1, 2], &genres), 0b010);
+        assert_eq!(
+            dominant_genres(&[0, 2], &genres),
+            0b111,
+            "a tie keeps every genre"
+        );
+        assert_eq!(dominant_genres(&[3], &genres), 0);
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9

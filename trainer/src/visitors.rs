@@ -372,7 +372,7 @@ impl<'t> Draw<'t> {
                 let share = |hit: &dyn Fn(u32) -> bool| {
                     top10.iter().filter(|&&i| hit(i)).count() as f64 / top10.len().max(1) as f64
                 };
-                let dominant = dominant_genres(&u.fold_in, &self.genres);
+                let dominant = metrics::dominant_genres(&u.fold_in, &self.genres);
                 Observation {
                     user: u.user,
                     ndcg: metrics::ndcg_at_k(&ranked, &relevant, 100),
@@ -439,24 +439,6 @@ impl<'t> Draw<'t> {
 /// The top 100 of `score` for `user`'s picks, never a pick.
 fn by_scores(user: &HeldOutUser, score: &impl Fn(&[u32]) -> Vec<f32>) -> Vec<u32> {
     metrics::top_k(&score(&user.fold_in), 100, &user.fold_in)
-}
-
-/// The genres carried by the most picks (all of them on a tie), as bits; 0 when no pick has one.
-/// `genres` holds each item's genre bits.
-pub fn dominant_genres(picks: &[u32], genres: &[u32]) -> u32 {
-    let mut counts = [0usize; 32];
-    for &p in picks {
-        for (bit, count) in counts.iter_mut().enumerate() {
-            *count += (genres[p as usize] >> bit) as usize & 1;
-        }
-    }
-    let most = counts.iter().copied().max().unwrap_or(0);
-    if most == 0 {
-        return 0;
-    }
-    (0..32)
-        .filter(|&bit| counts[bit] == most)
-        .fold(0, |mask, bit| mask | 1 << bit)
 }
 
 /// How many training users like each model item.
@@ -609,20 +591,6 @@ impl<'a> Profile<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dominant_genres_are_those_most_picks_share() {
-        // Movie genres: 0 = {a}, 1 = {a, b}, 2 = {b, c}, 3 = {} (no genre listed).
-        let genres = [0b001, 0b011, 0b110, 0];
-        assert_eq!(dominant_genres(&[0, 1], &genres), 0b001);
-        assert_eq!(dominant_genres(&[1, 2], &genres), 0b010);
-        assert_eq!(
-            dominant_genres(&[0, 2], &genres),
-            0b111,
-            "a tie keeps every genre"
-        );
-        assert_eq!(dominant_genres(&[3], &genres), 0);
-    }
 
     fn profile_with(vectors: Vec<Vec<f64>>) -> Profile<'static> {
         Profile {

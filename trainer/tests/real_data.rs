@@ -253,7 +253,7 @@ fn the_shipped_model_keeps_a_profile_s_genres_as_often_as_ease() {
             .iter()
             .map(|&id| shipped.catalog.index_of(id).unwrap() as u32)
             .collect();
-        trainer::visitors::dominant_genres(&picks, &genres)
+        trainer::metrics::dominant_genres(&picks, &genres)
     };
     let share = |genres: &[u32], mask: u32| genres.iter().filter(|&&g| g & mask != 0).count();
     let bits = |names: &[&str]| -> u32 {

@@ -57,6 +57,7 @@ pub fn tiny_model_file() -> ModelFile {
             neighbour_floors: vec![0.5; 4],
             few_picks: 0.0,
             calibration: 0.0,
+            ..Steering::default()
         },
         stars: None,
     }

@@ -232,7 +232,12 @@ pub fn export_evaluated(
     recommender.steering = file.steering.clone();
     let report = phases.time("test tables", || {
         file.info.metrics = heldout_metrics_shared(&recommender, &task.test);
-        steering::measure(&recommender, &task.test, task.train_rows.len())
+        steering::measure(
+            &recommender,
+            &task.test,
+            &task.visitor_test(),
+            task.train_rows.len(),
+        )
     });
     eprintln!("{}", report.table);
     file.info.metrics.extend(report.metrics);

@@ -299,8 +299,17 @@ impl NewUserTask {
     /// [`TUNING_USERS_PER_GIVEN`] users, each way takes its share of them only, so tuning
     /// scores no more rows than there are validation users.
     pub fn visitor_validation(&self) -> Vec<HeldOutUser> {
-        let per_given = self
-            .validation
+        self.as_visitors(&self.validation)
+    }
+
+    /// The test users as the page meets them, as [`Self::visitor_validation`] takes the
+    /// validation users.
+    pub fn visitor_test(&self) -> Vec<HeldOutUser> {
+        self.as_visitors(&self.test)
+    }
+
+    fn as_visitors(&self, held_out: &[HeldOutUser]) -> Vec<HeldOutUser> {
+        let per_given = held_out
             .len()
             .div_ceil(TUNING_GIVENS.len())
             .max(TUNING_USERS_PER_GIVEN);
@@ -309,9 +318,9 @@ impl NewUserTask {
             .enumerate()
             .flat_map(|(n, &given)| {
                 // The users are in a random order: each way takes the next slice, round the end.
-                let users = self.validation.iter().cycle().skip(n * per_given);
+                let users = held_out.iter().cycle().skip(n * per_given);
                 users
-                    .take(per_given.min(self.validation.len()))
+                    .take(per_given.min(held_out.len()))
                     .filter_map(move |u| visitor(u, given, self.seed))
             })
             .collect()

@@ -12,7 +12,7 @@ use yew::prelude::*;
 /// Which buttons a movie gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MovieButtons {
-    /// "Like" and "Not for me", each a toggle: search results and browse rows.
+    /// "Like", "Not for me" and "Seen it", each a toggle: search results and browse rows.
     Choose,
     /// "Like", "Not for me" and "Seen it" on a card that stays put once acted on: the pressed
     /// button does nothing more (a double click is one click) and "Undo" takes it back.
@@ -192,8 +192,8 @@ pub fn MovieItem(props: &MovieItemProps) -> Html {
             ) }
             { button("Not for me", format!("Not for me: {label}"), PickStatus::Disliked) }
             { stars_select(id, &label, status, &act) }
+            { button("Seen it", format!("Seen it: {label}"), PickStatus::Seen) }
             if still {
-                { button("Seen it", format!("Seen it: {label}"), PickStatus::Seen) }
                 if let Some(undone) = status_class(status) {
                     <button type="button" class="undo" aria-label={format!("Undo: {label}")}
                         onclick={

@@ -1,7 +1,8 @@
 //! The search box: results appear as the visitor types; case, accents, articles, missing
 //! spaces and small typos don't matter (that is [`shared::Recommender::search`]'s job), and a
-//! corrected query is offered as "did you mean". A like closes the results and empties the box,
-//! ready for the next title.
+//! corrected query is offered as "did you mean". Each result can be liked, said "not for me"
+//! to, given stars or marked seen. A like closes the results and empties the box, ready for the
+//! next title.
 
 use super::movie_item::{MovieButtons, MovieItem};
 use crate::hooks::{use_model, use_picks};
