@@ -55,6 +55,33 @@ pub struct ModelFile {
     pub stars: Option<StarsWeights>,
 }
 
+/// Which of the page's two files a [`FormatError`] is about: the messages name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Model,
+    Tail,
+}
+
+impl FileKind {
+    /// The file that starts with `magic`.
+    fn of(magic: &[u8; 8]) -> Self {
+        if magic == TAIL_MAGIC {
+            FileKind::Tail
+        } else {
+            FileKind::Model
+        }
+    }
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileKind::Model => "model file",
+            FileKind::Tail => "catalogue tail file",
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum FormatError {
     #[error("not a movie model file (it does not start with \"MOVIEREC\")")]
@@ -62,23 +89,31 @@ pub enum FormatError {
     #[error("not a catalogue tail file (it does not start with \"MOVIETAL\")")]
     NotATailFile,
     #[error(
-        "model file format version {found} is not supported (this build reads version {supported}); re-export the model with the matching trainer"
+        "{file} format version {found} is not supported (this build reads version {supported}); re-export the model with the matching trainer"
     )]
-    UnsupportedVersion { found: u32, supported: u32 },
-    #[error("model file is truncated: {actual} bytes where {expected} were expected")]
-    Truncated { expected: u64, actual: u64 },
-    #[error("model file has {extra} bytes after its payload: it was damaged or tampered with")]
-    TrailingBytes { extra: u64 },
-    #[error(
-        "model file payload of {bytes} bytes is larger than the {MAX_PAYLOAD} this build reads"
-    )]
-    TooLarge { bytes: u64 },
-    #[error(
-        "model file is corrupt: checksum {computed:08x} does not match the stored {stored:08x}"
-    )]
-    ChecksumMismatch { stored: u32, computed: u32 },
-    #[error("model file could not be decoded: {0}")]
-    Decode(String),
+    UnsupportedVersion {
+        file: FileKind,
+        found: u32,
+        supported: u32,
+    },
+    #[error("{file} is truncated: {actual} bytes where {expected} were expected")]
+    Truncated {
+        file: FileKind,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("{file} has {extra} bytes after its payload: it was damaged or tampered with")]
+    TrailingBytes { file: FileKind, extra: u64 },
+    #[error("{file} payload of {bytes} bytes is larger than the {MAX_PAYLOAD} this build reads")]
+    TooLarge { file: FileKind, bytes: u64 },
+    #[error("{file} is corrupt: checksum {computed:08x} does not match the stored {stored:08x}")]
+    ChecksumMismatch {
+        file: FileKind,
+        stored: u32,
+        computed: u32,
+    },
+    #[error("{file} could not be decoded: {detail}")]
+    Decode { file: FileKind, detail: String },
     #[error("model file is inconsistent: {0}")]
     Inconsistent(#[from] InvalidModel),
 }
@@ -238,6 +273,7 @@ fn read_header(magic: &[u8; 8], start: &[u8], file_len: u64) -> Result<Header, F
     }
     let Some(header) = start.get(..HEADER_LEN) else {
         return Err(FormatError::Truncated {
+            file: FileKind::of(magic),
             expected: HEADER_LEN as u64,
             actual: file_len,
         });
@@ -282,8 +318,10 @@ pub(crate) fn check_header_with(
         length,
         checksum,
     } = read_header(magic, start, file_len)?;
+    let file = FileKind::of(magic);
     if version != FORMAT_VERSION {
         return Err(FormatError::UnsupportedVersion {
+            file,
             found: version,
             supported: FORMAT_VERSION,
         });
@@ -291,17 +329,22 @@ pub(crate) fn check_header_with(
     let actual = file_len.saturating_sub(HEADER_LEN as u64);
     if actual < length {
         return Err(FormatError::Truncated {
+            file,
             expected: (HEADER_LEN as u64).saturating_add(length),
             actual: file_len,
         });
     }
     if actual > length {
         return Err(FormatError::TrailingBytes {
+            file,
             extra: actual - length,
         });
     }
     if length > MAX_PAYLOAD {
-        return Err(FormatError::TooLarge { bytes: length });
+        return Err(FormatError::TooLarge {
+            file,
+            bytes: length,
+        });
     }
     Ok(checksum)
 }
@@ -329,14 +372,20 @@ pub(crate) fn decode_limited<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, FormatError> {
     let stored = check_header_with(magic, bytes, bytes.len() as u64)?;
+    let file = FileKind::of(magic);
     let payload = &bytes[HEADER_LEN..];
     let computed = crc32(payload);
     if computed != stored {
-        return Err(FormatError::ChecksumMismatch { stored, computed });
+        return Err(FormatError::ChecksumMismatch {
+            file,
+            stored,
+            computed,
+        });
     }
-    let (value, read) = decode_payload(payload)?;
+    let (value, read) = decode_payload(file, payload)?;
     if read != payload.len() {
         return Err(FormatError::TrailingBytes {
+            file,
             extra: (payload.len() - read) as u64,
         });
     }
@@ -350,15 +399,17 @@ pub(crate) fn decode_limited<T: serde::de::DeserializeOwned>(
 /// go from 4 MiB in steps of four, so the limit is never more than 4 MiB or 32 times the
 /// payload, whichever is larger, for six copies of the decoder.
 fn decode_payload<T: serde::de::DeserializeOwned>(
+    file: FileKind,
     payload: &[u8],
 ) -> Result<(T, usize), FormatError> {
     fn decode<T: serde::de::DeserializeOwned, const LIMIT: usize>(
+        file: FileKind,
         payload: &[u8],
     ) -> Result<(T, usize), FormatError> {
         let config = bincode::config::standard().with_limit::<LIMIT>();
         bincode::serde::decode_from_slice(payload, config).map_err(|e| {
             use bincode::error::DecodeError;
-            FormatError::Decode(match e {
+            let detail = match e {
                 DecodeError::UnexpectedEnd { .. } => {
                     "the payload ends in the middle of a value".into()
                 }
@@ -368,14 +419,15 @@ fn decode_payload<T: serde::de::DeserializeOwned>(
                 DecodeError::UnexpectedVariant { .. } => "an enum holds an unknown variant".into(),
                 DecodeError::Utf8 { .. } => "a text is not valid UTF-8".into(),
                 other => other.to_string(),
-            })
+            };
+            FormatError::Decode { file, detail }
         })
     }
     /// One `decode::<2^bits>` per listed power, the first that holds `needed`.
     macro_rules! smallest_limit {
         ($needed:expr, $($bits:literal)*) => {
             $(if $needed <= 1 << $bits {
-                return decode::<T, { 1 << $bits }>(payload);
+                return decode::<T, { 1 << $bits }>(file, payload);
             })*
         };
     }
@@ -383,6 +435,7 @@ fn decode_payload<T: serde::de::DeserializeOwned>(
     smallest_limit!(needed, 22 24 26 28 30 31);
     // Unreachable: `from_bytes` refuses payloads over MAX_PAYLOAD (2^28 bytes) first.
     Err(FormatError::TooLarge {
+        file,
         bytes: payload.len() as u64,
     })
 }
@@ -422,6 +475,7 @@ mod tests {
         assert_eq!(
             ModelFile::from_bytes(&future).unwrap_err(),
             FormatError::UnsupportedVersion {
+                file: FileKind::Model,
                 found: FORMAT_VERSION + 1,
                 supported: FORMAT_VERSION
             }
@@ -479,7 +533,10 @@ mod tests {
         huge[12..20].copy_from_slice(&(1u64 << 31).to_le_bytes());
         assert_eq!(
             check_header(&huge, (1 << 31) + HEADER_LEN as u64),
-            Err(FormatError::TooLarge { bytes: 1 << 31 })
+            Err(FormatError::TooLarge {
+                file: FileKind::Model,
+                bytes: 1 << 31
+            })
         );
         assert!(matches!(
             check_header(&bytes[..HEADER_LEN], size - 1),
@@ -507,7 +564,10 @@ mod tests {
         bytes.push(0);
         assert_eq!(
             ModelFile::from_bytes(&bytes).unwrap_err(),
-            FormatError::TrailingBytes { extra: 1 }
+            FormatError::TrailingBytes {
+                file: FileKind::Model,
+                extra: 1
+            }
         );
         // Extra bytes inside the checksummed payload, after the encoded file.
         let mut payload =
@@ -515,7 +575,10 @@ mod tests {
         payload.extend_from_slice(&[1, 2, 3]);
         assert_eq!(
             ModelFile::from_bytes(&frame(&payload)).unwrap_err(),
-            FormatError::TrailingBytes { extra: 3 }
+            FormatError::TrailingBytes {
+                file: FileKind::Model,
+                extra: 3
+            }
         );
         let mut huge = tiny_file().to_bytes();
         huge[12..20].copy_from_slice(&u64::MAX.to_le_bytes());

@@ -402,5 +402,21 @@ mod tests {
             TailFile::from_bytes(&tiny_file().to_bytes()),
             Err(FormatError::NotATailFile)
         );
+        // A damaged tail is named as the tail, not as the model.
+        let bytes = fantasia_tail(checksum).to_bytes();
+        let truncated = TailFile::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err();
+        assert!(
+            truncated
+                .to_string()
+                .starts_with("catalogue tail file is truncated"),
+            "{truncated}"
+        );
+        let mut future = bytes.clone();
+        future[8..12].copy_from_slice(&(crate::FORMAT_VERSION + 1).to_le_bytes());
+        let version = TailFile::from_bytes(&future).unwrap_err().to_string();
+        assert!(
+            version.starts_with("catalogue tail file format version"),
+            "{version}"
+        );
     }
 }

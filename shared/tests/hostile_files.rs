@@ -261,6 +261,6 @@ fn the_seed_files_are_valid() {
     }
     assert!(matches!(
         ModelFile::from_bytes(&frame(&[])),
-        Err(FormatError::Decode(_))
+        Err(FormatError::Decode { .. })
     ));
 }
