@@ -56,6 +56,7 @@ pub fn tiny_file() -> ModelFile {
             default_popularity: neutral_step(),
             neighbour_floors: vec![0.5, 0.5, 0.5],
             few_picks: 0.0,
+            dispersed_picks: 0.0,
             calibration: 0.0,
             discover_end: 1.0,
         },

@@ -307,6 +307,26 @@ impl Scorer {
 }
 
 impl Scorer {
+    /// How much `picks` point one way: the length of the mean of their unit output rows, 1 for
+    /// one pick or picks alike, near 0 for picks spread every way (and 1 for no pick).
+    pub fn coherence(&self, picks: &[usize]) -> f32 {
+        let mut sum = vec![0f32; self.user_dim];
+        let mut counted = 0;
+        for &pick in picks {
+            let (row, norm) = self.output_row(pick);
+            if norm > 0.0 {
+                sum.iter_mut()
+                    .zip(row.iter())
+                    .for_each(|(s, v)| *s += v / norm);
+                counted += 1;
+            }
+        }
+        if counted == 0 {
+            return 1.0;
+        }
+        (dot(&sum, &sum).sqrt() / counted as f32).min(1.0)
+    }
+
     /// For every item, its cosine similarity to the most similar of `to` (0 when `to` is empty).
     pub fn closest_similarity(&self, to: &[usize]) -> Vec<f32> {
         let dim = self.user_dim.max(1);
@@ -455,6 +475,23 @@ mod tests {
         for (s, e) in scores.iter().zip(expected) {
             assert!((s - e).abs() < 1e-4, "{scores:?}");
         }
+    }
+
+    #[test]
+    fn coherence_is_how_much_the_picks_point_one_way() {
+        // Output rows: Toy Story (1, 0), Heat (0, 1), Babe (0.5, 0.5).
+        let scorer = Scorer::new(&tiny_model());
+        assert_eq!(scorer.coherence(&[]), 1.0);
+        assert!((scorer.coherence(&[0]) - 1.0).abs() < 1e-6);
+        let apart = scorer.coherence(&[0, 1]);
+        assert!(
+            (apart - 0.5f32.sqrt()).abs() < 1e-3,
+            "at right angles: {apart}"
+        );
+        assert!(
+            scorer.coherence(&[0, 2]) > apart,
+            "closer picks cohere more"
+        );
     }
 
     #[test]

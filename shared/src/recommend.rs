@@ -86,6 +86,8 @@ pub struct Scored {
     dislike_similarity: Vec<f32>,
     /// How many movies were picked (the few-picks familiarity divides by it).
     picks: usize,
+    /// How much the picks point one way ([`crate::foldin::Scorer::coherence`]).
+    coherence: f32,
 }
 
 /// Everything beyond the likes that changes the scores, in catalogue indices.
@@ -98,6 +100,8 @@ pub struct Steer<'a> {
     pub popularity_step: f32,
     /// See [`Steering::few_picks`].
     pub few_picks: f32,
+    /// See [`Steering::dispersed_picks`].
+    pub dispersed_picks: f32,
     /// See [`Steering::calibration`].
     pub calibration: f32,
 }
@@ -212,7 +216,9 @@ impl Recommender {
             disliked,
             dislike_weight: self.steering.dislike_weight,
             popularity_step: self.steering.popularity_step(popularity),
-            few_picks: self.steering.few_picks_at(popularity),
+            few_picks: self.steering.few_picks * self.steering.familiarity_at(popularity),
+            dispersed_picks: self.steering.dispersed_picks
+                * self.steering.familiarity_at(popularity),
             calibration: self.steering.calibration,
         }
     }
@@ -244,6 +250,7 @@ impl Recommender {
             scores: self.scorer.score_weighted(weighted),
             dislike_similarity,
             picks: picks.len(),
+            coherence: self.scorer.coherence(picks),
         }
     }
 
@@ -258,7 +265,8 @@ impl Recommender {
                 dislike_similarity: &scored.dislike_similarity,
                 dislike_weight: steer.dislike_weight,
                 popularity_step: steer.popularity_step
-                    - steer.few_picks / scored.picks.max(1) as f32,
+                    - (steer.few_picks + steer.dispersed_picks * (1.0 - scored.coherence))
+                        / scored.picks.max(1) as f32,
             },
         );
         scores
@@ -665,6 +673,7 @@ mod tests {
                         dislike_weight,
                         popularity_step,
                         few_picks: 0.5,
+                        dispersed_picks: 1.0,
                         calibration,
                     };
                     let candidates = vec![1, 2];
@@ -695,6 +704,7 @@ mod tests {
             dislike_weight: 0.0,
             popularity_step,
             few_picks,
+            dispersed_picks: 0.0,
             calibration: 0.0,
         };
         // One pick: the whole of it off the slider's step; two picks: half of it.
@@ -710,6 +720,28 @@ mod tests {
             rec.steered_scores(&[0], steer(0.1, 0.4)),
             rec.steered_scores(&[0], steer(0.1, 0.0))
         );
+        // Picks that point apart lean further: by the dispersed-picks familiarity times one
+        // less their coherence, over the number of picks; one pick is coherent and does not.
+        let dispersed = |popularity_step, dispersed_picks| Steer {
+            dispersed_picks,
+            ..steer(popularity_step, 0.4)
+        };
+        let apart = 1.0 - rec.scorer.coherence(&[0, 1]);
+        assert!(apart > 0.2, "Toy Story and Heat point apart: {apart}");
+        let leaned = rec.steered_scores(&[0, 1], dispersed(0.1, 2.0));
+        let stepped = rec.steered_scores(&[0, 1], dispersed(0.1 - 2.0 * apart / 2.0, 0.0));
+        assert!(
+            leaned
+                .iter()
+                .zip(&stepped)
+                .all(|(a, b)| (a - b).abs() < 1e-5),
+            "{leaned:?} vs {stepped:?}"
+        );
+        assert_ne!(leaned, rec.steered_scores(&[0, 1], dispersed(0.1, 0.0)));
+        assert_eq!(
+            rec.steered_scores(&[0], dispersed(0.1, 2.0)),
+            rec.steered_scores(&[0], dispersed(0.1, 0.0))
+        );
     }
 
     #[test]
@@ -720,6 +752,7 @@ mod tests {
             dislike_weight: 1.0,
             popularity_step: 0.0,
             few_picks: 0.0,
+            dispersed_picks: 0.0,
             calibration: 0.0,
         };
         // No likes: Babe (cosine 0.71 to Toy Story) goes down when Toy Story is disliked, by

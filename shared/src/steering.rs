@@ -42,6 +42,12 @@ pub struct Steering {
     /// How much more familiar the list is with few picks: the slider's step is lowered by this
     /// divided by the number of liked movies (one pick: by all of it; ten: by a tenth).
     pub few_picks: f32,
+    /// How much more familiar still when the picks point apart (a mix of two tastes): added to
+    /// [`Self::few_picks`] times one less the picks' coherence
+    /// ([`crate::foldin::Scorer::coherence`]), so nothing for picks that all point one way.
+    /// Scores of picks that disagree are an unsure guess, and what many people like the
+    /// better one.
+    pub dispersed_picks: f32,
     /// How strongly the top of the list keeps the picks' genre mix: λ of [`crate::calibrate`],
     /// from 0 (scores alone) to [`crate::calibrate::MAX_CALIBRATION`].
     pub calibration: f32,
@@ -66,6 +72,7 @@ impl Default for Steering {
             default_popularity: neutral_step(),
             neighbour_floors: Vec::new(),
             few_picks: 0.0,
+            dispersed_picks: 0.0,
             calibration: 0.0,
             discover_end: last_step(),
         }
@@ -98,17 +105,18 @@ impl Steering {
         STRETCH_FROM + (step - STRETCH_FROM) * stretch
     }
 
-    /// How much of [`Self::few_picks`] applies at slider `position`: all of it up to the
-    /// default, none at the discover end, in proportion to the step between. A visitor who asks
-    /// for discoveries gets them however few their picks; with one pick and all of it, the
-    /// discover end was barely past neutral.
-    pub fn few_picks_at(&self, position: usize) -> f32 {
+    /// How much of the familiar lean of few or dispersed picks ([`Self::few_picks`],
+    /// [`Self::dispersed_picks`]) applies at slider `position`: all of it up to the default,
+    /// none at the discover end, in proportion to the step between. A visitor who asks for
+    /// discoveries gets them however few their picks; with one pick and all of it, the discover
+    /// end was barely past neutral.
+    pub fn familiarity_at(&self, position: usize) -> f32 {
         let step = self.popularity_step(position);
         let default = self.popularity_step(self.default_popularity);
         if step <= default {
-            return self.few_picks;
+            return 1.0;
         }
-        self.few_picks * ((self.discover_end - step) / (self.discover_end - default)).max(0.0)
+        ((self.discover_end - step) / (self.discover_end - default)).max(0.0)
     }
 
     /// Every value is usable: finite, a weight that is not negative, a step that exists, values
@@ -131,6 +139,12 @@ impl Steering {
             return Err(InvalidModel::Steering(format!(
                 "few-picks familiarity {} is not a number from 0 to {MAX_FEW_PICKS}",
                 self.few_picks
+            )));
+        }
+        if !(0.0..=MAX_FEW_PICKS).contains(&self.dispersed_picks) {
+            return Err(InvalidModel::Steering(format!(
+                "dispersed-picks familiarity {} is not a number from 0 to {MAX_FEW_PICKS}",
+                self.dispersed_picks
             )));
         }
         let most = crate::calibrate::MAX_CALIBRATION;
@@ -340,23 +354,26 @@ mod tests {
     }
 
     #[test]
-    fn few_picks_familiarity_fades_from_the_default_to_the_discover_end() {
+    fn the_familiar_lean_fades_from_the_default_to_the_discover_end() {
         let steering = Steering {
             default_popularity: 4,
-            few_picks: 2.0,
             discover_end: 2.0,
             ..Steering::default()
         };
         let last = POPULARITY_STEPS.len() - 1;
-        assert_eq!(steering.few_picks_at(0), 2.0);
+        assert_eq!(steering.familiarity_at(0), 1.0);
         assert_eq!(
-            steering.few_picks_at(4),
-            2.0,
+            steering.familiarity_at(4),
+            1.0,
             "all of it at the default (step 0.2)"
         );
-        assert_eq!(steering.few_picks_at(last), 0.0, "none at the discover end");
+        assert_eq!(
+            steering.familiarity_at(last),
+            0.0,
+            "none at the discover end"
+        );
         // Position 7 steps 1.25: (2 − 1.25) / (2 − 0.2) of the way.
-        assert!((steering.few_picks_at(last - 1) - 2.0 * 0.75 / 1.8).abs() < 1e-6);
+        assert!((steering.familiarity_at(last - 1) - 0.75 / 1.8).abs() < 1e-6);
     }
 
     #[test]
@@ -463,6 +480,14 @@ mod tests {
                     ..ok.clone()
                 })
                 .contains("few-picks"),
+                "{few_picks}"
+            );
+            assert!(
+                bad(Steering {
+                    dispersed_picks: few_picks,
+                    ..ok.clone()
+                })
+                .contains("dispersed-picks"),
                 "{few_picks}"
             );
         }

@@ -97,6 +97,7 @@ fn seed_files() -> Vec<Vec<u8>> {
             default_popularity: 3,
             neighbour_floors: vec![0.5; 6],
             few_picks: 1.5,
+            dispersed_picks: 2.0,
             calibration: 0.5,
             discover_end: 1.5,
         },

@@ -56,6 +56,7 @@ pub fn tiny_model_file() -> ModelFile {
             default_popularity: shared::steering::neutral_step(),
             neighbour_floors: vec![0.5; 4],
             few_picks: 0.0,
+            dispersed_picks: 0.0,
             calibration: 0.0,
             ..Steering::default()
         },
