@@ -308,7 +308,8 @@ impl Scorer {
 
 impl Scorer {
     /// How much `picks` point one way: the length of the mean of their unit output rows, 1 for
-    /// one pick or picks alike, near 0 for picks spread every way (and 1 for no pick).
+    /// one pick or picks alike, near 0 for picks spread every way. A pick whose row is zero is
+    /// left out; with none left, 1.
     pub fn coherence(&self, picks: &[usize]) -> f32 {
         let mut sum = vec![0f32; self.user_dim];
         let mut counted = 0;

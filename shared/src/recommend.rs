@@ -84,7 +84,7 @@ pub struct Scored {
     pub scores: Vec<f32>,
     /// Per movie, how much closer it is to a dislike than to any like; empty without dislikes.
     dislike_similarity: Vec<f32>,
-    /// How many movies were picked (the few-picks familiarity divides by it).
+    /// How many movies were picked (the familiar leans divide by it).
     picks: usize,
     /// How much the picks point one way ([`crate::foldin::Scorer::coherence`]).
     coherence: f32,
@@ -96,7 +96,7 @@ pub struct Steer<'a> {
     pub disliked: &'a [usize],
     /// See [`Steering::dislike_weight`].
     pub dislike_weight: f32,
-    /// A value of [`POPULARITY_STEPS`].
+    /// The slider's step at a position ([`Steering::popularity_step`]).
     pub popularity_step: f32,
     /// See [`Steering::few_picks`].
     pub few_picks: f32,

@@ -1,7 +1,8 @@
 //! How a visitor steers the list beyond their likes: "Not for me" pushes down movies like the
 //! disliked ones, and the familiar ↔ discover slider re-ranks by popularity. With few picks the
-//! list also leans to the familiar by itself ([`Steering::few_picks`]): one or two liked movies
-//! say little, and what many people like is then the better guess.
+//! list also leans to the familiar by itself ([`Steering::few_picks`]), and more when the picks
+//! point apart ([`Steering::dispersed_picks`]): one or two liked movies, or a mix, say little,
+//! and what many people like is then the better guess.
 //!
 //! Both adjust a request's raw scores in units of that request's score spread (the standard
 //! deviation of its best scores), so one setting means the same for a model whose scores span 0.1 and one whose
@@ -40,12 +41,13 @@ pub struct Steering {
     /// alone, being among its strongest neighbours. Empty: no reasons are named.
     pub neighbour_floors: Vec<f32>,
     /// How much more familiar the list is with few picks: the slider's step is lowered by this
-    /// divided by the number of liked movies (one pick: by all of it; ten: by a tenth).
+    /// divided by the number of liked movies (one pick: by all of it; ten: by a tenth), faded
+    /// past the default ([`Self::familiarity_at`]).
     pub few_picks: f32,
-    /// How much more familiar still when the picks point apart (a mix of two tastes): added to
-    /// [`Self::few_picks`] times one less the picks' coherence
-    /// ([`crate::foldin::Scorer::coherence`]), so nothing for picks that all point one way.
-    /// Scores of picks that disagree are an unsure guess, and what many people like the
+    /// How much more familiar still when the picks point apart (a mix of two tastes): the step
+    /// is lowered by `(few_picks + dispersed_picks · (1 − coherence)) / picks`, the coherence
+    /// being [`crate::foldin::Scorer::coherence`] (1 for picks that all point one way), faded
+    /// alike. Scores of picks that disagree are an unsure guess, and what many people like the
     /// better one.
     pub dispersed_picks: f32,
     /// How strongly the top of the list keeps the picks' genre mix: λ of [`crate::calibrate`],
@@ -60,8 +62,8 @@ pub struct Steering {
 /// How many of a liked movie's strongest neighbours it can be named the reason for.
 pub const REASON_NEIGHBOURS: usize = 50;
 
-/// The largest [`Steering::few_picks`] a file may hold: beyond it one pick's list would be
-/// popularity alone.
+/// The largest [`Steering::few_picks`] (and [`Steering::dispersed_picks`]) a file may hold:
+/// beyond it one pick's list would be popularity alone.
 pub const MAX_FEW_PICKS: f32 = 10.0;
 
 impl Default for Steering {
@@ -107,7 +109,8 @@ impl Steering {
 
     /// How much of the familiar lean of few or dispersed picks ([`Self::few_picks`],
     /// [`Self::dispersed_picks`]) applies at slider `position`: all of it up to the default,
-    /// none at the discover end, in proportion to the step between. A visitor who asks for
+    /// none at the discover end (unless the default is the end itself), in proportion to the
+    /// step between. A visitor who asks for
     /// discoveries gets them however few their picks; with one pick and all of it, the discover
     /// end was barely past neutral.
     pub fn familiarity_at(&self, position: usize) -> f32 {
@@ -211,7 +214,7 @@ pub struct Adjustment<'a> {
     /// (empty when nothing is disliked).
     pub dislike_similarity: &'a [f32],
     pub dislike_weight: f32,
-    /// A value of [`POPULARITY_STEPS`].
+    /// The slider's step ([`Steering::popularity_step`]) less the request's familiar leans.
     pub popularity_step: f32,
 }
 
@@ -222,7 +225,7 @@ pub struct Adjustment<'a> {
 pub const SPREAD_CANDIDATES: usize = 100;
 
 /// The request's candidates: the standard deviation of its [`SPREAD_CANDIDATES`] highest finite
-/// scores, and the lowest of them.
+/// scores, and the lowest of them (a movie tied with it counts as a candidate too).
 fn candidates(scores: &[f32]) -> (f32, f32) {
     let mut finite: Vec<f32> = scores.iter().copied().filter(|s| s.is_finite()).collect();
     let top = SPREAD_CANDIDATES.min(finite.len());
@@ -235,8 +238,9 @@ fn candidates(scores: &[f32]) -> (f32, f32) {
 }
 
 /// Adjusts `scores` in place: score − σ · (weight · max(0, dislike similarity) + step · z),
-/// with σ the standard deviation of the request's [`SPREAD_CANDIDATES`] best scores. Towards
-/// discovery the slider lifts none but those candidates: it re-orders the movies near the
+/// with σ the standard deviation of the request's [`SPREAD_CANDIDATES`] best scores, and
+/// `max(0, step · z)` for a movie below them when the step is positive. Towards discovery the
+/// slider lifts none but those candidates: it re-orders the movies near the
 /// picks, and brings in no movie for being obscure alone. (Three picks of Toy Story, Star Wars
 /// and The Matrix at the discover end once drew movies from the 370th to the 480th place.)
 /// Towards the familiar, well-known movies may come from further: with one or two picks they

@@ -5,8 +5,9 @@
 //!   says whether the movies like the fed ones were pushed down. NDCG@100 on the liked targets
 //!   says what that costs.
 //! - The familiar ↔ discover slider: NDCG@100 against catalogue coverage and novelty at each
-//!   step; the default is the step with the best validation NDCG@100, the discover end the
-//!   nearest at which half of a validation visitor's top 10 changes ([`DISCOVER_ENDS`]).
+//!   step; the default is the step up to the middle with the best validation NDCG@100, the
+//!   discover end the nearest at which half of a validation visitor's top 10 changes
+//!   ([`DISCOVER_ENDS`]).
 //! - Few picks: how much more familiar a list of one, three, … picks is
 //!   ([`shared::Steering::few_picks`]), chosen on validation users given a visitor's few picks
 //!   (and 80%, as the page's model is tuned: [`crate::protocol::TUNING_GIVENS`]), and how much
@@ -225,6 +226,7 @@ pub fn choose(
     // discovery the visitor asks for. (Re-ordering only the best candidates costs so little that
     // 80% users' validation NDCG@100 chose the discover end itself on two of five ml-100k draws.)
     let mut steps = at_every_step(PLAIN, &Steering::default());
+    // The positions up to the middle are a prefix: an index among them is a position.
     steps.retain(|s| s.popularity_step <= shared::steering::STRETCH_FROM);
     let by_step = validation_ndcg(recommender, validation, false, &steps);
     let default_popularity = first_best(&means(&by_step));
@@ -279,10 +281,11 @@ pub fn choose(
         },
     );
     let users = |ndcg: &[Vec<f64>]| ndcg.first().map_or(0, Vec::len);
-    let (step_users, weight_users, few_picks_users, calibration_users) = (
+    let (step_users, weight_users, few_picks_users, dispersion_users, calibration_users) = (
         users(&by_step),
         users(&by_weight),
         users(&by_few_picks),
+        users(&by_dispersion),
         users(&by_calibration),
     );
     let listed = |ndcg: &[Vec<f64>]| {
@@ -293,7 +296,7 @@ pub fn choose(
             .join(", ")
     };
     eprintln!(
-        "Steering chosen on validation users: popularity step {} on {step_users} users (NDCG@100 by step: {}), dislike weight {dislike_weight} on {weight_users} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {}), few-picks familiarity {few_picks} on {few_picks_users} visitors (NDCG@100 by value {FEW_PICKS:?}: {}), dispersed-picks familiarity {dispersed_picks} (NDCG@100 by value {DISPERSED_PICKS:?}: {}), calibration {calibration} on {calibration_users} (NDCG@100 by value {CALIBRATIONS:?}: {}), discover end {discover_end} (top 10 changed there by end {DISCOVER_ENDS:?}: {})",
+        "Steering chosen on validation users: popularity step {} on {step_users} users (NDCG@100 by step: {}), dislike weight {dislike_weight} on {weight_users} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {}), few-picks familiarity {few_picks} on {few_picks_users} visitors (NDCG@100 by value {FEW_PICKS:?}: {}), dispersed-picks familiarity {dispersed_picks} on {dispersion_users} visitors (NDCG@100 by value {DISPERSED_PICKS:?}: {}), calibration {calibration} on {calibration_users} (NDCG@100 by value {CALIBRATIONS:?}: {}), discover end {discover_end} (top 10 changed there by end {DISCOVER_ENDS:?}: {})",
         stepped.popularity_step,
         listed(&by_step),
         listed(&by_weight),
@@ -395,8 +398,8 @@ pub fn neighbour_floors(recommender: &Recommender) -> Vec<f32> {
         .collect()
 }
 
-/// `base` at each of the slider's positions, in order, at the steps (and few-picks familiarity)
-/// `steering` gives them.
+/// `base` at each of the slider's positions, in order, at the steps (and the faded familiar
+/// leans) `steering` gives them.
 fn at_every_step(base: Steer<'static>, steering: &Steering) -> Vec<Steer<'static>> {
     (0..POPULARITY_STEPS.len())
         .map(|position| Steer {
@@ -446,9 +449,14 @@ fn discover_end_on_visitors(
     let ndcg = |figures: &[UserFigures]| mean_se(figures.iter().map(|f| f.ndcg));
     let (changed, changed_se) = mean_top_ten_changed(&at_end, &at_default);
     let rows = [("default", &at_default), ("discover end", &at_end)];
+    let givens = crate::protocol::TUNING_GIVENS
+        .iter()
+        .map(|given| given.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let _ = writeln!(
         table,
-        "\nThe discover end (step {}) against the default on {} test users as visitors (1, 3, 5, 10 picks and 80%): {changed:.2} ± {changed_se:.2} of the top 10 changed.\n\n| position | NDCG@100 | top 10 in the picks' dominant genres |\n|---|---|---|",
+        "\nThe discover end (step {}) against the default on {} visitors drawn from the test users (each giving {givens} of their likes): {changed:.2} ± {changed_se:.2} of the top 10 changed.\n\n| position | NDCG@100 | top 10 in the picks' dominant genres |\n|---|---|---|",
         steering.discover_end,
         sample.len()
     );

@@ -308,6 +308,7 @@ impl NewUserTask {
         self.as_visitors(&self.test)
     }
 
+    /// `held_out` as visitors, every way of [`TUNING_GIVENS`] taking its slice of them.
     fn as_visitors(&self, held_out: &[HeldOutUser]) -> Vec<HeldOutUser> {
         let per_given = held_out
             .len()
