@@ -212,13 +212,13 @@ impl Recommender {
 
     /// The model's own steering for `disliked` at slider position `popularity`.
     pub fn steer<'a>(&self, disliked: &'a [usize], popularity: usize) -> Steer<'a> {
+        let fade = self.steering.familiarity_at(popularity);
         Steer {
             disliked,
             dislike_weight: self.steering.dislike_weight,
             popularity_step: self.steering.popularity_step(popularity),
-            few_picks: self.steering.few_picks * self.steering.familiarity_at(popularity),
-            dispersed_picks: self.steering.dispersed_picks
-                * self.steering.familiarity_at(popularity),
+            few_picks: self.steering.few_picks * fade,
+            dispersed_picks: self.steering.dispersed_picks * fade,
             calibration: self.steering.calibration,
         }
     }

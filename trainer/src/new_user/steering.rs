@@ -225,17 +225,25 @@ pub fn choose(
     // The default lies in the slider's balanced half: the positions past the middle are the
     // discovery the visitor asks for. (Re-ordering only the best candidates costs so little that
     // 80% users' validation NDCG@100 chose the discover end itself on two of five ml-100k draws.)
-    let mut steps = at_every_step(PLAIN, &Steering::default());
     // The positions up to the middle are a prefix: an index among them is a position.
-    steps.retain(|s| s.popularity_step <= shared::steering::STRETCH_FROM);
+    let steps: Vec<Steer> = POPULARITY_STEPS
+        .iter()
+        .take_while(|&&step| step <= shared::steering::STRETCH_FROM)
+        .map(|&popularity_step| Steer {
+            popularity_step,
+            ..PLAIN
+        })
+        .collect();
     let by_step = validation_ndcg(recommender, validation, false, &steps);
     let default_popularity = first_best(&means(&by_step));
-    let stepped = steps[default_popularity];
+    // The visitors' steering, each choice below added to it in turn (dislikes apart: the
+    // visitors feed none).
+    let mut chosen = steps[default_popularity];
     let weights: Vec<Steer> = DISLIKE_WEIGHTS
         .iter()
         .map(|&dislike_weight| Steer {
             dislike_weight,
-            ..stepped
+            ..chosen
         })
         .collect();
     let by_weight = validation_ndcg(recommender, validation, true, &weights);
@@ -244,42 +252,36 @@ pub fn choose(
         .iter()
         .map(|&few_picks| Steer {
             few_picks,
-            ..stepped
+            ..chosen
         })
         .collect();
     let by_few_picks = validation_ndcg(recommender, visitors, false, &familiarities);
-    let few_picks = FEW_PICKS[first_best(&means(&by_few_picks))];
+    chosen.few_picks = FEW_PICKS[first_best(&means(&by_few_picks))];
     let dispersions: Vec<Steer> = DISPERSED_PICKS
         .iter()
         .map(|&dispersed_picks| Steer {
-            few_picks,
             dispersed_picks,
-            ..stepped
+            ..chosen
         })
         .collect();
     let by_dispersion = validation_ndcg(recommender, visitors, false, &dispersions);
-    let dispersed_picks = largest_within_tolerance(&DISPERSED_PICKS, &by_dispersion);
+    chosen.dispersed_picks = largest_within_tolerance(&DISPERSED_PICKS, &by_dispersion);
     let calibrations: Vec<Steer> = CALIBRATIONS
         .iter()
         .map(|&calibration| Steer {
-            few_picks,
-            dispersed_picks,
             calibration,
-            ..stepped
+            ..chosen
         })
         .collect();
     let by_calibration = validation_ndcg(recommender, visitors, false, &calibrations);
-    let calibration = largest_within_tolerance(&CALIBRATIONS, &by_calibration);
-    let (discover_end, changed) = choose_discover_end(
-        recommender,
-        visitors,
-        Steer {
-            few_picks,
-            dispersed_picks,
-            calibration,
-            ..stepped
-        },
-    );
+    chosen.calibration = largest_within_tolerance(&CALIBRATIONS, &by_calibration);
+    let (discover_end, changed) = choose_discover_end(recommender, visitors, chosen);
+    let Steer {
+        few_picks,
+        dispersed_picks,
+        calibration,
+        ..
+    } = chosen;
     let users = |ndcg: &[Vec<f64>]| ndcg.first().map_or(0, Vec::len);
     let (step_users, weight_users, few_picks_users, dispersion_users, calibration_users) = (
         users(&by_step),
@@ -297,7 +299,7 @@ pub fn choose(
     };
     eprintln!(
         "Steering chosen on validation users: popularity step {} on {step_users} users (NDCG@100 by step: {}), dislike weight {dislike_weight} on {weight_users} (NDCG@100 by weight {DISLIKE_WEIGHTS:?}: {}), few-picks familiarity {few_picks} on {few_picks_users} visitors (NDCG@100 by value {FEW_PICKS:?}: {}), dispersed-picks familiarity {dispersed_picks} on {dispersion_users} visitors (NDCG@100 by value {DISPERSED_PICKS:?}: {}), calibration {calibration} on {calibration_users} (NDCG@100 by value {CALIBRATIONS:?}: {}), discover end {discover_end} (top 10 changed there by end {DISCOVER_ENDS:?}: {})",
-        stepped.popularity_step,
+        chosen.popularity_step,
         listed(&by_step),
         listed(&by_weight),
         listed(&by_few_picks),
@@ -395,19 +397,6 @@ pub fn neighbour_floors(recommender: &Recommender) -> Vec<f32> {
     (0..recommender.catalog.len())
         .into_par_iter()
         .map(|movie| recommender.neighbour_floor(movie))
-        .collect()
-}
-
-/// `base` at each of the slider's positions, in order, at the steps (and the faded familiar
-/// leans) `steering` gives them.
-fn at_every_step(base: Steer<'static>, steering: &Steering) -> Vec<Steer<'static>> {
-    (0..POPULARITY_STEPS.len())
-        .map(|position| Steer {
-            popularity_step: steering.popularity_step(position),
-            few_picks: steering.few_picks * steering.familiarity_at(position),
-            dispersed_picks: steering.dispersed_picks * steering.familiarity_at(position),
-            ..base
-        })
         .collect()
 }
 
@@ -522,7 +511,10 @@ pub fn measure(
         .iter()
         .map(|m| -((m.rating_count.max(1) as f64) / train_users.max(1) as f64).log2())
         .collect();
-    let by_step = per_user(recommender, &sample, false, &at_every_step(page, steering));
+    let every_step: Vec<Steer> = (0..POPULARITY_STEPS.len())
+        .map(|position| recommender.steer(&[], position))
+        .collect();
+    let by_step = per_user(recommender, &sample, false, &every_step);
     let at_default = &by_step[steering.default_popularity];
     for (position, figures) in by_step.iter().enumerate() {
         let step = steering.popularity_step(position);
