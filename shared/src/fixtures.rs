@@ -65,7 +65,8 @@ pub fn tiny_file() -> ModelFile {
 }
 
 /// Stars weights over [`tiny_file`]'s three movies in 2-d, worked out by hand in
-/// `stars::tests`: the tower passes the pooled "rated" vector on, nothing else.
+/// `stars::tests`: the tower passes the pooled "rated" vector on, nothing else; only movie 2
+/// follows its alike neighbour, movie 0.
 pub fn tiny_stars() -> StarsWeights {
     let mut weight = vec![0.0; 6 * 2];
     weight[0] = 1.0; // rated, first dimension → visitor's first
@@ -84,6 +85,10 @@ pub fn tiny_stars() -> StarsWeights {
             bias: vec![0.0, 0.0],
         },
         output: QuantMatrix::quantize(&[1.0, 0.0, 0.0, 0.0, -1.0, 0.0], 3, 2),
+        // Movies 0 and 2 alike (1 · 1), movie 1 unlike either (−1).
+        similarity: QuantMatrix::quantize(&[1.0, -1.0, 1.0], 3, 1),
+        neighbour_weight: QuantMatrix::quantize(&[0.0, 0.0, 0.5], 1, 3),
+        neighbour_shrink: 1.0,
         like_stars: 4.4,
         dislike_stars: 1.8,
     }

@@ -19,7 +19,7 @@ pub const MAGIC: &[u8; 8] = b"MOVIEREC";
 /// The second file's magic: the catalogue's long tail ([`crate::tail`]).
 pub const TAIL_MAGIC: &[u8; 8] = b"MOVIETAL";
 /// Bumped whenever the payload's layout changes; older and newer files are refused by name.
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 /// The header's bytes: magic, version, payload length, CRC-32.
 pub const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 

@@ -8,8 +8,13 @@
 //! 3. two pooled vectors (which movies were rated; how far above or below their baseline) over
 //!    √k, beside the offset and the deviations' spread, through one layer and tanh: the
 //!    visitor's vector;
-//! 4. every movie: `mean + correction + b_u · (1 + offset weight) + visitor · output row`,
-//!    kept within half a star and five.
+//! 4. every movie: `mean + correction + b_u · (1 + offset weight) + visitor · output row +
+//!    neighbour weight · neighbour term`, kept within half a star and five.
+//!
+//! The neighbour term ([`GivenNeighbours`]) is the given movies' deviations averaged over those
+//! whose ratings run alike with the movie's, each weighed by how alike: an item-based k-NN whose
+//! similarities are the dot products of low-rank rows (a rating-residual cosine over the training
+//! users), so that every pair of movies has one without a movies × movies table.
 //!
 //! A "Like" or "Not for me" without stars counts as the stars such a choice stands for in the
 //! training ratings ([`StarsWeights::like_stars`], [`StarsWeights::dislike_stars`]).
@@ -81,6 +86,13 @@ pub struct StarsWeights {
     pub tower: Dense,
     /// `items x dim`.
     pub output: QuantMatrix,
+    /// `items x rank`: two movies' rows' dot product is how alike their ratings run.
+    pub similarity: QuantMatrix,
+    /// `1 x items`: how far the movie follows the given movies alike with it.
+    pub neighbour_weight: QuantMatrix,
+    /// Added to the similarities' total before dividing by it: a movie with only faintly alike
+    /// given movies follows them less.
+    pub neighbour_shrink: f32,
     /// The stars a "Like" stands for: the training users' mean rating of the movies they liked.
     pub like_stars: f32,
     /// The stars a "Not for me" stands for: their mean rating at or below [`LOW_STARS`].
@@ -95,6 +107,62 @@ pub const HIGH_STARS: f32 = 4.0;
 /// What the tower reads besides the two pooled vectors: the offset and the spread.
 const VISITOR_FEATURES: usize = 2;
 
+/// The neighbour term reads at most this many of the given stars (the first given), as many as
+/// a simulated visitor gives in training: each costs a pass over the catalogue.
+pub const MAX_NEIGHBOUR_GIVEN: usize = 30;
+
+/// The given movies' deviations from their baselines, ready to vote on any movie: each votes
+/// with its similarity to it when that is positive, and the votes' weighted mean (the total
+/// similarity plus a shrink dividing) is the neighbour term.
+pub struct GivenNeighbours<'a> {
+    similarity: &'a [f32],
+    rank: usize,
+    shrink: f32,
+    /// `(movie, deviation)` of at most [`MAX_NEIGHBOUR_GIVEN`] given movies.
+    given: Vec<(usize, f32)>,
+}
+
+impl<'a> GivenNeighbours<'a> {
+    /// `similarity` is row-major `[movies, rank]`; `given` yields `(movie, deviation)`, every
+    /// movie below the rows' count.
+    pub fn new(
+        similarity: &'a [f32],
+        rank: usize,
+        shrink: f32,
+        given: impl IntoIterator<Item = (usize, f32)>,
+    ) -> Self {
+        Self {
+            similarity,
+            rank,
+            shrink,
+            given: given.into_iter().take(MAX_NEIGHBOUR_GIVEN).collect(),
+        }
+    }
+
+    fn row(&self, movie: usize) -> &[f32] {
+        &self.similarity[movie * self.rank..(movie + 1) * self.rank]
+    }
+
+    /// The neighbour term of `movie`: 0 when no other given movie is alike with it (a movie
+    /// does not vote for itself).
+    pub fn term(&self, movie: usize) -> f32 {
+        let row = self.row(movie);
+        let (mut total, mut weighted) = (0f32, 0f32);
+        for &(other, deviation) in self.given.iter().filter(|g| g.0 != movie) {
+            let similarity = dot(row, self.row(other));
+            if similarity > 0.0 {
+                total += similarity;
+                weighted += similarity * deviation;
+            }
+        }
+        if total > 0.0 {
+            weighted / (total + self.shrink)
+        } else {
+            0.0
+        }
+    }
+}
+
 impl StarsWeights {
     /// Checks every shape and value against a catalogue of `items` movies.
     pub fn validate(&self, items: usize) -> Result<(), InvalidModel> {
@@ -106,6 +174,7 @@ impl StarsWeights {
             ("movie means", &self.movie_mean),
             ("corrections", &self.correction),
             ("offset weights", &self.offset_weight),
+            ("neighbour weights", &self.neighbour_weight),
         ] {
             row.check(what).map_err(|e| e.to_string())?;
             if (row.rows, row.cols) != (1, items) {
@@ -128,6 +197,21 @@ impl StarsWeights {
                     matrix.rows, matrix.cols
                 ));
             }
+        }
+        self.similarity
+            .check("similarity rows")
+            .map_err(|e| e.to_string())?;
+        if self.similarity.rows != items {
+            return Err(format!(
+                "the similarity rows are {} x {} where {items} movies are needed",
+                self.similarity.rows, self.similarity.cols
+            ));
+        }
+        if !(self.neighbour_shrink.is_finite() && self.neighbour_shrink >= 0.0) {
+            return Err(format!(
+                "the neighbour shrink is {}: it must be a number, 0 or more",
+                self.neighbour_shrink
+            ));
         }
         (self.tower)
             .check(0, 2 * dim + VISITOR_FEATURES)
@@ -164,6 +248,10 @@ pub struct StarsPredictor {
     deviation: Vec<f32>,
     tower: Dense,
     output: Vec<f32>,
+    similarity: Vec<f32>,
+    rank: usize,
+    neighbour_weight: Vec<f32>,
+    neighbour_shrink: f32,
     pub like_stars: f32,
     pub dislike_stars: f32,
 }
@@ -181,6 +269,10 @@ impl StarsPredictor {
             deviation: weights.deviation.dequantize(),
             tower: weights.tower.clone(),
             output: weights.output.dequantize(),
+            similarity: weights.similarity.dequantize(),
+            rank: weights.similarity.cols,
+            neighbour_weight: weights.neighbour_weight.dequantize(),
+            neighbour_shrink: weights.neighbour_shrink,
             like_stars: weights.like_stars,
             dislike_stars: weights.dislike_stars,
         }
@@ -225,12 +317,20 @@ impl StarsPredictor {
             .into_iter()
             .map(f32::tanh)
             .collect();
+        let neighbours = GivenNeighbours::new(
+            &self.similarity,
+            self.rank,
+            self.neighbour_shrink,
+            (given.iter())
+                .map(|&(movie, stars)| (movie, stars - (self.movie_mean[movie] + offset))),
+        );
         (0..self.movie_mean.len())
             .map(|movie| {
                 let stars = self.movie_mean[movie]
                     + self.correction[movie]
                     + offset * (1.0 + self.offset_weight[movie])
-                    + dot(&self.output[movie * dim..(movie + 1) * dim], &visitor);
+                    + dot(&self.output[movie * dim..(movie + 1) * dim], &visitor)
+                    + self.neighbour_weight[movie] * neighbours.term(movie);
                 // Extreme (finite) weights can overflow to NaN: shown as the fewest stars.
                 if stars.is_nan() {
                     MIN_STARS
@@ -262,12 +362,32 @@ mod tests {
         close(predictor.predict(&[]), [3.0, 4.5, 2.0]);
         // Movie 0 given 5 stars, damping 1: offset (5 − 3) / 2 = 1. The tower passes the
         // pooled "rated" vector [1, 0] on: visitor tanh([1, 0]) = [0.7616, 0]. Each movie:
-        // mean + correction + offset · (1 + weight) + visitor · output row, at most 5.
+        // mean + correction + offset · (1 + weight) + visitor · output row, at most 5; movie 2
+        // also 0.5 x its neighbour term: movie 0's deviation 5 − (3 + 1) = 1, similarity 1,
+        // shrink 1: 1 · 1 / (1 + 1).
         let visitor = 1f32.tanh();
         close(
             predictor.predict(&[(0, 5.0)]),
-            [3.0 + 1.0 + visitor, 5.0, 2.0 + 0.5 - visitor],
+            [3.0 + 1.0 + visitor, 5.0, 2.0 + 0.5 - visitor + 0.5 * 0.5],
         );
+    }
+
+    #[test]
+    fn only_alike_given_movies_vote_and_never_for_themselves() {
+        // Rows: movie 0 [1, 0], movie 1 [1, 1], movie 2 [-1, 0], movie 3 [0, 2].
+        let rows = [1.0, 0.0, 1.0, 1.0, -1.0, 0.0, 0.0, 2.0];
+        let given = [(0, 1.0), (2, -2.0), (3, 0.5)];
+        let neighbours = GivenNeighbours::new(&rows, 2, 0.5, given);
+        // Movie 1: similarities 1 (movie 0), −1 (movie 2: no vote), 2 (movie 3).
+        assert!((neighbours.term(1) - (1.0 * 1.0 + 2.0 * 0.5) / (3.0 + 0.5)).abs() < 1e-6);
+        // Movie 0: itself and movie 3 (similarity 0) do not vote, movie 2 is unlike it.
+        assert_eq!(neighbours.term(0), 0.0);
+        // Only the first MAX_NEIGHBOUR_GIVEN given movies vote.
+        let many = (0..MAX_NEIGHBOUR_GIVEN + 1)
+            .map(|_| (3, 1.0))
+            .chain([(0, -5.0)]);
+        let first = GivenNeighbours::new(&rows, 2, 0.0, many);
+        assert!((first.term(1) - 1.0).abs() < 1e-6);
     }
 
     #[test]
@@ -294,6 +414,24 @@ mod tests {
         let mut wide = weights.clone();
         wide.tower.inputs = 5;
         assert!(wide.validate(3).unwrap_err().to_string().contains("tower"));
+        let mut shrink = weights.clone();
+        shrink.neighbour_shrink = -1.0;
+        assert!(
+            shrink
+                .validate(3)
+                .unwrap_err()
+                .to_string()
+                .contains("neighbour shrink")
+        );
+        let mut short = weights.clone();
+        short.similarity = QuantMatrix::quantize(&[1.0, 1.0], 2, 1);
+        assert!(
+            short
+                .validate(3)
+                .unwrap_err()
+                .to_string()
+                .contains("similarity rows are 2 x 1")
+        );
         let mut bad = weights;
         bad.like_stars = f32::NAN;
         assert!(

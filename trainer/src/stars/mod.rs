@@ -20,7 +20,7 @@
 
 use crate::data::Dataset;
 use crate::metrics::{mae, mean_se, rmse};
-use crate::new_user::stars::{self as network, Inputs, StarsConfig, Visit};
+use crate::new_user::stars::{self as network, Inputs, SimilarityRows, StarsConfig, Visit};
 use crate::rating::baseline::{Baseline, BaselineFit};
 use crate::rating::matrix::RatingMatrix;
 use crate::rating::svd::{FunkSvd, FunkSvdConfig};
@@ -160,16 +160,14 @@ struct Models<B: AutodiffBackend> {
     baseline: Baseline,
     funk_svd: FunkSvd,
     network: network::StarsNet<B::InnerBackend>,
+    similarity: SimilarityRows,
     config: StarsConfig,
 }
 
 impl<B: AutodiffBackend> Models<B> {
     /// What the network is fed, as it was trained.
     fn inputs(&self) -> Inputs<'_> {
-        Inputs {
-            baseline: &self.baseline,
-            offset_damping: self.config.offset_damping,
-        }
+        Inputs::new(&self.baseline, &self.similarity, &self.config)
     }
 }
 
@@ -201,10 +199,8 @@ fn fit_models<B: AutodiffBackend>(
         config.dim = dim as usize;
     }
     config.l2 = options.l2.unwrap_or(config.l2);
-    let inputs = Inputs {
-        baseline: &baseline,
-        offset_damping: config.offset_damping,
-    };
+    let similarity = SimilarityRows::fit(&baseline, &draw.train, &config)?;
+    let inputs = Inputs::new(&baseline, &similarity, &config);
     let given = VALIDATION_GIVEN.min(largest);
     let validation: Vec<Visit> = (draw.validation.iter())
         .map(|user| user.visit(given, given))
@@ -235,6 +231,7 @@ fn fit_models<B: AutodiffBackend>(
         baseline,
         funk_svd,
         network,
+        similarity,
         config,
     })
 }
