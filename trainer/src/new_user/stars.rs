@@ -54,8 +54,9 @@ pub struct StarsConfig {
     /// Adam's weight decay.
     #[config(default = 1e-3)]
     pub l2: f64,
-    /// The most ratings a simulated visitor gives.
-    #[config(default = 30)]
+    /// The most ratings a simulated visitor gives: as many as the neighbour term reads on the
+    /// page (`shared::stars::MAX_NEIGHBOUR_GIVEN`), which never sees more than training did.
+    #[config(default = "shared::stars::MAX_NEIGHBOUR_GIVEN")]
     pub max_given: usize,
     /// The damping of the visitor's offset `b_u` (as the baselines' fit damps its users).
     #[config(default = 5.0)]
@@ -106,9 +107,9 @@ pub struct StarsNet<B: Backend> {
     correction: Param<Tensor<B, 1>>,
     /// `[items]`: how much more (or less) than its unit the movie follows the visitor's offset.
     offset_weight: Param<Tensor<B, 1>>,
-    /// `[1]`: how far every movie follows its neighbour term, and `[items]` how much more (or
-    /// less) each does.
-    neighbour_base: Param<Tensor<B, 1>>,
+    /// `[1]`: how far every movie follows its neighbour term.
+    global_neighbour_weight: Param<Tensor<B, 1>>,
+    /// `[items]`: how much more (or less) than that the movie follows it.
     neighbour_weight: Param<Tensor<B, 1>>,
 }
 
@@ -125,7 +126,7 @@ impl StarsConfig {
             output: small.init([items, self.dim], device),
             correction: Initializer::Zeros.init([items], device),
             offset_weight: Initializer::Zeros.init([items], device),
-            neighbour_base: Initializer::Zeros.init([1], device),
+            global_neighbour_weight: Initializer::Zeros.init([1], device),
             neighbour_weight: Initializer::Zeros.init([items], device),
         }
     }
@@ -172,7 +173,10 @@ impl<B: Backend> StarsNet<B> {
         let movies = batch.asked_movies.clone();
         let output = self.output.val().select(0, movies.clone());
         let neighbour_weight = self.neighbour_weight.val().select(0, movies.clone())
-            + self.neighbour_base.val().expand([movies.dims()[0]]);
+            + self
+                .global_neighbour_weight
+                .val()
+                .expand([movies.dims()[0]]);
         batch.asked_baseline.clone()
             + (visitor * output).sum_dim(1).squeeze_dim::<1>(1)
             + self.correction.val().select(0, movies.clone())
@@ -200,7 +204,7 @@ pub struct Visit<'a> {
 /// [`StarsConfig::similarity_damping`]). Two rows' dot product is a low-rank cosine of the two
 /// movies' deviations: how alike their ratings run, for every pair without a movies × movies
 /// table. On two tuning draws (ml-latest-small, ten stars given) the neighbour term over these
-/// rows at rank 16 came within noise of the one over Koren's full shrunk Pearson-baseline
+/// rows at rank 16 came close to the one over Koren's full shrunk Pearson-baseline
 /// similarities (RMSE less Funk-SVD's −0.0063 against −0.0076; −0.0039 without the term).
 pub struct SimilarityRows {
     pub rows: Vec<f32>,
@@ -295,9 +299,7 @@ impl<'a> Inputs<'a> {
             }),
         )
     }
-}
 
-impl Inputs<'_> {
     /// `visits` as one batch; each must give at least one star and ask about at least one.
     pub fn batch<B: Backend>(&self, visits: &[Visit], device: &B::Device) -> Batch<B> {
         let n = visits.len();
@@ -309,22 +311,20 @@ impl Inputs<'_> {
         let (mut asked_movies, mut asked_visitor) = (Vec::new(), Vec::new());
         let (mut asked_offset, mut asked_baseline, mut targets) =
             (Vec::new(), Vec::new(), Vec::new());
-        // The neighbour terms cost a pass over the given movies per asked one: in parallel.
-        let asked_neighbour: Vec<f32> = (visits.par_iter())
-            .flat_map_iter(|visit| {
-                let offset = self
-                    .baseline
-                    .fold_in_offset(visit.given, self.offset_damping);
-                let neighbours = self.neighbours(visit.given, offset);
-                (visit.asked.iter())
-                    .map(move |&(item, _)| neighbours.term(item as usize))
-                    .collect::<Vec<_>>()
+        let offsets: Vec<f64> = (visits.iter())
+            .map(|visit| {
+                self.baseline
+                    .fold_in_offset(visit.given, self.offset_damping)
             })
             .collect();
-        for (row, visit) in visits.iter().enumerate() {
-            let offset = self
-                .baseline
-                .fold_in_offset(visit.given, self.offset_damping);
+        // The neighbour terms cost a pass over the given movies per asked one: in parallel.
+        let asked_neighbour: Vec<f32> = (visits.par_iter().zip(&offsets))
+            .flat_map_iter(|(visit, &offset)| {
+                let neighbours = self.neighbours(visit.given, offset);
+                (visit.asked.iter()).map(move |&(item, _)| neighbours.term(item as usize))
+            })
+            .collect();
+        for ((row, visit), &offset) in visits.iter().enumerate().zip(&offsets) {
             let baseline = |item: u32| (self.baseline.movie_mean(item as usize) + offset) as f32;
             let scale = (visit.given.len().max(1) as f32).sqrt().recip();
             let mut square_deviation = 0f32;
@@ -493,7 +493,7 @@ impl<B: Backend> StarsNet<B> {
                 inputs.similarity.rank,
             ),
             neighbour_weight: row(to_vec(
-                self.neighbour_weight.val() + self.neighbour_base.val().expand([items]),
+                self.neighbour_weight.val() + self.global_neighbour_weight.val().expand([items]),
             )),
             neighbour_shrink: inputs.neighbour_shrink,
             like_stars,
@@ -516,7 +516,8 @@ pub struct PageStars {
 /// The stars part of the page's file: the network trained on the task's training users'
 /// ratings of the page's movies (validation and test users never teach it), stopped early on
 /// validation users giving [`PAGE_GIVEN`] stars, and measured as the page runs it (through
-/// `shared`, int8 rows) on the test users giving as many: its RMSE on their other stars beside
+/// `shared`, int8 rows) on the first [`MAX_HELD_OUT_USERS`] test users giving as many: its RMSE
+/// on their other stars beside
 /// the baseline's with the visitor's offset folded in. `None`, said on stderr, when no
 /// validation or test user rated more than [`PAGE_GIVEN`] of the page's movies (a release too
 /// small to stop or measure it on): the file then goes without predicted stars.
@@ -721,7 +722,7 @@ mod tests {
         network.correction = row((0..items).map(|i| 0.05 * i as f32 - 0.3).collect());
         network.offset_weight = row((0..items).map(|i| 0.5 - 0.08 * i as f32).collect());
         network.neighbour_weight = row((0..items).map(|i| 0.3 - 0.05 * i as f32).collect());
-        network.neighbour_base = row(vec![0.4]);
+        network.global_neighbour_weight = row(vec![0.4]);
         let similarity = SimilarityRows {
             rows: (0..items * 3).map(|i| (i as f32 * 1.3).sin()).collect(),
             rank: 3,
@@ -732,27 +733,36 @@ mod tests {
             item_bias: (0..items).map(|i| 0.1 * i as f64 - 0.6).collect(),
         };
         let inputs = Inputs::new(&baseline, &similarity, &config);
-        let given = [(1, 5.0), (4, 2.5), (7, 4.0)];
-        let asked: Vec<(u32, f32)> = (0..items as u32)
-            .filter(|m| given.iter().all(|g| g.0 != *m))
-            .map(|m| (m, 0.0))
+        // Two visitors in one batch, so that each asked movie's terms must line up with it.
+        let givens: [&[(u32, f32)]; 2] = [&[(1, 5.0), (4, 2.5), (7, 4.0)], &[(3, 1.5)]];
+        let asked: Vec<Vec<(u32, f32)>> = (givens.iter())
+            .map(|given| {
+                (0..items as u32)
+                    .filter(|m| given.iter().all(|g| g.0 != *m))
+                    .map(|m| (m, 0.0))
+                    .collect()
+            })
             .collect();
-        let visit = Visit {
-            given: &given,
-            asked: &asked,
-        };
-        let network_stars = inputs.predict(&network, &[visit], &device).concat();
+        let visits: Vec<Visit> = (givens.iter().zip(&asked))
+            .map(|(given, asked)| Visit { given, asked })
+            .collect();
+        let network_stars = inputs.predict(&network, &visits, &device);
         let weights = network.to_weights(&inputs, 4.4, 1.8);
         weights.validate(items).unwrap();
-        let page: Vec<(usize, f32)> = given.iter().map(|&(m, s)| (m as usize, s)).collect();
-        let page_stars = StarsPredictor::new(&weights).predict(&page);
-        for (&(movie, _), network) in asked.iter().zip(&network_stars) {
-            let page = page_stars[movie as usize];
-            // Apart only by the int8 rows (half a step each).
-            assert!(
-                (page - network).abs() < 0.05,
-                "movie {movie}: page {page}, network {network}"
-            );
+        let predictor = StarsPredictor::new(&weights);
+        for (visit, network_stars) in visits.iter().zip(&network_stars) {
+            let page: Vec<(usize, f32)> = (visit.given.iter())
+                .map(|&(m, s)| (m as usize, s))
+                .collect();
+            let page_stars = predictor.predict(&page);
+            for (&(movie, _), network) in visit.asked.iter().zip(network_stars) {
+                let page = page_stars[movie as usize];
+                // Apart only by the int8 rows (half a step each).
+                assert!(
+                    (page - network).abs() < 0.05,
+                    "movie {movie}: page {page}, network {network}"
+                );
+            }
         }
     }
 }

@@ -94,9 +94,9 @@ pub const STARS_DIM: usize = 4;
 
 /// The rank of the stars network's similarity rows (`new_user::stars::SimilarityRows`). 16: on
 /// two draws (seeds 42, 43; not those reported) visitors giving ten stars on ml-latest-small
-/// were predicted about as well at 8, 16 and 32 (RMSE less Funk-SVD's −0.0067, −0.0069,
-/// −0.0074 with factors of Koren's shrunk Pearson-baseline similarities; −0.0039 without the
-/// neighbour term), and every byte of it is paid on every movie of the page.
+/// were predicted a little better at 32 and 64 (RMSE less Funk-SVD's −0.0063 at 16, −0.0075,
+/// −0.0073; −0.0039 without the neighbour term; on ml-100k −0.0028 at 16 and 32), a gain of the
+/// order of the draws' noise, while every byte of a row is paid on every movie of the page.
 pub const STARS_SIMILARITY_RANK: usize = 16;
 
 /// Bytes per movie of the stars network in the file: four int8 rows ([`STARS_DIM`] three times,
