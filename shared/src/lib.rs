@@ -42,5 +42,5 @@ pub use format::{FORMAT_VERSION, FormatError, InvalidModel, ModelFile, ModelInfo
 pub use neighbours::Neighbours;
 pub use quant::QuantMatrix;
 pub use recommend::{RecommendError, Recommendation, Recommender, Request, Scored, Steer};
-pub use stars::{StarsPredictor, StarsWeights};
+pub use stars::{FoldedStars, StarsPredictor, StarsWeights};
 pub use steering::{POPULARITY_STEPS, Steering};

@@ -7,7 +7,7 @@ use crate::foldin::Scorer;
 use crate::format::{FormatError, InvalidModel, ModelFile, ModelInfo};
 use crate::rank::top_k;
 use crate::search::{SearchIndex, SearchResults};
-use crate::stars::{self, HIGH_STARS, LOW_STARS, StarsPredictor};
+use crate::stars::{self, FoldedStars, HIGH_STARS, LOW_STARS, StarsPredictor};
 use crate::steering::{self, Adjustment, POPULARITY_STEPS, Steering};
 use crate::tail::{TailFile, TailScorer};
 
@@ -437,6 +437,22 @@ impl Recommender {
         liked: &[usize],
         disliked: &[usize],
     ) -> Option<Vec<f32>> {
+        let folded = self.fold_in_stars(rated, liked, disliked)?;
+        Some(
+            (0..self.catalog.len())
+                .map(|movie| self.stars_of(&folded, movie).unwrap_or(f32::NAN))
+                .collect(),
+        )
+    }
+
+    /// The visitor of [`Self::predicted_stars`] folded in once, for [`Self::stars_of`] to
+    /// predict any movie from; `None` when the model carries no stars.
+    pub fn fold_in_stars(
+        &self,
+        rated: &[(usize, f32)],
+        liked: &[usize],
+        disliked: &[usize],
+    ) -> Option<FoldedStars> {
         let stars = self.stars.as_ref()?;
         let has_stars = |movie: usize| rated.iter().any(|&(m, _)| m == movie);
         let mut given = rated.to_vec();
@@ -452,9 +468,14 @@ impl Recommender {
         );
         // The tail's movies have no stars of their own: they neither inform nor get a prediction.
         given.retain(|&(m, _)| m < stars.movies());
-        let mut predicted = stars.predict(&given);
-        predicted.resize(self.catalog.len(), f32::NAN);
-        Some(predicted)
+        Some(stars.fold_in(&given))
+    }
+
+    /// The predicted stars of catalogue movie `movie` for the visitor `folded`; `None` for a
+    /// movie of the tail or a model without stars.
+    pub fn stars_of(&self, folded: &FoldedStars, movie: usize) -> Option<f32> {
+        let stars = self.stars.as_ref()?;
+        (movie < stars.movies()).then(|| stars.stars_of(folded, movie))
     }
 
     /// The (up to) two picks that recommend `item` most strongly on their own, among those it

@@ -111,45 +111,46 @@ const VISITOR_FEATURES: usize = 2;
 /// a simulated visitor gives in training: each costs a pass over the catalogue.
 pub const MAX_NEIGHBOUR_GIVEN: usize = 30;
 
+/// Movies' similarity rows, row-major `[movies, rank]`: two rows' dot product is how alike
+/// the two movies' ratings run.
+#[derive(Clone, Copy, Debug)]
+pub struct Similarities<'a> {
+    pub rows: &'a [f32],
+    pub rank: usize,
+}
+
+impl Similarities<'_> {
+    fn row(&self, movie: usize) -> &[f32] {
+        &self.rows[movie * self.rank..(movie + 1) * self.rank]
+    }
+}
+
 /// The given movies' deviations from their baselines, ready to vote on any movie: each votes
 /// with its similarity to it when that is positive, and the votes' weighted mean (the total
 /// similarity plus a shrink dividing) is the neighbour term.
-pub struct GivenNeighbours<'a> {
-    similarity: &'a [f32],
-    rank: usize,
+#[derive(Clone, Debug, PartialEq)]
+pub struct GivenNeighbours {
     shrink: f32,
     /// `(movie, deviation)` of at most [`MAX_NEIGHBOUR_GIVEN`] given movies.
     given: Vec<(usize, f32)>,
 }
 
-impl<'a> GivenNeighbours<'a> {
-    /// `similarity` is row-major `[movies, rank]`; `given` yields `(movie, deviation)`, every
-    /// movie below the rows' count.
-    pub fn new(
-        similarity: &'a [f32],
-        rank: usize,
-        shrink: f32,
-        given: impl IntoIterator<Item = (usize, f32)>,
-    ) -> Self {
+impl GivenNeighbours {
+    /// `given` yields `(movie, deviation)`.
+    pub fn new(shrink: f32, given: impl IntoIterator<Item = (usize, f32)>) -> Self {
         Self {
-            similarity,
-            rank,
             shrink,
             given: given.into_iter().take(MAX_NEIGHBOUR_GIVEN).collect(),
         }
     }
 
-    fn row(&self, movie: usize) -> &[f32] {
-        &self.similarity[movie * self.rank..(movie + 1) * self.rank]
-    }
-
     /// The neighbour term of `movie`: 0 when no other given movie is alike with it (a movie
-    /// does not vote for itself).
-    pub fn term(&self, movie: usize) -> f32 {
-        let row = self.row(movie);
+    /// does not vote for itself). `movie` and every given movie must have a row.
+    pub fn term(&self, similarities: Similarities, movie: usize) -> f32 {
+        let row = similarities.row(movie);
         let (mut total, mut weighted) = (0f32, 0f32);
         for &(other, deviation) in self.given.iter().filter(|g| g.0 != movie) {
-            let similarity = dot(row, self.row(other));
+            let similarity = dot(row, similarities.row(other));
             if similarity > 0.0 {
                 total += similarity;
                 weighted += similarity * deviation;
@@ -287,6 +288,15 @@ impl StarsPredictor {
     /// index, stars; every index below the catalogue's size), within 0.5 and 5. A movie given
     /// twice counts twice; with nothing given, each movie's prediction for an average visitor.
     pub fn predict(&self, given: &[(usize, f32)]) -> Vec<f32> {
+        let folded = self.fold_in(given);
+        (0..self.movies())
+            .map(|movie| self.stars_of(&folded, movie))
+            .collect()
+    }
+
+    /// What every prediction for a visitor who gave `given` shares: their offset, vector and
+    /// given movies' deviations, computed once (see [`Self::predict`]).
+    pub fn fold_in(&self, given: &[(usize, f32)]) -> FoldedStars {
         let k = given.len();
         let offset = given
             .iter()
@@ -318,28 +328,50 @@ impl StarsPredictor {
             .map(f32::tanh)
             .collect();
         let neighbours = GivenNeighbours::new(
-            &self.similarity,
-            self.rank,
             self.neighbour_shrink,
             (given.iter())
                 .map(|&(movie, stars)| (movie, stars - (self.movie_mean[movie] + offset))),
         );
-        (0..self.movie_mean.len())
-            .map(|movie| {
-                let stars = self.movie_mean[movie]
-                    + self.correction[movie]
-                    + offset * (1.0 + self.offset_weight[movie])
-                    + dot(&self.output[movie * dim..(movie + 1) * dim], &visitor)
-                    + self.neighbour_weight[movie] * neighbours.term(movie);
-                // Extreme (finite) weights can overflow to NaN: shown as the fewest stars.
-                if stars.is_nan() {
-                    MIN_STARS
-                } else {
-                    stars.clamp(MIN_STARS, MAX_STARS)
-                }
-            })
-            .collect()
+        FoldedStars {
+            offset,
+            visitor,
+            neighbours,
+        }
     }
+
+    /// The predicted stars of `movie` (below [`Self::movies`]) for the visitor `folded`, within
+    /// 0.5 and 5.
+    pub fn stars_of(&self, folded: &FoldedStars, movie: usize) -> f32 {
+        let dim = self.dim;
+        let similarities = Similarities {
+            rows: &self.similarity,
+            rank: self.rank,
+        };
+        let stars = self.movie_mean[movie]
+            + self.correction[movie]
+            + folded.offset * (1.0 + self.offset_weight[movie])
+            + dot(
+                &self.output[movie * dim..(movie + 1) * dim],
+                &folded.visitor,
+            )
+            + self.neighbour_weight[movie] * folded.neighbours.term(similarities, movie);
+        // Extreme (finite) weights can overflow to NaN: shown as the fewest stars.
+        if stars.is_nan() {
+            MIN_STARS
+        } else {
+            stars.clamp(MIN_STARS, MAX_STARS)
+        }
+    }
+}
+
+/// A visitor folded into the stars network ([`StarsPredictor::fold_in`]): a page computes it
+/// once per change of picks and each card its own movie's stars from it, rather than every
+/// movie's on every click.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoldedStars {
+    offset: f32,
+    visitor: Vec<f32>,
+    neighbours: GivenNeighbours,
 }
 
 #[cfg(test)]
@@ -377,17 +409,22 @@ mod tests {
         // Rows: movie 0 [1, 0], movie 1 [1, 1], movie 2 [-1, 0], movie 3 [0, 2].
         let rows = [1.0, 0.0, 1.0, 1.0, -1.0, 0.0, 0.0, 2.0];
         let given = [(0, 1.0), (2, -2.0), (3, 0.5)];
-        let neighbours = GivenNeighbours::new(&rows, 2, 0.5, given);
+        let rows = Similarities {
+            rows: &rows,
+            rank: 2,
+        };
+        let neighbours = GivenNeighbours::new(0.5, given);
         // Movie 1: similarities 1 (movie 0), −1 (movie 2: no vote), 2 (movie 3).
-        assert!((neighbours.term(1) - (1.0 * 1.0 + 2.0 * 0.5) / (3.0 + 0.5)).abs() < 1e-6);
+        let expected = (1.0 * 1.0 + 2.0 * 0.5) / (3.0 + 0.5);
+        assert!((neighbours.term(rows, 1) - expected).abs() < 1e-6);
         // Movie 0: itself and movie 3 (similarity 0) do not vote, movie 2 is unlike it.
-        assert_eq!(neighbours.term(0), 0.0);
+        assert_eq!(neighbours.term(rows, 0), 0.0);
         // Only the first MAX_NEIGHBOUR_GIVEN given movies vote.
         let many = (0..MAX_NEIGHBOUR_GIVEN + 1)
             .map(|_| (3, 1.0))
             .chain([(0, -5.0)]);
-        let first = GivenNeighbours::new(&rows, 2, 0.0, many);
-        assert!((first.term(1) - 1.0).abs() < 1e-6);
+        let first = GivenNeighbours::new(0.0, many);
+        assert!((first.term(rows, 1) - 1.0).abs() < 1e-6);
     }
 
     #[test]

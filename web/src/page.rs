@@ -9,7 +9,7 @@ use crate::components::{
 use crate::hooks::use_share_link_arrivals;
 use crate::model_loader::LoadedModel;
 use crate::picks::{
-    Dropped, Origin, PickAction, Picks, PicksContext, SharedLink, link_asks_first, predicted_stars,
+    Dropped, Origin, PickAction, Picks, PicksContext, SharedLink, folded_stars, link_asks_first,
 };
 use crate::{storage, timings};
 use std::rc::Rc;
@@ -97,7 +97,7 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
     let predicted = {
         let model = model.clone();
         use_memo(((*picks).clone(), model.clone()), |(picks, model)| {
-            predicted_stars(model, picks)
+            folded_stars(model, picks)
         })
     };
     let context = PicksContext {

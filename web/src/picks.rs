@@ -5,7 +5,7 @@
 //! components ([`PicksContext`]) and when a share link's picks must wait for the visitor.
 
 use shared::stars::HIGH_STARS;
-use shared::{Catalog, Recommender};
+use shared::{Catalog, FoldedStars, Recommender};
 use std::rc::Rc;
 use yew::{Callback, Reducible};
 
@@ -77,23 +77,23 @@ pub struct PicksContext {
     pub act: Callback<PickAction>,
     /// The last change, for the confirmation that follows a click far from the lists.
     pub last: Option<PickAction>,
-    /// Every catalogue movie's predicted stars for these picks ([`predicted_stars`]).
-    pub predicted: Rc<Option<Vec<f32>>>,
+    /// The visitor folded into the stars network for these picks ([`folded_stars`]): each
+    /// card predicts its own movie, no click predicts every movie.
+    pub predicted: Rc<Option<FoldedStars>>,
 }
 
 impl PicksContext {
     /// The predicted stars of catalogue movie `index` in tenths (42 for 4.2), as a card shows
-    /// them: a card re-renders only when what it shows changes.
-    pub fn predicted_tenths(&self, index: usize) -> Option<u8> {
-        // The catalogue's tail has no predicted stars (NaN).
-        let stars = (*self.predicted).as_ref()?.get(index)?;
-        stars.is_finite().then(|| (stars * 10.0).round() as u8)
+    /// them: a card re-renders only when what it shows changes. The catalogue's tail has none.
+    pub fn predicted_tenths(&self, model: &Recommender, index: usize) -> Option<u8> {
+        let stars = model.stars_of((*self.predicted).as_ref()?, index)?;
+        Some((stars * 10.0).round() as u8)
     }
 }
 
-/// Every catalogue movie's predicted stars for the visitor's stars, likes and dislikes; `None`
-/// before they gave any, or when the model carries no stars.
-pub fn predicted_stars(model: &Recommender, picks: &Picks) -> Option<Vec<f32>> {
+/// The visitor's stars, likes and dislikes folded into the stars network; `None` before they
+/// gave any, or when the model carries no stars.
+pub fn folded_stars(model: &Recommender, picks: &Picks) -> Option<FoldedStars> {
     let indices = |ids: &[u32]| -> Vec<usize> {
         ids.iter()
             .filter_map(|&id| model.catalog.index_of(id))
@@ -106,7 +106,7 @@ pub fn predicted_stars(model: &Recommender, picks: &Picks) -> Option<Vec<f32>> {
     if rated.is_empty() && liked.is_empty() && disliked.is_empty() {
         return None;
     }
-    model.predicted_stars(&rated, &liked, &disliked)
+    model.fold_in_stars(&rated, &liked, &disliked)
 }
 
 /// Ids a model did not know and left out, and where they came from, for the note that says so.

@@ -40,7 +40,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
-use shared::stars::{GivenNeighbours, HIGH_STARS, LOW_STARS};
+use shared::stars::{GivenNeighbours, HIGH_STARS, LOW_STARS, Similarities};
 use shared::{Dense, QuantMatrix, StarsPredictor, StarsWeights};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -288,10 +288,8 @@ impl<'a> Inputs<'a> {
     }
 
     /// The neighbour terms of a visitor who gave `given`, `offset` their folded-in offset.
-    fn neighbours(&self, given: &[(u32, f32)], offset: f64) -> GivenNeighbours<'_> {
+    fn neighbours(&self, given: &[(u32, f32)], offset: f64) -> GivenNeighbours {
         GivenNeighbours::new(
-            &self.similarity.rows,
-            self.similarity.rank,
             self.neighbour_shrink,
             given.iter().map(|&(movie, stars)| {
                 let baseline = self.baseline.movie_mean(movie as usize) + offset;
@@ -321,7 +319,12 @@ impl<'a> Inputs<'a> {
         let asked_neighbour: Vec<f32> = (visits.par_iter().zip(&offsets))
             .flat_map_iter(|(visit, &offset)| {
                 let neighbours = self.neighbours(visit.given, offset);
-                (visit.asked.iter()).map(move |&(item, _)| neighbours.term(item as usize))
+                let similarities = Similarities {
+                    rows: &self.similarity.rows,
+                    rank: self.similarity.rank,
+                };
+                (visit.asked.iter())
+                    .map(move |&(item, _)| neighbours.term(similarities, item as usize))
             })
             .collect();
         for ((row, visit), &offset) in visits.iter().enumerate().zip(&offsets) {

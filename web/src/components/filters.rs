@@ -66,6 +66,8 @@ fn select_callback<T: std::str::FromStr + 'static>(
 #[function_component]
 pub fn FiltersBar(props: &FiltersBarProps) -> Html {
     let model = use_model();
+    // A pass over every movie (the tail's too): once per model, not on every click.
+    let decades = use_memo(model.clone(), |model| model.catalog.decades());
     let filters = props.filters;
     let on_genre = {
         let on_change = props.on_change.clone();
@@ -106,7 +108,7 @@ pub fn FiltersBar(props: &FiltersBarProps) -> Html {
                 { "Decade " }
                 <select id="decade-filter" onchange={on_decade}>
                     <option value="" selected={filters.decade.is_none()}>{ "All decades" }</option>
-                    { for model.catalog.decades().into_iter().map(|decade| html! {
+                    { for decades.iter().map(|&decade| html! {
                         <option value={decade.to_string()} selected={filters.decade == Some(decade)}>
                             { format!("{decade}s") }
                         </option>

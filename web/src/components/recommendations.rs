@@ -174,7 +174,7 @@ pub fn Recommendations() -> Html {
                         buttons={MovieButtons::Steer}
                         status={picks.status(model.catalog.movies[recommendation.index].id)}
                         reason={reason(recommendation)}
-                        predicted={context.predicted_tenths(recommendation.index)}
+                        predicted={context.predicted_tenths(&model, recommendation.index)}
                         act={act_in_place.clone()}
                     />
                 }) }

@@ -80,7 +80,7 @@ pub fn SearchBox() -> Html {
                     { for results.movies.iter().map(|&index| html! {
                         <MovieItem key={index} {index} buttons={MovieButtons::Choose}
                             status={context.picks.status(model.catalog.movies[index].id)}
-                            predicted={context.predicted_tenths(index)}
+                            predicted={context.predicted_tenths(&model, index)}
                             act={act.clone()} />
                     }) }
                 </ul>
