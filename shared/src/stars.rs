@@ -285,7 +285,7 @@ impl StarsPredictor {
     }
 
     /// The predicted stars of every catalogue movie for a visitor who gave `given` (catalogue
-    /// index, stars; every index below the catalogue's size), within 0.5 and 5. A movie given
+    /// index, stars; every index below [`Self::movies`]), within 0.5 and 5. A movie given
     /// twice counts twice; with nothing given, each movie's prediction for an average visitor.
     pub fn predict(&self, given: &[(usize, f32)]) -> Vec<f32> {
         let folded = self.fold_in(given);

@@ -94,7 +94,7 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
         })
     };
 
-    let predicted = {
+    let folded = {
         let model = model.clone();
         use_memo(((*picks).clone(), model.clone()), |(picks, model)| {
             folded_stars(model, picks)
@@ -104,7 +104,7 @@ pub fn RecommenderPage(props: &RecommenderPageProps) -> Html {
         picks: Rc::new((*picks).clone()),
         act,
         last: (*last).clone(),
-        predicted,
+        folded,
     };
     html! {
         <ContextProvider<LoadedModel> context={model}>

@@ -77,16 +77,16 @@ pub struct PicksContext {
     pub act: Callback<PickAction>,
     /// The last change, for the confirmation that follows a click far from the lists.
     pub last: Option<PickAction>,
-    /// The visitor folded into the stars network for these picks ([`folded_stars`]): each
-    /// card predicts its own movie, no click predicts every movie.
-    pub predicted: Rc<Option<FoldedStars>>,
+    /// The visitor folded into the stars network for these picks ([`folded_stars`]): the
+    /// lists predict only the movies they show, no click predicts every movie.
+    pub folded: Rc<Option<FoldedStars>>,
 }
 
 impl PicksContext {
     /// The predicted stars of catalogue movie `index` in tenths (42 for 4.2), as a card shows
     /// them: a card re-renders only when what it shows changes. The catalogue's tail has none.
     pub fn predicted_tenths(&self, model: &Recommender, index: usize) -> Option<u8> {
-        let stars = model.stars_of((*self.predicted).as_ref()?, index)?;
+        let stars = model.stars_of((*self.folded).as_ref()?, index)?;
         Some((stars * 10.0).round() as u8)
     }
 }

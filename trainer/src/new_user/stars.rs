@@ -316,13 +316,13 @@ impl<'a> Inputs<'a> {
             })
             .collect();
         // The neighbour terms cost a pass over the given movies per asked one: in parallel.
+        let similarities = Similarities {
+            rows: &self.similarity.rows,
+            rank: self.similarity.rank,
+        };
         let asked_neighbour: Vec<f32> = (visits.par_iter().zip(&offsets))
             .flat_map_iter(|(visit, &offset)| {
                 let neighbours = self.neighbours(visit.given, offset);
-                let similarities = Similarities {
-                    rows: &self.similarity.rows,
-                    rank: self.similarity.rank,
-                };
                 (visit.asked.iter())
                     .map(move |&(item, _)| neighbours.term(similarities, item as usize))
             })
