@@ -226,53 +226,33 @@ pub fn choose(
     // discovery the visitor asks for. (Re-ordering only the best candidates costs so little that
     // 80% users' validation NDCG@100 chose the discover end itself on two of five ml-100k draws.)
     // The positions up to the middle are a prefix: an index among them is a position.
-    let steps: Vec<Steer> = POPULARITY_STEPS
-        .iter()
-        .take_while(|&&step| step <= shared::steering::STRETCH_FROM)
-        .map(|&popularity_step| Steer {
-            popularity_step,
-            ..PLAIN
-        })
+    let plain_steps: Vec<f32> = (POPULARITY_STEPS.iter().copied())
+        .take_while(|&step| step <= shared::steering::STRETCH_FROM)
         .collect();
+    let steps = each_value(PLAIN, &plain_steps, |steer, step| {
+        steer.popularity_step = step
+    });
     let by_step = validation_ndcg(recommender, validation, false, &steps);
     let default_popularity = first_best(&means(&by_step));
     // The visitors' steering, each choice below added to it in turn (dislikes apart: the
     // visitors feed none).
     let mut chosen = steps[default_popularity];
-    let weights: Vec<Steer> = DISLIKE_WEIGHTS
-        .iter()
-        .map(|&dislike_weight| Steer {
-            dislike_weight,
-            ..chosen
-        })
-        .collect();
+    let weights = each_value(chosen, &DISLIKE_WEIGHTS, |steer, weight| {
+        steer.dislike_weight = weight
+    });
     let by_weight = validation_ndcg(recommender, validation, true, &weights);
     let dislike_weight = largest_within_tolerance(&DISLIKE_WEIGHTS, &by_weight);
-    let familiarities: Vec<Steer> = FEW_PICKS
-        .iter()
-        .map(|&few_picks| Steer {
-            few_picks,
-            ..chosen
-        })
-        .collect();
+    let familiarities = each_value(chosen, &FEW_PICKS, |steer, lean| steer.few_picks = lean);
     let by_few_picks = validation_ndcg(recommender, visitors, false, &familiarities);
     chosen.few_picks = FEW_PICKS[first_best(&means(&by_few_picks))];
-    let dispersions: Vec<Steer> = DISPERSED_PICKS
-        .iter()
-        .map(|&dispersed_picks| Steer {
-            dispersed_picks,
-            ..chosen
-        })
-        .collect();
+    let dispersions = each_value(chosen, &DISPERSED_PICKS, |steer, lean| {
+        steer.dispersed_picks = lean
+    });
     let by_dispersion = validation_ndcg(recommender, visitors, false, &dispersions);
     chosen.dispersed_picks = largest_within_tolerance(&DISPERSED_PICKS, &by_dispersion);
-    let calibrations: Vec<Steer> = CALIBRATIONS
-        .iter()
-        .map(|&calibration| Steer {
-            calibration,
-            ..chosen
-        })
-        .collect();
+    let calibrations = each_value(chosen, &CALIBRATIONS, |steer, weight| {
+        steer.calibration = weight
+    });
     let by_calibration = validation_ndcg(recommender, visitors, false, &calibrations);
     chosen.calibration = largest_within_tolerance(&CALIBRATIONS, &by_calibration);
     let (discover_end, changed) = choose_discover_end(recommender, visitors, chosen);
@@ -320,6 +300,17 @@ pub fn choose(
         calibration,
         discover_end,
     }
+}
+
+/// `base` with one of its settings (the one `set` writes) at each of `values`, in order.
+fn each_value<'a>(base: Steer<'a>, values: &[f32], set: fn(&mut Steer<'a>, f32)) -> Vec<Steer<'a>> {
+    (values.iter())
+        .map(|&value| {
+            let mut steer = base;
+            set(&mut steer, value);
+            steer
+        })
+        .collect()
 }
 
 /// The first of [`DISCOVER_ENDS`] at which the validation `visitors`' top 10 (the first
