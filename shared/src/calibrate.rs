@@ -48,16 +48,24 @@ fn add_genres(mix: &mut [f32; GENRES], catalog: &Catalog, movie: usize) {
 }
 
 /// The genres of a genre mask, as indices.
-fn bits(genres: u32) -> impl Iterator<Item = usize> {
-    (0..GENRES).filter(move |&g| genres >> g & 1 == 1)
+fn bits(mut genres: u32) -> impl Iterator<Item = usize> {
+    // Lowest set bit first: a movie of no wanted genre costs one test, not one per bit.
+    std::iter::from_fn(move || {
+        (genres != 0).then(|| {
+            let g = genres.trailing_zeros() as usize;
+            genres &= genres - 1;
+            g
+        })
+    })
 }
 
 /// The movies calibration re-orders into `places` places, best first by `scores`: `best` (the
-/// best [`POOL`] of `candidates`, best first) and, for each genre of `target` that `best` holds
-/// fewer movies of than its share of the places (at most [`PER_GENRE`]), that genre's
-/// best-scored other candidates up to that number. A long history's genres are mostly in `best`
-/// already: then little is added, and one pass over `candidates` sorts them into the genres
-/// that need more.
+/// best [`POOL`] of `candidates` by [`crate::rank::by_score_desc`], best first) and, for each
+/// genre of `target` that `best` holds fewer movies of than its share of the places (at most
+/// [`PER_GENRE`]), that genre's best-scored other candidates up to that number. A long
+/// history's genres are mostly in `best` already: then nothing is added. Otherwise one pass over
+/// `candidates` keeps each short genre's few best so far, so a catalogue of 60,000 movies costs
+/// a comparison per movie, not a sort of each genre.
 pub fn pool(
     catalog: &Catalog,
     scores: &[f32],
@@ -71,33 +79,58 @@ pub fn pool(
         bits(catalog.movies[movie].genres).for_each(|g| held[g] += 1);
     }
     // A genre with share p of the picks wants about p · places of the list.
-    let wanted: Vec<usize> = target
-        .iter()
-        .map(|&p| ((p * places as f32).ceil() as usize).min(PER_GENRE))
+    let missing: Vec<usize> = (0..GENRES)
+        .map(|g| {
+            let wanted = ((target[g] * places as f32).ceil() as usize).min(PER_GENRE);
+            wanted.saturating_sub(held[g])
+        })
         .collect();
     let short: u32 = (0..GENRES)
-        .filter(|&g| held[g] < wanted[g])
+        .filter(|&g| missing[g] > 0)
         .fold(0, |mask, g| mask | 1 << g);
     if short == 0 {
         return best;
     }
-    let mut pooled = vec![false; scores.len()];
-    best.iter().for_each(|&m| pooled[m] = true);
+    let order = crate::rank::by_score_desc(scores);
+    // `best` is the best of `candidates`: every other candidate ranks after its last.
+    let outside_best = |movie: &&usize| best.last().is_none_or(|last| order(movie, last).is_gt());
+    // Each short genre's best other candidates so far, best first, and the lowest score any of
+    // them would still take (none until each holds all it misses).
     let mut of_genre: Vec<Vec<usize>> = vec![Vec::new(); GENRES];
-    for &movie in candidates.iter().filter(|&&m| !pooled[m]) {
-        bits(catalog.movies[movie].genres & short).for_each(|g| of_genre[g].push(movie));
-    }
-    let mut pool = best;
-    for (genre, movies) in of_genre.into_iter().enumerate() {
-        for movie in crate::rank::top_k(scores, movies, wanted[genre].saturating_sub(held[genre])) {
-            // A movie of two short genres may be the best of both: it joins once.
-            if !pooled[movie] {
-                pooled[movie] = true;
-                pool.push(movie);
+    let mut floor = f32::NEG_INFINITY;
+    for &movie in candidates.iter().filter(outside_best) {
+        // Most movies score below every genre's kept few: skipped unread.
+        if scores[movie] < floor {
+            continue;
+        }
+        let mut changed = false;
+        for g in bits(catalog.movies[movie].genres & short) {
+            let kept = &mut of_genre[g];
+            if kept.len() == missing[g] && order(&movie, &kept[kept.len() - 1]).is_gt() {
+                continue;
             }
+            let at = kept.partition_point(|other| order(other, &movie).is_lt());
+            kept.insert(at, movie);
+            kept.truncate(missing[g]);
+            changed = true;
+        }
+        if changed {
+            floor = bits(short)
+                .map(|g| match of_genre[g].last() {
+                    Some(&last) if of_genre[g].len() == missing[g] => scores[last],
+                    _ => f32::NEG_INFINITY,
+                })
+                .fold(f32::INFINITY, f32::min);
         }
     }
-    pool.sort_unstable_by(crate::rank::by_score_desc(scores));
+    let mut pool = best;
+    for movie in of_genre.into_iter().flatten() {
+        // A movie of two short genres may be the best of both: it joins once.
+        if !pool.contains(&movie) {
+            pool.push(movie);
+        }
+    }
+    pool.sort_unstable_by(&order);
     pool
 }
 

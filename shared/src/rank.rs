@@ -16,6 +16,21 @@ pub fn by_score_desc(scores: &[f32]) -> impl Fn(&usize, &usize) -> Ordering + '_
     }
 }
 
+/// How many of a pass's first values [`kth_best_of_first`] reads for each one sought.
+const SAMPLE_PER_SOUGHT: usize = 8;
+
+/// The `k`-th largest (by `total_cmp`) of the first `8 k` values (at least 1,024), or −∞ when
+/// there are not more than `k` of them: at most the `k`-th largest of them all, so a pass may
+/// drop every value below it unsorted. Over 60,000 movies (a catalogue with its tail) the
+/// selection that follows then sorts a few hundred values, not the whole catalogue.
+pub(crate) fn kth_best_of_first(values: impl Iterator<Item = f32>, k: usize) -> f32 {
+    let mut first: Vec<f32> = values.take((k * SAMPLE_PER_SOUGHT).max(1024)).collect();
+    if k == 0 || first.len() <= k {
+        return f32::NEG_INFINITY;
+    }
+    *first.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a)).1
+}
+
 /// The `k` best of `candidates` (indices into `scores`), best first. Partial sort:
 /// O(n + k log k).
 pub fn top_k(scores: &[f32], mut candidates: Vec<usize>, k: usize) -> Vec<usize> {
@@ -36,6 +51,8 @@ pub fn top_k(scores: &[f32], mut candidates: Vec<usize>, k: usize) -> Vec<usize>
                 score
             }
         };
+        let floor = kth_best_of_first(candidates.iter().map(|&i| key(i)), k);
+        candidates.retain(|&i| key(i).total_cmp(&floor).is_ge());
         let mut keys: Vec<f32> = candidates.iter().map(|&i| key(i)).collect();
         let (_, &mut threshold, _) = keys.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
         candidates.retain(|&i| key(i).total_cmp(&threshold).is_ge());
@@ -81,5 +98,33 @@ mod tests {
                 "k = {k}"
             );
         }
+    }
+
+    #[test]
+    fn a_catalogue_past_the_sample_ranks_as_the_full_sort() {
+        // 5,000 candidates, the first 1,024 (the sample) the worst, then ties, NaNs and the
+        // best last: the sample's floor drops nothing that belongs in the top k.
+        let scores: Vec<f32> = (0..5_000)
+            .map(|i| match i {
+                _ if i < 1_024 => -(i as f32),
+                _ if i % 13 == 0 => f32::NAN,
+                _ => ((i * 7) % 300) as f32,
+            })
+            .collect();
+        let candidates: Vec<usize> = (0..5_000).filter(|i| i % 5 != 1).collect();
+        let mut sorted = candidates.clone();
+        sorted.sort_by(by_score_desc(&scores));
+        for k in [1, 20, 100, 129, 1_000, 3_000, 3_999, 4_000] {
+            assert_eq!(
+                top_k(&scores, candidates.clone(), k),
+                sorted[..k],
+                "k = {k}"
+            );
+        }
+        assert_eq!(kth_best_of_first([3.0, 1.0, 2.0].into_iter(), 2), 2.0);
+        assert_eq!(
+            kth_best_of_first([3.0, 1.0].into_iter(), 2),
+            f32::NEG_INFINITY
+        );
     }
 }

@@ -227,7 +227,9 @@ pub const SPREAD_CANDIDATES: usize = 100;
 /// The request's candidates: the standard deviation of its [`SPREAD_CANDIDATES`] highest finite
 /// scores, and the lowest of them (a movie tied with it counts as a candidate too).
 fn candidates(scores: &[f32]) -> (f32, f32) {
-    let mut finite: Vec<f32> = scores.iter().copied().filter(|s| s.is_finite()).collect();
+    let finite = || scores.iter().copied().filter(|s| s.is_finite());
+    let floor = crate::rank::kth_best_of_first(finite(), SPREAD_CANDIDATES);
+    let mut finite: Vec<f32> = finite().filter(|s| s.total_cmp(&floor).is_ge()).collect();
     let top = SPREAD_CANDIDATES.min(finite.len());
     if top < finite.len() {
         finite.select_nth_unstable_by(top, |a, b| b.total_cmp(a));
