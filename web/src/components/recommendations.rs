@@ -1,7 +1,7 @@
 //! "Recommended for you": the top movies for the current picks, filters and slider, with the
 //! reasons worth saying. Recomputed (and timed) after every change, except that a list the
 //! visitor is working through stays still: cards acted on stay in place, dimmed, with Undo,
-//! until the visitor asks for the new list or changes anything elsewhere.
+//! and the new list is ranked only when the visitor asks for it or changes anything elsewhere.
 
 use super::filters::{Filters, FiltersBar};
 use super::focus_by_id;
@@ -44,9 +44,16 @@ pub fn Recommendations() -> Html {
     let context = use_picks();
     let picks = context.picks.clone();
     let filters = use_state(|| Filters::starting(&model));
+    let held = use_state(|| None::<Held>);
+    let holding = matches!(&*held, Some(h) if h.picks == *picks && h.filters == *filters);
     let fresh: Ranked = use_memo(
-        (picks.clone(), *filters, model.clone()),
-        |(picks, filters, model)| {
+        (picks.clone(), *filters, model.clone(), holding),
+        |(picks, filters, model, holding)| {
+            // Nothing liked yet (or only low stars): no list, and nothing to time. A held list
+            // stays on screen: the new one is ranked when the visitor asks for it.
+            if *holding || picks.liked_or_starred().is_empty() {
+                return Ok(Vec::new());
+            }
             let request = Request {
                 liked: picks.liked.clone(),
                 rated: picks.rated_stars(),
@@ -57,19 +64,13 @@ pub fn Recommendations() -> Html {
                 decade: filters.decade,
                 popularity: Some(filters.popularity),
             };
-            // Nothing liked yet (or only low stars): no list, and nothing to time.
-            if picks.liked_or_starred().is_empty() {
-                return Ok(Vec::new());
-            }
             timings::time_scoring(|| model.recommend(&request))
         },
     );
-    let held = use_state(|| None::<Held>);
     let shown = match &*held {
-        Some(h) if h.picks == *picks && h.filters == *filters => h.list.clone(),
+        Some(h) if holding => h.list.clone(),
         _ => fresh.clone(),
     };
-    let holding = !Rc::ptr_eq(&shown, &fresh);
     let any_shown = matches!(&*shown, Ok(list) if !list.is_empty());
     use_effect_with((picks.clone(), *filters), move |_| {
         timings::list_updated(any_shown)
@@ -115,9 +116,10 @@ pub fn Recommendations() -> Html {
             focus_by_id("recommendations-heading");
         })
     };
+    // The same callback on every render, so that a click leaves the filters bar as it is.
     let on_filters = {
         let (filters, held) = (filters.clone(), held.clone());
-        Callback::from(move |chosen| {
+        use_callback((), move |chosen, _| {
             // A change elsewhere moves on to the new list; going back must not bring the old.
             held.set(None);
             filters.set(chosen);
