@@ -202,6 +202,23 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
         ),
         spread(throttled),
     ));
+    // The two kinds of click apart: a like on a card keeps its list on screen (nothing is
+    // ranked), a remove ranks the list anew.
+    for (kind, parity) in [
+        ("a like on a card (list held)", 0),
+        ("a remove (list ranked)", 1),
+    ] {
+        let of_kind: Vec<f64> = (throttled.iter().skip(parity).step_by(2))
+            .copied()
+            .collect();
+        rows.push((
+            format!(
+                "… of which {kind}, CPU slowed ×4, p50 / p95 ({} clicks)",
+                of_kind.len()
+            ),
+            spread(&of_kind),
+        ));
+    }
     rows.push((
         format!(
             "scoring alone (`recommend`), p50 / p95 ({} calls)",
