@@ -94,8 +94,9 @@ pub fn pool(
     let order = crate::rank::by_score_desc(scores);
     // `best` is the best of `candidates`: every other candidate ranks after its last.
     let outside_best = |movie: &&usize| best.last().is_none_or(|last| order(movie, last).is_gt());
-    // Each short genre's best other candidates so far, best first, and the lowest score any of
-    // them would still take (none until each holds all it misses).
+    // Each short genre's best other candidates so far, best first, and a score below which no
+    // genre takes a movie any more (none until each holds all it misses; a NaN ranks last, so
+    // a list ending in one still takes every number).
     let mut of_genre: Vec<Vec<usize>> = vec![Vec::new(); GENRES];
     let mut floor = f32::NEG_INFINITY;
     for &movie in candidates.iter().filter(outside_best) {
@@ -117,7 +118,9 @@ pub fn pool(
         if changed {
             floor = bits(short)
                 .map(|g| match of_genre[g].last() {
-                    Some(&last) if of_genre[g].len() == missing[g] => scores[last],
+                    Some(&last) if of_genre[g].len() == missing[g] && !scores[last].is_nan() => {
+                        scores[last]
+                    }
                     _ => f32::NEG_INFINITY,
                 })
                 .fold(f32::INFINITY, f32::min);
@@ -286,6 +289,20 @@ mod tests {
             super::pool(&catalog, &scores, pool.clone(), &pool, &animation_pick, 4),
             pool
         );
+        // A movie scored NaN ranks last: a genre whose one place it holds still takes any
+        // number after it.
+        let mut unsure = scores.clone();
+        unsure[0] = f32::NAN;
+        let horror_first: Vec<usize> = (0..12).collect();
+        let widened = super::pool(
+            &catalog,
+            &unsure,
+            Vec::new(),
+            &horror_first,
+            &horror_pick,
+            1,
+        );
+        assert_eq!(widened, [1], "the best horror film with a score");
         // A picks' mix of animation alone changes nothing.
         let animation = genre_mix(&catalog, &[6, 7]);
         assert_eq!(rerank(&catalog, &scores, &pool, &animation, 0.8, 4), plain);

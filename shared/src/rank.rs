@@ -102,8 +102,8 @@ mod tests {
 
     #[test]
     fn a_catalogue_past_the_sample_ranks_as_the_full_sort() {
-        // 5,000 candidates, the first 1,024 (the sample) the worst, then ties, NaNs and the
-        // best last: the sample's floor drops nothing that belongs in the top k.
+        // 5,000 candidates, the first 1,024 (the sample up to k = 128; larger k read more) the
+        // worst, then ties, NaNs and the best last: the floor drops nothing of the top k.
         let scores: Vec<f32> = (0..5_000)
             .map(|i| match i {
                 _ if i < 1_024 => -(i as f32),
