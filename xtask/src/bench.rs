@@ -17,6 +17,9 @@ use std::path::Path;
 const CLICKS: usize = 120;
 /// Movies liked through the share URL before the first recommendations are timed.
 const PRELOADED_PICKS: usize = 3;
+/// Stars a visitor who brought their ratings from elsewhere has given besides: the next most
+/// rated movies after the liked ones, ½ to 5 stars in turn.
+const IMPORTED_STARS: usize = 100;
 
 /// Bytes of `path` as stored and as gzip (best) would send them.
 fn sizes(path: &Path) -> Result<(usize, usize)> {
@@ -69,6 +72,54 @@ async fn click_through(browser: &Browser, before: usize) -> Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// The throttled clicks ([`click_through`], CPU slowed ×4) of a visitor who arrives with
+/// `liked` and [`IMPORTED_STARS`] stars besides, as after an import: every change of picks
+/// folds all their stars into the stars network and ranks for all the high ones.
+async fn imported_visitor_clicks(
+    url: &str,
+    model: &Recommender,
+    liked: &[String],
+    has_tail: bool,
+) -> Result<Vec<f64>> {
+    let rated: Vec<String> = (model.popular(None, liked.len() + IMPORTED_STARS).iter())
+        .skip(liked.len())
+        .enumerate()
+        .map(|(i, &index)| {
+            let halves = i % 10 + 1;
+            format!("{}:{}", model.catalog.movies[index].id, halves as f32 / 2.0)
+        })
+        .collect();
+    // A browser of its own: the first one's kept picks would make the link ask first.
+    let browser = Browser::start().await?;
+    browser
+        .goto(format!(
+            "{url}#liked={}&rated={}",
+            liked.join(","),
+            rated.join(",")
+        ))
+        .await?;
+    browser.recommended_ids().await?;
+    if has_tail {
+        browser
+            .wait_for("#model-info[data-tail='attached']")
+            .await?;
+    }
+    browser
+        .cdp()
+        .send_raw(
+            "Emulation.setCPUThrottlingRate",
+            serde_json::json!({"rate": 4}),
+        )
+        .await?;
+    click_through(&browser, 0).await?;
+    let clicks = samples(&browser.timings().await?, "clicks")?;
+    browser.quit().await?;
+    if clicks.len() < CLICKS {
+        bail!("only {} of {CLICKS} clicks were timed", clicks.len());
+    }
+    Ok(clicks)
 }
 
 /// `cargo xtask bench-web`: the page as served from `static/`, printed as a table.
@@ -172,6 +223,7 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
     click_through(&browser, CLICKS).await?;
     let timings = browser.timings().await?;
     browser.quit().await?;
+    let imported = imported_visitor_clicks(&url, &model, &preloaded, has_tail).await?;
 
     let all_clicks = samples(&timings, "clicks")?;
     if all_clicks.len() < 2 * CLICKS {
@@ -204,16 +256,28 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
     ));
     // The two kinds of click apart: a like on a card keeps its list on screen (nothing is
     // ranked), a remove ranks the list anew.
-    for (kind, parity) in [
+    let kinds = [
         ("a like on a card (list held)", 0),
         ("a remove (list ranked)", 1),
-    ] {
-        let of_kind: Vec<f64> = (throttled.iter().skip(parity).step_by(2))
-            .copied()
-            .collect();
+    ];
+    let of_kind = |clicks: &[f64], parity: usize| -> Vec<f64> {
+        clicks.iter().skip(parity).step_by(2).copied().collect()
+    };
+    for (kind, parity) in kinds {
+        let of_kind = of_kind(throttled, parity);
         rows.push((
             format!(
                 "… of which {kind}, CPU slowed ×4, p50 / p95 ({} clicks)",
+                of_kind.len()
+            ),
+            spread(&of_kind),
+        ));
+    }
+    for (kind, parity) in kinds {
+        let of_kind = of_kind(&imported, parity);
+        rows.push((
+            format!(
+                "a visitor with {IMPORTED_STARS} stars imported besides: {kind}, CPU slowed ×4, p50 / p95 ({} clicks)",
                 of_kind.len()
             ),
             spread(&of_kind),
