@@ -74,6 +74,29 @@ async fn click_through(browser: &Browser, before: usize) -> Result<()> {
     Ok(())
 }
 
+/// Waits, when the page has a catalogue's tail, until it is attached: clicks are timed on the
+/// whole catalogue, as a visitor has it a moment later.
+async fn wait_for_tail(browser: &Browser, has_tail: bool) -> Result<()> {
+    if has_tail {
+        browser
+            .wait_for("#model-info[data-tail='attached']")
+            .await?;
+    }
+    Ok(())
+}
+
+/// A phone-class CPU: Chromium runs the page four times slower from here on.
+async fn slow_cpu_four_times(browser: &Browser) -> Result<()> {
+    browser
+        .cdp()
+        .send_raw(
+            "Emulation.setCPUThrottlingRate",
+            serde_json::json!({"rate": 4}),
+        )
+        .await?;
+    Ok(())
+}
+
 /// The throttled clicks ([`click_through`], CPU slowed ×4) of a visitor who arrives with
 /// `liked` and [`IMPORTED_STARS`] stars besides, as after an import: every change of picks
 /// folds all their stars into the stars network and ranks for all the high ones.
@@ -101,18 +124,8 @@ async fn imported_visitor_clicks(
         ))
         .await?;
     browser.recommended_ids().await?;
-    if has_tail {
-        browser
-            .wait_for("#model-info[data-tail='attached']")
-            .await?;
-    }
-    browser
-        .cdp()
-        .send_raw(
-            "Emulation.setCPUThrottlingRate",
-            serde_json::json!({"rate": 4}),
-        )
-        .await?;
+    wait_for_tail(&browser, has_tail).await?;
+    slow_cpu_four_times(&browser).await?;
     click_through(&browser, 0).await?;
     let clicks = samples(&browser.timings().await?, "clicks")?;
     browser.quit().await?;
@@ -203,23 +216,11 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
             Ok(browser.timings().await?["firstRecommendationsMs"].as_f64())
         })
         .await?;
-    if has_tail {
-        // Clicks are timed on the whole catalogue, as a visitor has it a moment later.
-        browser
-            .wait_for("#model-info[data-tail='attached']")
-            .await?;
-    }
+    wait_for_tail(&browser, has_tail).await?;
 
     click_through(&browser, 0).await?;
     let scored_unthrottled = samples(&browser.timings().await?, "scoring")?.len();
-    // A phone-class CPU: Chromium runs the page four times slower.
-    browser
-        .cdp()
-        .send_raw(
-            "Emulation.setCPUThrottlingRate",
-            serde_json::json!({"rate": 4}),
-        )
-        .await?;
+    slow_cpu_four_times(&browser).await?;
     click_through(&browser, CLICKS).await?;
     let timings = browser.timings().await?;
     browser.quit().await?;
