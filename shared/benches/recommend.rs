@@ -1,7 +1,9 @@
 //! `cargo bench -p shared --bench recommend [-- DIR]`: how long one `recommend` takes natively
 //! on an exported page model (`DIR/model.bin`, `static/` by default), with the catalogue's tail
 //! attached when `DIR/model.tail.bin` is there and without it, for three and ten liked movies
-//! (the first of every 97th of the model's movies). The page's own figures, in wasm and a real
+//! (the first of every 97th of the model's movies) and for the three with [`RATED`] stars
+//! besides, as after an import (the most rated other movies, ½ to 5 in turn: 30 count as likes,
+//! 50 as "not for me"). The page's own figures, in wasm and a real
 //! browser, are `cargo xtask bench-web`'s; this one shows where native time goes, on the
 //! ml-25m-sized page of `cargo xtask bench-scale` (`target/bench-scale/ml-25m-page`) too.
 
@@ -12,6 +14,8 @@ use std::time::Instant;
 
 /// Requests timed per case, after as many unmeasured.
 const REPEATS: usize = 300;
+/// Stars given besides three likes in the last case, as `bench-web`'s imported visitor's.
+const RATED: usize = 100;
 
 fn main() {
     // `cargo bench` passes `--bench`; the first other argument is the folder, relative to the
@@ -39,7 +43,9 @@ fn main() {
         "{}: recommend, median of {REPEATS} requests\n",
         dir.display()
     );
-    println!("| catalogue | 3 liked | 10 liked |\n| --- | --- | --- |");
+    println!(
+        "| catalogue | 3 liked | 10 liked | 3 liked, {RATED} rated |\n| --- | --- | --- | --- |"
+    );
     for model in std::iter::once(&head).chain(&tail) {
         let movies = model.catalog.len();
         let head_movies = head.catalog.len();
@@ -48,17 +54,36 @@ fn main() {
                 .map(|i| model.catalog.movies[(i * 97) % head_movies].id)
                 .collect()
         };
-        let times: Vec<String> = [3, 10]
-            .map(|n| format!("{:.3} ms", median_ms(model, liked(n))))
+        let rated = |liked: &[u32]| -> Vec<(u32, f32)> {
+            let others = (model.popular(None, liked.len() + RATED).into_iter())
+                .map(|index| model.catalog.movies[index].id)
+                .filter(|id| !liked.contains(id));
+            (others.take(RATED).enumerate())
+                .map(|(i, id)| (id, (i % 10 + 1) as f32 / 2.0))
+                .collect()
+        };
+        let times: Vec<String> = [(3, false), (10, false), (3, true)]
+            .map(|(n, with_stars)| {
+                let liked = liked(n);
+                let rated = if with_stars {
+                    rated(&liked)
+                } else {
+                    Vec::new()
+                };
+                format!("{:.3} ms", median_ms(model, liked, rated))
+            })
             .into();
-        println!("| {movies} movies | {} | {} |", times[0], times[1]);
+        println!(
+            "| {movies} movies | {} | {} | {} |",
+            times[0], times[1], times[2]
+        );
     }
 }
 
-fn median_ms(model: &Recommender, liked: Vec<u32>) -> f64 {
+fn median_ms(model: &Recommender, liked: Vec<u32>, rated: Vec<(u32, f32)>) -> f64 {
     let request = Request {
         liked,
-        rated: Vec::new(),
+        rated,
         disliked: Vec::new(),
         seen: Vec::new(),
         top_n: 20,

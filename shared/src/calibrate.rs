@@ -22,7 +22,7 @@ pub const MAX_CALIBRATION: f32 = 0.95;
 /// `α` in `q̃`: how much of the picks' mix stands in for genres the list lacks.
 const MIX: f32 = 0.01;
 /// Genre bits a movie can carry (the catalogue's genre mask).
-const GENRES: usize = 32;
+pub const GENRES: usize = 32;
 
 /// The genre mix of `movies`: each movie shares one unit among its genres; movies without a
 /// genre count for nothing. Sums to 1, or is all zeros when no movie has a genre.

@@ -328,11 +328,10 @@ impl Scorer {
         (dot(&sum, &sum).sqrt() / counted as f32).min(1.0)
     }
 
-    /// For every item, its cosine similarity to the most similar of `to` (0 when `to` is empty).
-    pub fn closest_similarity(&self, to: &[usize]) -> Vec<f32> {
-        let dim = self.user_dim.max(1);
-        // Unit rows of `to`, so each item costs one dot product per row and one division.
-        let targets: Vec<Vec<f32>> = to
+    /// `to`'s movies ready for [`Self::closest_similarity`].
+    pub fn closest_of(&self, to: &[usize]) -> Closest {
+        // Unit rows, so each item costs one dot product per row and one division.
+        let rows: Vec<Vec<f32>> = to
             .iter()
             .map(|&t| {
                 let (row, norm) = self.output_row(t);
@@ -341,39 +340,66 @@ impl Scorer {
                     .collect()
             })
             .collect();
-        let mut closest: Vec<f32> = self
-            .output
-            .chunks_exact(dim)
-            .zip(&self.output_norms)
-            .map(|(row, &norm)| {
-                if targets.is_empty() || norm == 0.0 {
-                    return 0.0;
-                }
-                targets
-                    .iter()
-                    .map(|t| dot(row, t))
-                    .fold(f32::NEG_INFINITY, f32::max)
-                    / norm
-            })
-            .collect();
-        if let Some(tail) = &self.tail {
-            let mut tail_closest = vec![
-                if targets.is_empty() {
-                    0.0
-                } else {
-                    f32::NEG_INFINITY
-                };
-                tail.len()
-            ];
-            for target in &targets {
-                for (c, cosine) in tail_closest.iter_mut().zip(tail.cosines(target)) {
-                    *c = c.max(cosine);
-                }
-            }
-            closest.extend(tail_closest);
+        let tail_per_feature = match &self.tail {
+            Some(tail) => rows.iter().map(|row| tail.per_feature_of(row)).collect(),
+            None => Vec::new(),
+        };
+        Closest {
+            rows,
+            tail_per_feature,
         }
-        closest
     }
+
+    /// Item `item`'s cosine similarity to the most similar of `closest`'s movies (0 when there
+    /// are none).
+    pub fn closest_similarity(&self, closest: &Closest, item: usize) -> f32 {
+        self.closest_similarity_until(closest, item, f32::INFINITY)
+    }
+
+    /// [`Self::closest_similarity`], except that the first of `closest`'s movies at least
+    /// `enough` similar ends the search: its similarity is returned, at least `enough`, in
+    /// place of the closest's.
+    pub fn closest_similarity_until(&self, closest: &Closest, item: usize, enough: f32) -> f32 {
+        if closest.rows.is_empty() {
+            return 0.0;
+        }
+        if let Some(tail) = self.tail.as_ref().filter(|_| item >= self.items) {
+            let mut best = f32::NEG_INFINITY;
+            for per_feature in &closest.tail_per_feature {
+                let cosine = tail.cosine(per_feature, item - self.items);
+                if cosine >= enough {
+                    return cosine;
+                }
+                best = best.max(cosine);
+            }
+            return best;
+        }
+        let norm = self.output_norms[item];
+        if norm == 0.0 {
+            return 0.0;
+        }
+        let dim = self.user_dim.max(1);
+        let row = &self.output[item * dim..(item + 1) * dim];
+        // The largest dot product over the norm: dividing each would round the same, but costs
+        // a division per movie.
+        let mut best = f32::NEG_INFINITY;
+        for target in &closest.rows {
+            let dot = dot(row, target);
+            if enough.is_finite() && dot / norm >= enough {
+                return dot / norm;
+            }
+            best = best.max(dot);
+        }
+        best / norm
+    }
+}
+
+/// Some movies' unit output rows, to find how close any movie comes to them
+/// ([`Scorer::closest_similarity`]): a visitor's likes or dislikes.
+pub struct Closest {
+    rows: Vec<Vec<f32>>,
+    /// Per row, each tail feature's dot product with it (empty without a tail).
+    tail_per_feature: Vec<Vec<f32>>,
 }
 
 /// A new user's pooled vector: the sum of the picked rows of a row-major `[_, dim]` matrix,
@@ -552,9 +578,26 @@ mod tests {
         // Pick 0's neighbour is movie 1, lifted by 0.3 (to int8 precision).
         let lift = with_neighbours.score_picks(&[0])[1] - scorer.score_picks(&[0])[1];
         assert!((lift - 0.3).abs() < 0.003, "{lift}");
-        let closest = scorer.closest_similarity(&[0, 1]);
-        assert!((closest[0] - 1.0).abs() < 1e-3 && (closest[1] - 1.0).abs() < 1e-3);
-        assert!((closest[2] - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3);
-        assert_eq!(scorer.closest_similarity(&[]), [0.0; 3]);
+        let closest = |to: &[usize]| -> Vec<f32> {
+            let to = scorer.closest_of(to);
+            (0..3).map(|i| scorer.closest_similarity(&to, i)).collect()
+        };
+        let to_two = closest(&[0, 1]);
+        assert!((to_two[0] - 1.0).abs() < 1e-3 && (to_two[1] - 1.0).abs() < 1e-3);
+        assert!((to_two[2] - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3);
+        assert_eq!(closest(&[]), [0.0; 3]);
+        // Stopping at the first movie similar enough decides "at least that similar" the same.
+        let to = scorer.closest_of(&[1, 0]);
+        for item in 0..3 {
+            let full = scorer.closest_similarity(&to, item);
+            for enough in [-1.0, 0.0, 0.5, 0.7, 0.71, 0.9, 1.0, 2.0] {
+                let until = scorer.closest_similarity_until(&to, item, enough);
+                if full >= enough {
+                    assert!(until >= enough, "item {item}, {enough}: {until}");
+                } else {
+                    assert_eq!(until, full, "item {item}, {enough}");
+                }
+            }
+        }
     }
 }

@@ -3,12 +3,12 @@
 
 use crate::calibrate;
 use crate::catalog::{Catalog, Movie};
-use crate::foldin::Scorer;
+use crate::foldin::{Closest, Scorer};
 use crate::format::{FormatError, InvalidModel, ModelFile, ModelInfo};
 use crate::rank::top_k;
 use crate::search::{SearchIndex, SearchResults};
 use crate::stars::{self, FoldedStars, HIGH_STARS, LOW_STARS, StarsPredictor};
-use crate::steering::{self, Adjustment, POPULARITY_STEPS, Steering};
+use crate::steering::{self, Adjuster, Adjustment, POPULARITY_STEPS, Steering};
 use crate::tail::{TailFile, TailScorer};
 
 /// What a visitor asks for. Ids are MovieLens movie ids.
@@ -82,12 +82,32 @@ pub struct StarsSteering {
 pub struct Scored {
     /// Raw scores, one per catalogue movie.
     pub scores: Vec<f32>,
-    /// Per movie, how much closer it is to a dislike than to any like; empty without dislikes.
-    dislike_similarity: Vec<f32>,
+    /// The likes and the dislikes, to tell how much closer a movie is to a dislike than to
+    /// any like ([`Recommender::dislike_similarity`]); `None` without dislikes.
+    closeness: Option<Closeness>,
     /// How many movies were picked (the familiar leans divide by it).
     picks: usize,
     /// How much the picks point one way ([`crate::foldin::Scorer::coherence`]).
     coherence: f32,
+}
+
+/// The `k`-th largest of `values` (a NaN as the smallest), or −∞ when there are fewer.
+fn kth_best(values: impl Iterator<Item = f32>, k: usize) -> f32 {
+    let mut values: Vec<f32> = values
+        .map(|v| if v.is_nan() { f32::NEG_INFINITY } else { v })
+        .collect();
+    if k == 0 || values.len() < k {
+        return f32::NEG_INFINITY;
+    }
+    *values
+        .select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a))
+        .1
+}
+
+/// A visitor's likes and dislikes, ready to measure any movie against.
+struct Closeness {
+    liked: Closest,
+    disliked: Closest,
 }
 
 /// Everything beyond the likes that changes the scores, in catalogue indices.
@@ -223,9 +243,8 @@ impl Recommender {
         }
     }
 
-    /// One visitor's scores before steering, and how much closer each movie is to a dislike
-    /// than to any like (only when there are dislikes): the costly part of a request, computed
-    /// once and then steered any number of ways ([`Self::ranked_scored`]).
+    /// One visitor's scores before steering, and their likes and dislikes to measure movies
+    /// against: computed once and then steered any number of ways ([`Self::ranked_scored`]).
     pub fn scored(&self, picks: &[usize], disliked: &[usize]) -> Scored {
         let weighted: Vec<(usize, f32)> = picks.iter().map(|&p| (p, 1.0)).collect();
         self.weighted_scored(&weighted, disliked)
@@ -235,41 +254,53 @@ impl Recommender {
     fn weighted_scored(&self, weighted: &[(usize, f32)], disliked: &[usize]) -> Scored {
         let picks: Vec<usize> = weighted.iter().map(|&(p, _)| p).collect();
         let picks = &picks[..];
-        let dislike_similarity = if disliked.is_empty() {
-            Vec::new()
-        } else {
-            // A movie near both a like and a dislike is not pushed down for the dislike's sake.
-            let to_liked = self.scorer.closest_similarity(picks);
-            let mut to_disliked = self.scorer.closest_similarity(disliked);
-            for (d, l) in to_disliked.iter_mut().zip(&to_liked) {
-                *d -= l.max(0.0);
-            }
-            to_disliked
-        };
+        let closeness = (!disliked.is_empty()).then(|| Closeness {
+            liked: self.scorer.closest_of(picks),
+            disliked: self.scorer.closest_of(disliked),
+        });
         Scored {
             scores: self.scorer.score_weighted(weighted),
-            dislike_similarity,
+            closeness,
             picks: picks.len(),
             coherence: self.scorer.coherence(picks),
         }
     }
 
-    /// `scored`'s scores adjusted by dislikes and the popularity slider (see [`steering`]).
-    /// `steer.disliked` is not read: the dislikes are those `scored` was computed with.
-    pub fn steered(&self, scored: &Scored, steer: Steer) -> Vec<f32> {
-        let mut scores = scored.scores.clone();
-        steering::adjust(
-            &mut scores,
-            &self.popularity_z,
+    /// How much closer (cosine) `movie` is to a dislike than to any like, when it is; 0 or
+    /// less when it is not (a movie near both a like and a dislike is not pushed down for the
+    /// dislike's sake).
+    fn dislike_similarity(&self, closeness: &Closeness, movie: usize) -> f32 {
+        let to_disliked = self.scorer.closest_similarity(&closeness.disliked, movie);
+        // One like as close as that settles it: the search of the likes can stop there.
+        let to_liked = (self.scorer).closest_similarity_until(&closeness.liked, movie, to_disliked);
+        to_disliked - to_liked.max(0.0)
+    }
+
+    /// How `steer` adjusts `scored`'s scores (see [`steering`]).
+    fn adjuster(&self, scored: &Scored, steer: Steer) -> Adjuster {
+        Adjuster::new(
+            &scored.scores,
             Adjustment {
-                dislike_similarity: &scored.dislike_similarity,
                 dislike_weight: steer.dislike_weight,
                 popularity_step: steer.popularity_step
                     - (steer.few_picks + steer.dispersed_picks * (1.0 - scored.coherence))
                         / scored.picks.max(1) as f32,
             },
-        );
-        scores
+        )
+    }
+
+    /// Every movie's score in `scored` adjusted by its dislikes and `steer`'s slider (see
+    /// [`steering`]). `steer.disliked` is not read: the dislikes are those `scored` was
+    /// computed with.
+    pub fn steered(&self, scored: &Scored, steer: Steer) -> Vec<f32> {
+        let adjuster = self.adjuster(scored, steer);
+        (0..scored.scores.len())
+            .map(|movie| {
+                let similarity = (scored.closeness.as_ref())
+                    .map_or(0.0, |closeness| self.dislike_similarity(closeness, movie));
+                adjuster.adjusted(scored.scores[movie], similarity, self.popularity_z[movie])
+            })
+            .collect()
     }
 
     /// Scores for picks, adjusted by dislikes and the popularity slider (see [`steering`]).
@@ -294,8 +325,8 @@ impl Recommender {
 
     /// The `n` best of `candidates` (catalogue indices) for `picks`, by steered scores, the top
     /// [`calibrate::POOL`] and the best of each picked genre ([`calibrate::pool`]) re-ordered to
-    /// keep the picks' genre mix ([`Steering::calibration`]);
-    /// with the steered scores. The order the page shows and the trainer measures.
+    /// keep the picks' genre mix ([`Steering::calibration`]); with their steered scores. The
+    /// order the page shows and the trainer measures.
     pub fn ranked(
         &self,
         picks: &[usize],
@@ -307,6 +338,15 @@ impl Recommender {
     }
 
     /// [`Self::ranked`] from `scored`, computed for `picks` (and the dislikes `steer` weighs).
+    ///
+    /// The list every movie's steered score ([`Self::steered`]) gives, but a movie's dislike
+    /// similarity, a dot product per like and per dislike (eighty for a visitor who imported a
+    /// hundred stars), is measured only for movies that may reach the list. A dislike only
+    /// lowers a score, so a movie's score steered as if it were like no dislike bounds it: the
+    /// list is chosen on the measured movies' scores and the others' bounds, and when it takes
+    /// none of the bounds it is exact (lowering movies a top-k choice left out keeps them out
+    /// and changes nothing else); otherwise the movies it took are measured, with every movie
+    /// whose bound still reaches the best measured scores, and the list chosen again.
     pub fn ranked_scored(
         &self,
         scored: &Scored,
@@ -315,16 +355,95 @@ impl Recommender {
         candidates: Vec<usize>,
         n: usize,
     ) -> (Vec<usize>, Vec<f32>) {
-        let scores = self.steered(scored, steer);
-        if steer.calibration <= 0.0 {
-            return (top_k(&scores, candidates, n), scores);
-        }
-        let best = top_k(&scores, candidates.clone(), n.max(calibrate::POOL));
+        let adjuster = self.adjuster(scored, steer);
+        let steered = |movie: usize, dislike_similarity: f32| {
+            adjuster.adjusted(
+                scored.scores[movie],
+                dislike_similarity,
+                self.popularity_z[movie],
+            )
+        };
+        let mut scores: Vec<f32> = (0..scored.scores.len())
+            .map(|movie| steered(movie, 0.0))
+            .collect();
         let target = calibrate::genre_mix(&self.catalog, picks);
-        let pool = calibrate::pool(&self.catalog, &scores, best, &candidates, &target, n);
-        let ranked =
-            calibrate::rerank(&self.catalog, &scores, &pool, &target, steer.calibration, n);
-        (ranked, scores)
+        let choose = |scores: &[f32]| self.chosen(scores, &target, steer, &candidates, n);
+        let mut chosen = choose(&scores);
+        if let Some(closeness) = &scored.closeness {
+            let bounds = scores.clone();
+            let mut measured = vec![false; scores.len()];
+            // First the list the bounds choose and twice as many of the best bounds.
+            let mut wanted: Vec<usize> = if adjuster.dislikes_only_lower() {
+                (chosen.iter().copied())
+                    .chain(top_k(&bounds, candidates.clone(), 2 * chosen.len()))
+                    .collect()
+            } else {
+                candidates.clone()
+            };
+            let sought = if steer.calibration <= 0.0 {
+                n
+            } else {
+                n.max(calibrate::POOL)
+            };
+            loop {
+                for movie in wanted {
+                    if !measured[movie] {
+                        measured[movie] = true;
+                        scores[movie] = steered(movie, self.dislike_similarity(closeness, movie));
+                    }
+                }
+                chosen = choose(&scores);
+                let bounded: Vec<usize> = (chosen.iter().copied())
+                    .filter(|&movie| !measured[movie])
+                    .collect();
+                if bounded.is_empty() {
+                    break;
+                }
+                // Those, and every movie whose bound reaches the `sought`-th best measured
+                // score: the others cannot be among the best.
+                let reach = kth_best(
+                    (candidates.iter().filter(|&&m| measured[m])).map(|&m| scores[m]),
+                    sought,
+                );
+                wanted = (bounded.into_iter())
+                    .chain(
+                        (candidates.iter().copied())
+                            .filter(|&m| !measured[m] && bounds[m] >= reach),
+                    )
+                    .collect();
+            }
+        }
+        let ranked = if steer.calibration <= 0.0 {
+            chosen
+        } else {
+            calibrate::rerank(
+                &self.catalog,
+                &scores,
+                &chosen,
+                &target,
+                steer.calibration,
+                n,
+            )
+        };
+        let ranked_scores = ranked.iter().map(|&movie| scores[movie]).collect();
+        (ranked, ranked_scores)
+    }
+
+    /// What [`Self::ranked_scored`] chooses from `scores`: the `n` best of `candidates`, or with
+    /// calibration the pool it re-orders to `target`'s genre mix.
+    fn chosen(
+        &self,
+        scores: &[f32],
+        target: &[f32; calibrate::GENRES],
+        steer: Steer,
+        candidates: &[usize],
+        n: usize,
+    ) -> Vec<usize> {
+        if steer.calibration <= 0.0 {
+            return top_k(scores, candidates.to_vec(), n);
+        }
+        let best = top_k(scores, candidates.to_vec(), n.max(calibrate::POOL));
+        calibrate::pool(&self.catalog, scores, best, candidates, target, n)
     }
 
     /// The top movies for a new user: never a liked, rated, disliked or seen movie, filters
@@ -380,12 +499,10 @@ impl Recommender {
         let (ranked, scores) =
             self.ranked_scored(&scored, &picks, steer, candidates, request.top_n);
         let reasons = self.reasons(&ranked, &picks);
-        Ok(ranked
-            .into_iter()
-            .zip(reasons)
-            .map(|(index, because)| Recommendation {
+        Ok((ranked.into_iter().zip(scores).zip(reasons))
+            .map(|((index, score), because)| Recommendation {
                 index,
-                score: scores[index],
+                score,
                 because,
             })
             .collect())

@@ -209,10 +209,7 @@ pub fn mean_std(values: impl Iterator<Item = f32>) -> (f32, f32) {
 
 /// What one request asks of the scores beyond the likes.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Adjustment<'a> {
-    /// Per movie: how much closer (cosine) it is to a disliked movie than to any liked one
-    /// (empty when nothing is disliked).
-    pub dislike_similarity: &'a [f32],
+pub struct Adjustment {
     pub dislike_weight: f32,
     /// The slider's step ([`Steering::popularity_step`]) less the request's familiar leans.
     pub popularity_step: f32,
@@ -239,35 +236,85 @@ fn candidates(scores: &[f32]) -> (f32, f32) {
     (mean_std(best.iter().copied()).1, lowest)
 }
 
-/// Adjusts `scores` in place: score − σ · (weight · max(0, dislike similarity) + step · z),
-/// with σ the standard deviation of the request's [`SPREAD_CANDIDATES`] best scores, and
+/// A request's [`Adjustment`] of its raw scores, applied one movie at a time
+/// ([`Self::adjusted`]): score − σ · (weight · max(0, dislike similarity) + step · z), with σ
+/// the standard deviation of the request's [`SPREAD_CANDIDATES`] best raw scores, and
 /// `max(0, step · z)` for a movie below them when the step is positive. Towards discovery the
 /// slider lifts none but those candidates: it re-orders the movies near the
 /// picks, and brings in no movie for being obscure alone. (Three picks of Toy Story, Star Wars
 /// and The Matrix at the discover end once drew movies from the 370th to the 480th place.)
 /// Towards the familiar, well-known movies may come from further: with one or two picks they
 /// are the better guess (see [`Steering::few_picks`]).
-pub fn adjust(scores: &mut [f32], popularity_z: &[f32], how: Adjustment) {
-    let (spread, lowest_candidate) = candidates(scores);
-    if spread == 0.0 {
-        return;
+///
+/// One movie at a time because a movie's dislike similarity costs a dot product per like and
+/// dislike: a list asks it only of the movies that can still reach it
+/// ([`crate::Recommender::ranked_scored`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Adjuster {
+    how: Adjustment,
+    spread: f32,
+    lowest_candidate: f32,
+}
+
+impl Adjuster {
+    /// The adjustment `how` of a request whose raw scores are `raw_scores`.
+    pub fn new(raw_scores: &[f32], how: Adjustment) -> Self {
+        let (spread, lowest_candidate) = candidates(raw_scores);
+        Self {
+            how,
+            spread,
+            lowest_candidate,
+        }
     }
-    for (i, score) in scores.iter_mut().enumerate() {
-        let dislike = how
-            .dislike_similarity
-            .get(i)
-            .map_or(0.0, |&s| how.dislike_weight * s.max(0.0));
-        let mut popularity = how.popularity_step * popularity_z[i];
-        if how.popularity_step > 0.0 && *score < lowest_candidate {
+
+    /// A movie's adjusted score from its raw `score`, how much closer (cosine) it is to a
+    /// disliked movie than to any liked one (0 when nothing is disliked) and its
+    /// [`popularity_z`].
+    pub fn adjusted(&self, score: f32, dislike_similarity: f32, popularity_z: f32) -> f32 {
+        if self.spread == 0.0 {
+            return score;
+        }
+        let dislike = self.how.dislike_weight * dislike_similarity.max(0.0);
+        let mut popularity = self.how.popularity_step * popularity_z;
+        if self.how.popularity_step > 0.0 && score < self.lowest_candidate {
             popularity = popularity.max(0.0);
         }
-        *score -= spread * (dislike + popularity);
+        score - self.spread * (dislike + popularity)
+    }
+
+    /// Whether dislikes can only lower a score (a weight of at least 0, as every model file's):
+    /// then a movie's score adjusted as if it were like no dislike bounds its adjusted score.
+    pub fn dislikes_only_lower(&self) -> bool {
+        self.how.dislike_weight >= 0.0
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An adjustment with each movie's dislike similarity (none when empty).
+    #[derive(Clone, Copy)]
+    struct Case<'a> {
+        dislike_similarity: &'a [f32],
+        dislike_weight: f32,
+        popularity_step: f32,
+    }
+
+    /// Every score of `scores` adjusted as `how` says.
+    fn adjust(scores: &mut [f32], popularity_z: &[f32], how: Case) {
+        let adjuster = Adjuster::new(
+            scores,
+            Adjustment {
+                dislike_weight: how.dislike_weight,
+                popularity_step: how.popularity_step,
+            },
+        );
+        for (i, score) in scores.iter_mut().enumerate() {
+            let similarity = how.dislike_similarity.get(i).copied().unwrap_or(0.0);
+            *score = adjuster.adjusted(*score, similarity, popularity_z[i]);
+        }
+    }
 
     #[test]
     fn popularity_z_is_standardised_log_popularity() {
@@ -284,7 +331,7 @@ mod tests {
         // Scores 0 and 2: spread 1. Movie 1 is popular, movie 0 is not.
         let z = [-1.0, 1.0];
         let mut scores = [0.0, 2.0];
-        let none = Adjustment {
+        let none = Case {
             dislike_similarity: &[],
             dislike_weight: 1.0,
             popularity_step: 0.0,
@@ -294,7 +341,7 @@ mod tests {
         adjust(
             &mut scores,
             &z,
-            Adjustment {
+            Case {
                 popularity_step: 1.5,
                 ..none
             },
@@ -304,7 +351,7 @@ mod tests {
         adjust(
             &mut scores,
             &z,
-            Adjustment {
+            Case {
                 dislike_similarity: &[-0.5, 0.8],
                 dislike_weight: 2.5,
                 popularity_step: 0.0,
@@ -327,7 +374,7 @@ mod tests {
         adjust(
             &mut scores,
             &z,
-            Adjustment {
+            Case {
                 dislike_similarity: &[],
                 dislike_weight: 0.0,
                 popularity_step: 0.5,
@@ -394,7 +441,7 @@ mod tests {
         z[0] = -3.0;
         z[SPREAD_CANDIDATES] = -10.0;
         z[SPREAD_CANDIDATES + 1] = 2.0;
-        let discover = |step| Adjustment {
+        let discover = |step| Case {
             dislike_similarity: &[],
             dislike_weight: 0.0,
             popularity_step: step,

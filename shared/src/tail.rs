@@ -264,7 +264,7 @@ impl TailScorer {
     /// Σ x·`per_feature` over each tail movie's features, in movie order.
     fn sums(&self, per_feature: &[f32]) -> Vec<f32> {
         let profile_sums: Vec<f32> = (self.profiles.iter())
-            .map(|p| p.iter().map(|&(f, x)| x * per_feature[f]).sum())
+            .map(|profile| profile_sum(profile, per_feature))
             .collect();
         let per_popularity = per_feature[POPULARITY_FEATURE];
         (self.profile_of.iter().zip(&self.popularity))
@@ -283,13 +283,28 @@ impl TailScorer {
         self.sums(&self.per_feature(user, true))
     }
 
-    /// Every tail movie's dot product with the unit row `target`, over its norm: its cosine.
-    pub fn cosines(&self, target: &[f32]) -> Vec<f32> {
-        let dots = self.sums(&self.per_feature(target, false));
-        (dots.iter().zip(&self.output_norms))
-            .map(|(dot, &norm)| if norm == 0.0 { 0.0 } else { dot / norm })
-            .collect()
+    /// Each feature's dot product with the unit row `target`, for [`Self::cosine`].
+    pub fn per_feature_of(&self, target: &[f32]) -> Vec<f32> {
+        self.per_feature(target, false)
     }
+
+    /// Tail movie `movie`'s cosine with the unit row whose [`Self::per_feature_of`] is
+    /// `per_feature`: one entry of [`Self::sums`] over the movie's norm.
+    pub fn cosine(&self, per_feature: &[f32], movie: usize) -> f32 {
+        let norm = self.output_norms[movie];
+        if norm == 0.0 {
+            return 0.0;
+        }
+        let profile = &self.profiles[self.profile_of[movie] as usize];
+        let dot = profile_sum(profile, per_feature)
+            + self.popularity[movie] * per_feature[POPULARITY_FEATURE];
+        dot / norm
+    }
+}
+
+/// Σ x·`per_feature` over a profile's features.
+fn profile_sum(profile: &[(usize, f32)], per_feature: &[f32]) -> f32 {
+    profile.iter().map(|&(f, x)| x * per_feature[f]).sum()
 }
 
 #[cfg(test)]
