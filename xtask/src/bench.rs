@@ -99,13 +99,14 @@ async fn slow_cpu_four_times(browser: &Browser) -> Result<()> {
 
 /// The throttled clicks ([`click_through`], CPU slowed ×4) of a visitor who arrives with
 /// `liked` and [`IMPORTED_STARS`] stars besides, as after an import: every change of picks
-/// folds all their stars into the stars network and ranks for all the high ones.
+/// folds all their stars into the stars network and ranks for all the high ones. With the
+/// time of each `recommend` they made, CPU slowed too.
 async fn imported_visitor_clicks(
     url: &str,
     model: &Recommender,
     liked: &[String],
     has_tail: bool,
-) -> Result<Vec<f64>> {
+) -> Result<(Vec<f64>, Vec<f64>)> {
     let rated: Vec<String> = (model.popular(None, liked.len() + IMPORTED_STARS).iter())
         .skip(liked.len())
         .enumerate()
@@ -125,14 +126,17 @@ async fn imported_visitor_clicks(
         .await?;
     browser.recommended_ids().await?;
     wait_for_tail(&browser, has_tail).await?;
+    let scored_before = samples(&browser.timings().await?, "scoring")?.len();
     slow_cpu_four_times(&browser).await?;
     click_through(&browser, 0).await?;
-    let clicks = samples(&browser.timings().await?, "clicks")?;
+    let timings = browser.timings().await?;
+    let clicks = samples(&timings, "clicks")?;
+    let scoring = samples(&timings, "scoring")?.split_off(scored_before);
     browser.quit().await?;
     if clicks.len() < CLICKS {
         bail!("only {} of {CLICKS} clicks were timed", clicks.len());
     }
-    Ok(clicks)
+    Ok((clicks, scoring))
 }
 
 /// `cargo xtask bench-web`: the page as served from `static/`, printed as a table.
@@ -224,7 +228,8 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
     click_through(&browser, CLICKS).await?;
     let timings = browser.timings().await?;
     browser.quit().await?;
-    let imported = imported_visitor_clicks(&url, &model, &preloaded, has_tail).await?;
+    let (imported, imported_scoring) =
+        imported_visitor_clicks(&url, &model, &preloaded, has_tail).await?;
 
     let all_clicks = samples(&timings, "clicks")?;
     if all_clicks.len() < 2 * CLICKS {
@@ -284,6 +289,13 @@ pub async fn measure_page(site: &Path) -> Result<PageFigures> {
             spread(&of_kind),
         ));
     }
+    rows.push((
+        format!(
+            "a visitor with {IMPORTED_STARS} stars imported besides: scoring alone, CPU slowed ×4, p50 / p95 ({} calls)",
+            imported_scoring.len()
+        ),
+        spread(&imported_scoring),
+    ));
     rows.push((
         format!(
             "scoring alone (`recommend`), p50 / p95 ({} calls)",
