@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
+use thirtyfour::error::WebDriverErrorInner;
 use thirtyfour::prelude::*;
 
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -205,22 +206,31 @@ impl Browser {
         let search = self.wait_for("#search").await?;
         search.clear().await?;
         search.send_keys(query).await?;
-        let result = self
+        let id = self
             .wait_until(&format!("a search result labelled {label}"), async || {
                 for item in self.driver.find_all(By::Css("#search-results li")).await? {
-                    if item.find(By::Css(".title")).await?.text().await? == label {
-                        return Ok(Some(item));
+                    match like_if_labelled(&item, label).await {
+                        Ok(None) => {}
+                        Ok(Some(id)) => return Ok(Some(id)),
+                        // The results re-render as the query is typed: one replaced since it
+                        // was found is looked for again.
+                        Err(e)
+                            if matches!(
+                                e.as_inner(),
+                                WebDriverErrorInner::StaleElementReference(_)
+                            ) =>
+                        {
+                            return Ok(None);
+                        }
+                        Err(e) => return Err(e.into()),
                     }
                 }
                 Ok(None)
             })
             .await?;
-        let id: u32 = result
-            .attr("data-movie-id")
-            .await?
-            .context("search results carry data-movie-id")?
-            .parse()?;
-        result.find(By::Css("button.like")).await?.click().await?;
+        let id: u32 = (id.parse()).with_context(|| {
+            format!("search results carry a movie id in data-movie-id, not {id:?}")
+        })?;
         self.wait_for(&format!("#liked li[data-movie-id='{id}']"))
             .await?;
         Ok(id)
@@ -353,4 +363,15 @@ impl fmt::Display for Violation {
         }
         Ok(())
     }
+}
+
+/// Clicks Like on the search result `item` when its title is `label`, and gives its
+/// `data-movie-id` (empty when it carries none).
+async fn like_if_labelled(item: &WebElement, label: &str) -> WebDriverResult<Option<String>> {
+    if item.find(By::Css(".title")).await?.text().await? != label {
+        return Ok(None);
+    }
+    let id = item.attr("data-movie-id").await?.unwrap_or_default();
+    item.find(By::Css("button.like")).await?.click().await?;
+    Ok(Some(id))
 }
