@@ -380,8 +380,9 @@ impl Scorer {
         }
         let dim = self.user_dim.max(1);
         let row = &self.output[item * dim..(item + 1) * dim];
-        // The largest dot product over the norm: dividing each would round the same, but costs
-        // a division per movie.
+        // The largest dot product over the norm (division by a positive norm keeps the order,
+        // so dividing each would give the same); each is divided only to test it against
+        // `enough`.
         let mut best = f32::NEG_INFINITY;
         for target in &closest.rows {
             let dot = dot(row, target);

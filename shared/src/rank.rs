@@ -24,11 +24,31 @@ const SAMPLE_PER_SOUGHT: usize = 8;
 /// drop every value below it unsorted. Over 60,000 movies (a catalogue with its tail) the
 /// selection that follows then sorts a few hundred values, not the whole catalogue.
 pub(crate) fn kth_best_of_first(values: impl Iterator<Item = f32>, k: usize) -> f32 {
-    let mut first: Vec<f32> = values.take((k * SAMPLE_PER_SOUGHT).max(1024)).collect();
-    if k == 0 || first.len() <= k {
+    let first: Vec<f32> = values.take((k * SAMPLE_PER_SOUGHT).max(1024)).collect();
+    if first.len() <= k {
         return f32::NEG_INFINITY;
     }
-    *first.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a)).1
+    kth_best(first, k)
+}
+
+/// The `k`-th largest (by `total_cmp`) of `values`, or −∞ when there are fewer than `k` (or
+/// `k` is 0).
+pub(crate) fn kth_best(mut values: Vec<f32>, k: usize) -> f32 {
+    if k == 0 || values.len() < k {
+        return f32::NEG_INFINITY;
+    }
+    *values
+        .select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a))
+        .1
+}
+
+/// A score as the ranking orders it among plain floats: a NaN below every number.
+pub(crate) fn rank_key(score: f32) -> f32 {
+    if score.is_nan() {
+        f32::NEG_INFINITY
+    } else {
+        score
+    }
 }
 
 /// The `k` best of `candidates` (indices into `scores`), best first. Partial sort:
@@ -43,18 +63,11 @@ pub fn top_k(scores: &[f32], mut candidates: Vec<usize>, k: usize) -> Vec<usize>
         // The k-th best score over plain floats first (contiguous, no ties to break), then the
         // exact order among the candidates at or above it: the same result for a fraction of
         // the indirect comparisons (a catalogue of thousands, a k of a hundred).
-        let key = |i: usize| {
-            let score = scores[i];
-            if score.is_nan() {
-                f32::NEG_INFINITY
-            } else {
-                score
-            }
-        };
+        let key = |i: usize| rank_key(scores[i]);
         let floor = kth_best_of_first(candidates.iter().map(|&i| key(i)), k);
         candidates.retain(|&i| key(i).total_cmp(&floor).is_ge());
-        let mut keys: Vec<f32> = candidates.iter().map(|&i| key(i)).collect();
-        let (_, &mut threshold, _) = keys.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        // At least k are left: the floor is at most the k-th best.
+        let threshold = kth_best(candidates.iter().map(|&i| key(i)).collect(), k);
         candidates.retain(|&i| key(i).total_cmp(&threshold).is_ge());
         if k < candidates.len() {
             candidates.select_nth_unstable_by(k - 1, &cmp);

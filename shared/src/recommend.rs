@@ -5,7 +5,7 @@ use crate::calibrate;
 use crate::catalog::{Catalog, Movie};
 use crate::foldin::{Closest, Scorer};
 use crate::format::{FormatError, InvalidModel, ModelFile, ModelInfo};
-use crate::rank::top_k;
+use crate::rank::{kth_best, rank_key, top_k};
 use crate::search::{SearchIndex, SearchResults};
 use crate::stars::{self, FoldedStars, HIGH_STARS, LOW_STARS, StarsPredictor};
 use crate::steering::{self, Adjuster, Adjustment, POPULARITY_STEPS, Steering};
@@ -91,17 +91,14 @@ pub struct Scored {
     coherence: f32,
 }
 
-/// The `k`-th largest of `values` (a NaN as the smallest), or −∞ when there are fewer.
-fn kth_best(values: impl Iterator<Item = f32>, k: usize) -> f32 {
-    let mut values: Vec<f32> = values
-        .map(|v| if v.is_nan() { f32::NEG_INFINITY } else { v })
-        .collect();
-    if k == 0 || values.len() < k {
-        return f32::NEG_INFINITY;
+/// How many of the best scores a list is chosen from: its `n`, or with calibration at least
+/// [`calibrate::POOL`] to re-order.
+fn best_count(steer: Steer, n: usize) -> usize {
+    if steer.calibration <= 0.0 {
+        n
+    } else {
+        n.max(calibrate::POOL)
     }
-    *values
-        .select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a))
-        .1
 }
 
 /// A visitor's likes and dislikes, ready to measure any movie against.
@@ -380,11 +377,6 @@ impl Recommender {
             } else {
                 candidates.clone()
             };
-            let sought = if steer.calibration <= 0.0 {
-                n
-            } else {
-                n.max(calibrate::POOL)
-            };
             loop {
                 for movie in wanted {
                     if !measured[movie] {
@@ -399,11 +391,13 @@ impl Recommender {
                 if bounded.is_empty() {
                     break;
                 }
-                // Those, and every movie whose bound reaches the `sought`-th best measured
-                // score: the others cannot be among the best.
+                // Those, and every movie whose bound reaches the best measured scores: the
+                // others cannot be among the best.
                 let reach = kth_best(
-                    (candidates.iter().filter(|&&m| measured[m])).map(|&m| scores[m]),
-                    sought,
+                    (candidates.iter().filter(|&&m| measured[m]))
+                        .map(|&m| rank_key(scores[m]))
+                        .collect(),
+                    best_count(steer, n),
                 );
                 wanted = (bounded.into_iter())
                     .chain(
@@ -413,24 +407,28 @@ impl Recommender {
                     .collect();
             }
         }
-        let ranked = if steer.calibration <= 0.0 {
-            chosen
-        } else {
-            calibrate::rerank(
-                &self.catalog,
-                &scores,
-                &chosen,
-                &target,
-                steer.calibration,
-                n,
-            )
-        };
+        let ranked = self.reordered(&scores, chosen, &target, steer, n);
         let ranked_scores = ranked.iter().map(|&movie| scores[movie]).collect();
         (ranked, ranked_scores)
     }
 
-    /// What [`Self::ranked_scored`] chooses from `scores`: the `n` best of `candidates`, or with
-    /// calibration the pool it re-orders to `target`'s genre mix.
+    /// The order of [`Self::ranked`] from every candidate's steered score
+    /// ([`Self::steered`]).
+    pub fn ranked_by(
+        &self,
+        scores: &[f32],
+        picks: &[usize],
+        steer: Steer,
+        candidates: &[usize],
+        n: usize,
+    ) -> Vec<usize> {
+        let target = calibrate::genre_mix(&self.catalog, picks);
+        let chosen = self.chosen(scores, &target, steer, candidates, n);
+        self.reordered(scores, chosen, &target, steer, n)
+    }
+
+    /// What [`Self::ranked_by`] chooses from `scores`: the `n` best of `candidates`, or with
+    /// calibration the pool it re-orders to `target`'s genre mix ([`Self::reordered`]).
     fn chosen(
         &self,
         scores: &[f32],
@@ -439,11 +437,27 @@ impl Recommender {
         candidates: &[usize],
         n: usize,
     ) -> Vec<usize> {
+        let best = top_k(scores, candidates.to_vec(), best_count(steer, n));
         if steer.calibration <= 0.0 {
-            return top_k(scores, candidates.to_vec(), n);
+            return best;
         }
-        let best = top_k(scores, candidates.to_vec(), n.max(calibrate::POOL));
         calibrate::pool(&self.catalog, scores, best, candidates, target, n)
+    }
+
+    /// The first `n` of `chosen` ([`Self::chosen`]) in the list's order: as they are, or
+    /// re-ordered to `target`'s genre mix with calibration.
+    fn reordered(
+        &self,
+        scores: &[f32],
+        chosen: Vec<usize>,
+        target: &[f32; calibrate::GENRES],
+        steer: Steer,
+        n: usize,
+    ) -> Vec<usize> {
+        if steer.calibration <= 0.0 {
+            return chosen;
+        }
+        calibrate::rerank(&self.catalog, scores, &chosen, target, steer.calibration, n)
     }
 
     /// The top movies for a new user: never a liked, rated, disliked or seen movie, filters

@@ -7,10 +7,8 @@
 use rand::rngs::StdRng;
 use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
-use shared::calibrate::{genre_mix, pool, rerank};
-use shared::rank::top_k;
 use shared::tail::TailFile;
-use shared::{ModelFile, POPULARITY_STEPS, Recommender, Steer};
+use shared::{ModelFile, POPULARITY_STEPS, Recommender, Scored, Steer};
 use std::path::Path;
 
 /// The page's model and its tail, as `static/` ships them.
@@ -29,31 +27,17 @@ fn shipped() -> Recommender {
     recommender
 }
 
-/// [`Recommender::ranked_scored`] as defined: every movie steered, then chosen.
+/// [`Recommender::ranked_scored`] as defined: every movie steered, then ranked.
 fn every_movie_steered(
     recommender: &Recommender,
-    scored: &shared::Scored,
+    scored: &Scored,
     picks: &[usize],
     steer: Steer,
-    candidates: Vec<usize>,
+    candidates: &[usize],
     n: usize,
 ) -> (Vec<usize>, Vec<f32>) {
     let scores = recommender.steered(scored, steer);
-    let ranked = if steer.calibration <= 0.0 {
-        top_k(&scores, candidates, n)
-    } else {
-        let best = top_k(&scores, candidates.clone(), n.max(shared::calibrate::POOL));
-        let target = genre_mix(&recommender.catalog, picks);
-        let pool = pool(&recommender.catalog, &scores, best, &candidates, &target, n);
-        rerank(
-            &recommender.catalog,
-            &scores,
-            &pool,
-            &target,
-            steer.calibration,
-            n,
-        )
-    };
+    let ranked = recommender.ranked_by(&scores, picks, steer, candidates, n);
     let ranked_scores = ranked.iter().map(|&movie| scores[movie]).collect();
     (ranked, ranked_scores)
 }
@@ -87,8 +71,7 @@ fn measuring_dislikes_only_where_they_matter_ranks_as_measuring_them_all() {
             ..model
         };
         let n = [10, 20, 100][rng.random_range(0..3)];
-        let expected =
-            every_movie_steered(&recommender, &scored, picks, steer, candidates.clone(), n);
+        let expected = every_movie_steered(&recommender, &scored, picks, steer, &candidates, n);
         assert_eq!(
             recommender.ranked_scored(&scored, picks, steer, candidates, n),
             expected,
