@@ -150,8 +150,40 @@ fn stars_select(id: u32, label: &str, status: PickStatus, act: &Callback<PickAct
     }
 }
 
+/// A card's title, genres and links: they stay as they are for as long as the card is shown,
+/// so a new prediction or reason does not build them again.
+#[derive(Properties, PartialEq)]
+struct AboutProps {
+    index: usize,
+}
+
 #[function_component]
-pub fn MovieItem(props: &MovieItemProps) -> Html {
+fn About(props: &AboutProps) -> Html {
+    let model = use_model();
+    let movie = &model.catalog.movies[props.index];
+    let label = movie.label();
+    html! { <>
+        <span class="title">{ label.clone() }</span>
+        <span class="genres">
+            { model.catalog.genres_of(movie).join(" · ") }
+            { links_out(movie, &label) }
+        </span>
+    </> }
+}
+
+#[derive(Properties, PartialEq)]
+struct CardButtonsProps {
+    index: usize,
+    buttons: MovieButtons,
+    status: PickStatus,
+    act: Callback<PickAction>,
+}
+
+/// A card's buttons and half-star select, most of what a card builds: re-rendered only when
+/// the movie's standing changes (a visitor with many stars sees every card's prediction change
+/// on each click, its buttons seldom).
+#[function_component]
+fn CardButtons(props: &CardButtonsProps) -> Html {
     let model = use_model();
     let act = props.act.clone();
     let movie = &model.catalog.movies[props.index];
@@ -224,17 +256,21 @@ pub fn MovieItem(props: &MovieItemProps) -> Html {
             </> }
         }
     };
+    html! { <span class="buttons">{ buttons }</span> }
+}
+
+#[function_component]
+pub fn MovieItem(props: &MovieItemProps) -> Html {
+    let model = use_model();
+    let id = model.catalog.movies[props.index].id;
+    let still = props.buttons == MovieButtons::Steer;
     let class = classes!(
         "movie",
-        (still && status != PickStatus::Undecided).then_some("acted")
+        (still && props.status != PickStatus::Undecided).then_some("acted")
     );
     html! {
         <li {class} data-movie-id={id.to_string()}>
-            <span class="title">{ label.clone() }</span>
-            <span class="genres">
-                { model.catalog.genres_of(movie).join(" · ") }
-                { links_out(movie, &label) }
-            </span>
+            <About index={props.index} />
             if let Some(reason) = &props.reason {
                 <span class="reason">{ reason }</span>
             }
@@ -243,7 +279,8 @@ pub fn MovieItem(props: &MovieItemProps) -> Html {
                     { format!("≈ {}.{}★ for you", tenths / 10, tenths % 10) }
                 </span>
             }
-            <span class="buttons">{ buttons }</span>
+            <CardButtons index={props.index} buttons={props.buttons} status={props.status}
+                act={props.act.clone()} />
         </li>
     }
 }

@@ -79,8 +79,10 @@ enum Copied {
 pub fn PicksPanel(props: &PicksPanelProps) -> Html {
     let context = use_picks();
     let picks = &context.picks;
-    let cleared = use_state(|| None::<Picks>);
-    let copied = use_state(|| Copied::Not);
+    // Set to what they already hold on most changes of picks (below): `_eq`, so that such a
+    // set does not render the panel a second time.
+    let cleared = use_state_eq(|| None::<Picks>);
+    let copied = use_state_eq(|| Copied::Not);
     let share_input = use_node_ref();
     {
         // A new link needs copying again, and Undo for Clear lasts until the next pick.
