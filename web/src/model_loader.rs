@@ -285,6 +285,34 @@ mod tests {
     use crate::test_support::tiny_model_file;
     use wasm_bindgen_test::wasm_bindgen_test;
 
+    /// The page's dot products run in wasm's SIMD (`.cargo/config.toml`), the trainer's in plain
+    /// code: the same sums bit for bit, so the page ranks and predicts exactly as measured.
+    #[wasm_bindgen_test]
+    fn dot_products_in_simd_sum_as_the_trainer_does() {
+        let lanes_then_rest = |a: &[f32], b: &[f32]| {
+            let blocks = a.len() / 8 * 8;
+            let mut sums = [0f32; 8];
+            for i in 0..blocks {
+                sums[i % 8] += a[i] * b[i];
+            }
+            let rest: f32 = (blocks..a.len()).map(|i| a[i] * b[i]).sum();
+            sums.iter().sum::<f32>() + rest
+        };
+        for n in 0..70 {
+            // Magnitudes far apart, so that any other order of additions rounds differently.
+            let a: Vec<f32> = (0..n)
+                .map(|i| (i as f32 * 1.37).sin() * 10f32.powi(i % 7 - 3))
+                .collect();
+            let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.71).cos() + 1e-3).collect();
+            let page = shared::foldin::dot(&a, &b);
+            assert_eq!(
+                page.to_bits(),
+                lanes_then_rest(&a, &b).to_bits(),
+                "length {n}"
+            );
+        }
+    }
+
     #[wasm_bindgen_test]
     fn decodes_a_good_model_and_names_what_is_wrong_with_a_bad_one() {
         let bytes = tiny_model_file().to_bytes();
