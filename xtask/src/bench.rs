@@ -61,14 +61,8 @@ async fn click_through(browser: &Browser, before: usize) -> Result<()> {
         } else {
             "#liked li:last-child button.remove"
         };
-        browser.wait_for(button).await?.click().await?;
         browser
-            .wait_until("the click's timing", async || {
-                let recorded = browser.timings().await?["clicks"]
-                    .as_array()
-                    .map_or(0, Vec::len);
-                Ok((recorded > before + click).then_some(()))
-            })
+            .click_and_wait_until_timed(button, before + click + 1)
             .await?;
     }
     Ok(())

@@ -276,12 +276,46 @@ impl Browser {
         Ok(violations)
     }
 
+    /// Clicks the first element matching `css` and returns once the page has timed `count`
+    /// clicks (see the web crate's `timings` module). Both happen in the page, one WebDriver
+    /// call: WebDriver's own work between them (a click's hit tests, a poll's serialisation of
+    /// every sample so far) runs on the page's thread, slowed ×4 as the page is, and where yew
+    /// yields to the browser mid-click it would run inside the time measured.
+    pub async fn click_and_wait_until_timed(&self, css: &str, count: usize) -> Result<()> {
+        let answer = self
+            .driver
+            .execute_async(CLICK_AND_AWAIT_TIMING, vec![css.into(), count.into()])
+            .await
+            .with_context(|| format!("clicking `{css}` and waiting for click {count}'s timing"))?;
+        match answer.json() {
+            Value::Null => Ok(()),
+            problem => bail!("clicking `{css}`: {problem}"),
+        }
+    }
+
     /// What the page measured about itself (see the web crate's `timings` module).
     pub async fn timings(&self) -> Result<Value> {
         self.script("return window.__movierec_timings || null")
             .await
     }
 }
+
+/// Clicks the element matching the first argument, then calls WebDriver's callback (the last
+/// argument) once the page has timed as many clicks as the second; with a message instead when
+/// there is no such element.
+const CLICK_AND_AWAIT_TIMING: &str = r#"
+const [css, count, done] = arguments;
+const target = document.querySelector(css);
+if (!target) {
+  done(`no element matches ${css}`);
+} else {
+  target.click();
+  const timed = () => (window.__movierec_timings?.clicks.length ?? 0) >= count;
+  (function check() {
+    if (timed()) done(null); else setTimeout(check, 5);
+  })();
+}
+"#;
 
 /// axe-core's impact levels, least severe first.
 const IMPACTS: [&str; 4] = ["minor", "moderate", "serious", "critical"];
