@@ -458,7 +458,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     lane_sums(a_blocks, b_blocks).iter().sum::<f32>() + tail
 }
 
-/// The running sums of [`dot`].
+/// How many running sums [`dot`] keeps.
 const LANES: usize = 8;
 
 /// Each lane's sum of products over the blocks of [`LANES`] values.

@@ -310,7 +310,7 @@ if (!target) {
   done(`no element matches ${css}`);
 } else {
   target.click();
-  const timed = () => (window.__movierec_timings?.clicks.length ?? 0) >= count;
+  const timed = () => (window.__movierec_timings?.clicks?.length ?? 0) >= count;
   (function check() {
     if (timed()) done(null); else setTimeout(check, 5);
   })();

@@ -60,6 +60,8 @@ fn optimise(wasm: &Path) -> Result<()> {
             "--enable-mutable-globals",
             "--enable-reference-types",
             "--enable-multivalue",
+            // The page's scoring (`.cargo/config.toml`).
+            "--enable-simd",
         ])
         .arg(wasm)
         .arg("-o")

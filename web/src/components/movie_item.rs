@@ -150,13 +150,13 @@ fn stars_select(id: u32, label: &str, status: PickStatus, act: &Callback<PickAct
     }
 }
 
-/// A card's title, genres and links: they stay as they are for as long as the card is shown,
-/// so a new prediction or reason does not build them again.
 #[derive(Properties, PartialEq)]
 struct AboutProps {
     index: usize,
 }
 
+/// A card's title, genres and links: they stay as they are for as long as the card is shown,
+/// so a new prediction or reason does not build them again.
 #[function_component]
 fn About(props: &AboutProps) -> Html {
     let model = use_model();
