@@ -681,6 +681,14 @@ async fn keyboard_and_screen_reader_users_keep_their_place() -> Result<()> {
             .await?,
         "#recommendations-heading"
     );
+    // The browse rows' own skip link, focused, shows on screen below the sticky bar (the rows
+    // are laid out only near the screen: the section is the link's frame).
+    assert_eq!(
+        browser
+            .script("const link = document.querySelector('.browse .skip-link'); link.focus(); const at = link.getBoundingClientRect(), bar = document.querySelector('.status-bar').getBoundingClientRect(); return [document.activeElement === link, at.top >= bar.bottom, at.bottom <= innerHeight, at.left >= 0]")
+            .await?,
+        serde_json::json!([true, true, true, true])
+    );
     assert_eq!(
         browser
             .script("return document.getElementById('recommendations-announcement').getAttribute('aria-live')")
