@@ -286,6 +286,21 @@ impl Recommender {
         )
     }
 
+    /// `movie`'s score in `scored` adjusted by `adjuster`, given its dislike similarity.
+    fn adjusted(
+        &self,
+        adjuster: &Adjuster,
+        scored: &Scored,
+        movie: usize,
+        dislike_similarity: f32,
+    ) -> f32 {
+        adjuster.adjusted(
+            scored.scores[movie],
+            dislike_similarity,
+            self.popularity_z[movie],
+        )
+    }
+
     /// Every movie's score in `scored` adjusted by its dislikes and `steer`'s slider (see
     /// [`steering`]). `steer.disliked` is not read: the dislikes are those `scored` was
     /// computed with.
@@ -295,7 +310,7 @@ impl Recommender {
             .map(|movie| {
                 let similarity = (scored.closeness.as_ref())
                     .map_or(0.0, |closeness| self.dislike_similarity(closeness, movie));
-                adjuster.adjusted(scored.scores[movie], similarity, self.popularity_z[movie])
+                self.adjusted(&adjuster, scored, movie, similarity)
             })
             .collect()
     }
@@ -354,11 +369,7 @@ impl Recommender {
     ) -> (Vec<usize>, Vec<f32>) {
         let adjuster = self.adjuster(scored, steer);
         let steered = |movie: usize, dislike_similarity: f32| {
-            adjuster.adjusted(
-                scored.scores[movie],
-                dislike_similarity,
-                self.popularity_z[movie],
-            )
+            self.adjusted(&adjuster, scored, movie, dislike_similarity)
         };
         let mut scores: Vec<f32> = (0..scored.scores.len())
             .map(|movie| steered(movie, 0.0))

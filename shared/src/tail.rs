@@ -266,10 +266,15 @@ impl TailScorer {
         let profile_sums: Vec<f32> = (self.profiles.iter())
             .map(|profile| profile_sum(profile, per_feature))
             .collect();
-        let per_popularity = per_feature[POPULARITY_FEATURE];
-        (self.profile_of.iter().zip(&self.popularity))
-            .map(|(&p, &x)| profile_sums[p as usize] + x * per_popularity)
+        (self.profile_of.iter().enumerate())
+            .map(|(movie, &p)| self.with_popularity(profile_sums[p as usize], movie, per_feature))
             .collect()
+    }
+
+    /// Tail movie `movie`'s Σ x·`per_feature` from its profile's: the popularity feature is the
+    /// movie's own.
+    fn with_popularity(&self, profile_sum: f32, movie: usize, per_feature: &[f32]) -> f32 {
+        profile_sum + self.popularity[movie] * per_feature[POPULARITY_FEATURE]
     }
 
     /// Tail movie `movie`'s score for a user vector: one entry of [`Self::scores`].
@@ -296,9 +301,7 @@ impl TailScorer {
             return 0.0;
         }
         let profile = &self.profiles[self.profile_of[movie] as usize];
-        let dot = profile_sum(profile, per_feature)
-            + self.popularity[movie] * per_feature[POPULARITY_FEATURE];
-        dot / norm
+        self.with_popularity(profile_sum(profile, per_feature), movie, per_feature) / norm
     }
 }
 

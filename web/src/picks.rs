@@ -27,6 +27,13 @@ pub fn stars(halves: u8) -> f32 {
     f32::from(halves) / 2.0
 }
 
+/// "3.5" for 7 half-stars, "4" for 8: as [`stars`] prints, without formatting a float (slow in
+/// wasm, and the share link writes one for every rated movie on every click).
+pub fn stars_figure(halves: u8) -> String {
+    let half = if halves % 2 == 1 { ".5" } else { "" };
+    format!("{}{half}", halves / 2)
+}
+
 /// "★★★½" for 7 half-stars.
 pub fn star_text(halves: u8) -> String {
     let mut text = "★".repeat(usize::from(halves / 2));
@@ -295,12 +302,7 @@ impl Picks {
     /// `liked=1,50,181&not=3&seen=7&rated=260:4.5,1196:2`; empty lists are left out.
     pub fn to_fragment(&self) -> String {
         let rated: Vec<String> = (self.rated.iter())
-            .map(|&(id, halves)| {
-                // As `stars(halves)` prints ("4", "4.5"), without formatting a float: slow in
-                // wasm, and done for every rated movie on every click.
-                let half = if halves % 2 == 1 { ".5" } else { "" };
-                format!("{id}:{}{half}", halves / 2)
-            })
+            .map(|&(id, halves)| format!("{id}:{}", stars_figure(halves)))
             .collect();
         [
             (LIKED_KEY, &self.liked),
@@ -374,6 +376,13 @@ mod tests {
             disliked: disliked.to_vec(),
             seen: Vec::new(),
             rated: Vec::new(),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_number_of_stars_reads_as_the_float_prints() {
+        for halves in 1..=10 {
+            assert_eq!(stars_figure(halves), stars(halves).to_string(), "{halves}");
         }
     }
 

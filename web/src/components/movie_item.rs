@@ -3,7 +3,7 @@
 //! hide it as seen or take it back.
 
 use crate::hooks::use_model;
-use crate::picks::{PickAction, PickStatus, star_text, stars};
+use crate::picks::{PickAction, PickStatus, star_text, stars_figure};
 use shared::Movie;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlSelectElement};
@@ -143,7 +143,7 @@ fn stars_select(id: u32, label: &str, status: PickStatus, act: &Callback<PickAct
             <option value="0" selected={current == 0}>{ "Rate…" }</option>
             { for (1..=10u8).rev().map(|halves| html! {
                 <option value={halves.to_string()} selected={current == halves}>
-                    { format!("{} {}", star_text(halves), stars(halves)) }
+                    { format!("{} {}", star_text(halves), stars_figure(halves)) }
                 </option>
             }) }
         </select>

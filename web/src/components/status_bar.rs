@@ -67,7 +67,7 @@ pub fn StatusBar() -> Html {
         Some(PickAction::Rate(id, halves)) => format!(
             "You gave {} {} stars.",
             label(*id),
-            crate::picks::stars(*halves)
+            crate::picks::stars_figure(*halves)
         ),
         Some(PickAction::RateAll(rated)) => format!("Added {} rated movies.", rated.len()),
         Some(PickAction::Forget(id)) => format!("Took back {}.", label(*id)),
